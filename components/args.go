@@ -1,0 +1,231 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformlab/s3-gateway-lab/lambda/handler"
+)
+
+// Limits the lab's settings are checked against.
+const (
+	MinAZCount = 1
+	MaxAZCount = 6
+
+	MinLambdaMemoryMB = 128   // Lambda's documented minimum
+	MaxLambdaMemoryMB = 10240 // Lambda's documented maximum
+	MinLambdaTimeout  = 1     // seconds
+	MaxLambdaTimeout  = 900   // seconds
+
+	// MaxBucketPrefixLen leaves room for the stack name and the 26 characters
+	// the AWS provider appends to a bucket prefix (63 in all).
+	MaxBucketPrefixLen = 20
+	minBucketPrefixLen = 3
+	// maxProviderBucketPrefix is the AWS provider's limit on bucketPrefix.
+	maxProviderBucketPrefix = 37
+)
+
+// LogRetentionDays are the retention periods CloudWatch Logs accepts
+// (PutRetentionPolicy).
+var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+	2192, 2557, 2922, 3288, 3653}
+
+// DefaultSeedObjects are the objects written to the lab bucket when
+// S3GatewayLabArgs.SeedObjects is empty, so that a listing shows something.
+var DefaultSeedObjects = map[string]string{
+	"hello.txt":         "Hello from the S3 gateway endpoint lab.\n",
+	"data/sample.json":  `{"lab":"s3-gateway-endpoint","path":"vpc-gateway-endpoint"}` + "\n",
+	"reports/README.md": "# Reports\n\nObjects the lab's Lambda lists through the VPC gateway endpoint.\n",
+}
+
+// S3GatewayLabArgs are the settings of an S3GatewayLab. Field comments name
+// the stack configuration key each field is read from; validation errors use
+// those names. Structural settings are plain Go values so that they are
+// checked and planned before anything is registered.
+type S3GatewayLabArgs struct {
+	// VPCCIDR (vpcCidr) is the VPC's IPv4 CIDR block, /16 to /28.
+	VPCCIDR string
+	// SubnetPrefixLength (subnetPrefixLength) is the prefix length of each
+	// private subnet, carved from the start of the VPC CIDR.
+	SubnetPrefixLength int
+	// AZCount (azCount) is how many availability zones get a private subnet.
+	AZCount int
+	// AvailabilityZones (availabilityZones), when set, names the zones to use
+	// (its length must equal AZCount); otherwise the first AZCount zones of
+	// the region that need no opt-in are used.
+	AvailabilityZones []string
+	// BucketPrefix (bucketPrefix) starts the lab bucket's name.
+	BucketPrefix string
+	// ForceDestroy (forceDestroy) lets `pulumi destroy` delete a bucket that
+	// still holds objects and versions.
+	ForceDestroy bool
+	// SeedObjects are written to the bucket; DefaultSeedObjects when empty.
+	SeedObjects map[string]string
+	// LambdaMemoryMB (lambdaMemoryMb) and LambdaTimeoutSeconds
+	// (lambdaTimeoutSeconds) size the function.
+	LambdaMemoryMB       int
+	LambdaTimeoutSeconds int
+	// LogRetentionDays (logRetentionDays) is the log group's retention.
+	LogRetentionDays int
+	// MaxKeys (maxKeys) bounds how many keys one listing returns.
+	MaxKeys int
+	// ConnectTimeoutMS (connectTimeoutMs) and RequestTimeoutMS
+	// (requestTimeoutMs) bound the function's S3 calls so that a blocked
+	// path fails in seconds.
+	ConnectTimeoutMS int
+	RequestTimeoutMS int
+	// HandlerCode is the packaged handler: a zip with an executable
+	// `bootstrap` for provided.al2023 on arm64 (see internal/handlerbuild).
+	HandlerCode pulumi.Archive
+	// Tags are added to every taggable resource.
+	Tags map[string]string
+}
+
+// lab is the validated, defaulted form of S3GatewayLabArgs.
+type lab struct {
+	S3GatewayLabArgs
+	vpc      netip.Prefix
+	subnets  []netip.Prefix
+	seedKeys []string
+}
+
+var bucketPrefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// Validate checks every setting except HandlerCode and returns all problems
+// at once, each naming the setting, the value and what is accepted. Callers
+// use it to fail fast, before they build the handler; NewS3GatewayLab runs it
+// again before it registers anything.
+func (a S3GatewayLabArgs) Validate() error {
+	_, err := a.validate()
+	return err
+}
+
+// validate is Validate, returning the validated and defaulted lab.
+func (a S3GatewayLabArgs) validate() (*lab, error) {
+	l := &lab{S3GatewayLabArgs: a}
+	var errs []error
+	bad := func(setting string, value any, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s %v: %s", setting, value, fmt.Sprintf(format, args...)))
+	}
+
+	vpc, err := ParseVPCCIDR(a.VPCCIDR)
+	if err != nil {
+		bad("vpcCidr", fmt.Sprintf("%q", a.VPCCIDR), "%v", err)
+	}
+	l.vpc = vpc
+
+	switch {
+	case a.AZCount < MinAZCount || a.AZCount > MaxAZCount:
+		bad("azCount", a.AZCount, "out of range: accepted %d to %d", MinAZCount, MaxAZCount)
+	case len(a.AvailabilityZones) > 0 && len(a.AvailabilityZones) != a.AZCount:
+		bad("availabilityZones", a.AvailabilityZones, "names %d zones but azCount is %d: list exactly azCount zones, or none",
+			len(a.AvailabilityZones), a.AZCount)
+	}
+	for i, az := range a.AvailabilityZones {
+		if az == "" || slices.Contains(a.AvailabilityZones[:i], az) {
+			bad("availabilityZones", a.AvailabilityZones, "zone names must be distinct and non-empty")
+			break
+		}
+	}
+
+	if a.SubnetPrefixLength < MinVPCPrefixLen || a.SubnetPrefixLength > MaxSubnetPrefix {
+		bad("subnetPrefixLength", a.SubnetPrefixLength, "accepted %d to %d", MinVPCPrefixLen, MaxSubnetPrefix)
+	} else if vpc.IsValid() && a.AZCount >= MinAZCount && a.AZCount <= MaxAZCount {
+		subnets, err := PlanSubnets(vpc, a.SubnetPrefixLength, a.AZCount)
+		if err != nil {
+			bad("vpcCidr", a.VPCCIDR, "too small for %d private subnets of /%d (%v): use a larger block or a longer subnetPrefixLength",
+				a.AZCount, a.SubnetPrefixLength, err)
+		}
+		l.subnets = subnets
+	}
+
+	if err := checkBucketPrefix(a.BucketPrefix); err != nil {
+		bad("bucketPrefix", fmt.Sprintf("%q", a.BucketPrefix), "%v", err)
+	}
+	if a.LambdaMemoryMB < MinLambdaMemoryMB || a.LambdaMemoryMB > MaxLambdaMemoryMB {
+		bad("lambdaMemoryMb", a.LambdaMemoryMB, "outside Lambda's limits: accepted %d to %d", MinLambdaMemoryMB, MaxLambdaMemoryMB)
+	}
+	if a.LambdaTimeoutSeconds < MinLambdaTimeout || a.LambdaTimeoutSeconds > MaxLambdaTimeout {
+		bad("lambdaTimeoutSeconds", a.LambdaTimeoutSeconds, "outside Lambda's limits: accepted %d to %d",
+			MinLambdaTimeout, MaxLambdaTimeout)
+	}
+	if !slices.Contains(LogRetentionDays, a.LogRetentionDays) {
+		bad("logRetentionDays", a.LogRetentionDays, "not a retention CloudWatch Logs accepts: one of %v", LogRetentionDays)
+	}
+	if a.MaxKeys < handler.MinMaxKeys || a.MaxKeys > handler.MaxMaxKeys {
+		bad("maxKeys", a.MaxKeys, "accepted %d to %d", handler.MinMaxKeys, handler.MaxMaxKeys)
+	}
+	if a.ConnectTimeoutMS < handler.MinConnectTimeoutMS || a.ConnectTimeoutMS > handler.MaxRequestTimeoutMS {
+		bad("connectTimeoutMs", a.ConnectTimeoutMS, "accepted %d to %d", handler.MinConnectTimeoutMS, handler.MaxRequestTimeoutMS)
+	}
+	if a.RequestTimeoutMS < a.ConnectTimeoutMS || a.RequestTimeoutMS > handler.MaxRequestTimeoutMS {
+		bad("requestTimeoutMs", a.RequestTimeoutMS, "accepted connectTimeoutMs (%d) to %d", a.ConnectTimeoutMS, handler.MaxRequestTimeoutMS)
+	} else if a.RequestTimeoutMS >= a.LambdaTimeoutSeconds*1000 {
+		bad("requestTimeoutMs", a.RequestTimeoutMS, "must be shorter than lambdaTimeoutSeconds (%ds) so the report is returned",
+			a.LambdaTimeoutSeconds)
+	}
+	if len(l.SeedObjects) == 0 {
+		l.SeedObjects = DefaultSeedObjects
+	}
+	for key := range l.SeedObjects {
+		if key == "" || strings.HasPrefix(key, "/") || len(key) > 1024 {
+			bad("seed object key", fmt.Sprintf("%q", key), "must be 1 to 1024 characters and not start with /")
+		}
+		l.seedKeys = append(l.seedKeys, key)
+	}
+	slices.Sort(l.seedKeys)
+	if len(l.seedKeys) > a.MaxKeys && a.MaxKeys >= handler.MinMaxKeys {
+		bad("maxKeys", a.MaxKeys, "smaller than the %d seeded objects: a listing could not show them all", len(l.seedKeys))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("invalid lab settings:\n%w", err)
+	}
+	return l, nil
+}
+
+// checkBucketPrefix applies S3's bucket naming rules to the prefix. Dots are
+// refused too: they break TLS for virtual-hosted-style requests.
+func checkBucketPrefix(p string) error {
+	switch {
+	case len(p) < minBucketPrefixLen || len(p) > MaxBucketPrefixLen:
+		return fmt.Errorf("length %d: accepted %d to %d characters", len(p), minBucketPrefixLen, MaxBucketPrefixLen)
+	case !bucketPrefixRE.MatchString(p):
+		return errors.New("accepted: lowercase letters, digits and hyphens, starting with a letter or digit")
+	case strings.HasPrefix(p, "xn--"), strings.HasPrefix(p, "sthree-"), strings.HasPrefix(p, "amzn-s3-demo-"):
+		return errors.New("S3 reserves the prefixes xn--, sthree- and amzn-s3-demo-")
+	}
+	return nil
+}
+
+// bucketNamePrefix is the prefix given to the AWS provider: the user's prefix,
+// then the stack name (so that a stray bucket names its stack), then a hyphen;
+// the provider appends a unique suffix, so ephemeral stacks never clash.
+func bucketNamePrefix(prefix, stack string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(stack) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	for strings.Contains(s, "--") {
+		s = strings.ReplaceAll(s, "--", "-")
+	}
+	out := prefix + "-"
+	if s != "" {
+		out += s + "-"
+	}
+	if len(out) > maxProviderBucketPrefix {
+		out = strings.TrimRight(out[:maxProviderBucketPrefix-1], "-") + "-"
+	}
+	return out
+}

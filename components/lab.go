@@ -1,0 +1,208 @@
+// Package components holds S3GatewayLab, a Pulumi component that builds the
+// lab "a Lambda function in private subnets lists an S3 bucket through a VPC
+// gateway endpoint": a VPC with private subnets and no route to the internet,
+// the S3 gateway endpoint with a least-privilege policy, a test bucket locked
+// to that endpoint, and the function with its role, security group and logs.
+package components
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// S3GatewayLabType is the component's type token.
+const S3GatewayLabType = "s3gwlab:index:S3GatewayLab"
+
+// S3GatewayLab is the lab: network, endpoint, bucket and function.
+type S3GatewayLab struct {
+	pulumi.ResourceState
+
+	Region           pulumi.StringOutput      `pulumi:"region"`
+	VPCID            pulumi.StringOutput      `pulumi:"vpcId"`
+	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	RouteTableIDs    pulumi.StringArrayOutput `pulumi:"routeTableIds"`
+	EndpointID       pulumi.StringOutput      `pulumi:"endpointId"`
+	PrefixListID     pulumi.StringOutput      `pulumi:"prefixListId"`
+	EndpointPolicy   pulumi.StringOutput      `pulumi:"endpointPolicy"`
+	BucketName       pulumi.StringOutput      `pulumi:"bucketName"`
+	SeedKeys         pulumi.StringArrayOutput `pulumi:"seedKeys"`
+	SecurityGroupID  pulumi.StringOutput      `pulumi:"securityGroupId"`
+	RoleARN          pulumi.StringOutput      `pulumi:"roleArn"`
+	LogGroupName     pulumi.StringOutput      `pulumi:"logGroupName"`
+	FunctionName     pulumi.StringOutput      `pulumi:"functionName"`
+	FunctionARN      pulumi.StringOutput      `pulumi:"functionArn"`
+}
+
+// facts are what the lab looks up before it registers anything.
+type facts struct {
+	partition   string
+	region      string
+	accountID   string
+	deployerARN string
+	zones       []string
+}
+
+// NewS3GatewayLab validates args, looks up the region's facts, and registers
+// the lab. Bad settings fail before any resource is registered.
+func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, opts ...pulumi.ResourceOption) (*S3GatewayLab, error) {
+	if args == nil {
+		return nil, fmt.Errorf("new %s %q: args are required", S3GatewayLabType, name)
+	}
+	l, err := args.validate()
+	if err != nil {
+		return nil, err
+	}
+	if args.HandlerCode == nil {
+		return nil, fmt.Errorf("new %s %q: HandlerCode is not set: build it with internal/handlerbuild", S3GatewayLabType, name)
+	}
+	f, err := lookUpFacts(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+
+	comp := &S3GatewayLab{}
+	if err := ctx.RegisterComponentResource(S3GatewayLabType, name, comp, opts...); err != nil {
+		return nil, fmt.Errorf("register %s %q: %w", S3GatewayLabType, name, err)
+	}
+	b := &builder{ctx: ctx, name: name, lab: l, facts: f, comp: comp, child: pulumi.Parent(comp)}
+	for _, step := range []func() error{b.network, b.functionRole, b.bucket, b.endpoint, b.bucketPolicy, b.seedObjects, b.function} {
+		if err := step(); err != nil {
+			return nil, fmt.Errorf("lab %q: %w", name, err)
+		}
+	}
+
+	comp.Region = pulumi.String(f.region).ToStringOutput()
+	comp.SeedKeys = pulumi.ToStringArray(l.seedKeys).ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"region":           comp.Region,
+		"vpcId":            comp.VPCID,
+		"privateSubnetIds": comp.PrivateSubnetIDs,
+		"routeTableIds":    comp.RouteTableIDs,
+		"endpointId":       comp.EndpointID,
+		"prefixListId":     comp.PrefixListID,
+		"endpointPolicy":   comp.EndpointPolicy,
+		"bucketName":       comp.BucketName,
+		"seedKeys":         comp.SeedKeys,
+		"securityGroupId":  comp.SecurityGroupID,
+		"roleArn":          comp.RoleARN,
+		"logGroupName":     comp.LogGroupName,
+		"functionName":     comp.FunctionName,
+		"functionArn":      comp.FunctionARN,
+	}); err != nil {
+		return nil, fmt.Errorf("register outputs of %q: %w", name, err)
+	}
+	return comp, nil
+}
+
+// lookUpFacts reads the region, account, deployer and availability zones.
+// The invokes use the default AWS provider of the stack.
+func lookUpFacts(ctx *pulumi.Context, l *lab) (*facts, error) {
+	region, err := aws.GetRegion(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("look up region: %w", err)
+	}
+	partition, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("look up partition: %w", err)
+	}
+	caller, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("look up caller identity: %w", err)
+	}
+	// The caller is often an STS session (assumed-role ARN); policies must
+	// name the role behind it, which aws:PrincipalArn carries.
+	session, err := iam.GetSessionContext(ctx, &iam.GetSessionContextArgs{Arn: caller.Arn})
+	if err != nil {
+		return nil, fmt.Errorf("look up session issuer of %s: %w", caller.Arn, err)
+	}
+	state := "available"
+	zones, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
+		State: &state,
+		// Local and Wavelength zones need an opt-in and lack services.
+		Filters: []aws.GetAvailabilityZonesFilter{{Name: "opt-in-status", Values: []string{"opt-in-not-required"}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up availability zones: %w", err)
+	}
+	chosen, err := chooseZones(l, region.Name, zones.Names)
+	if err != nil {
+		return nil, err
+	}
+	return &facts{
+		partition:   partition.Partition,
+		region:      region.Name,
+		accountID:   caller.AccountId,
+		deployerARN: session.IssuerArn,
+		zones:       chosen,
+	}, nil
+}
+
+// chooseZones returns the explicit zones if they all exist in the region,
+// otherwise the first AZCount available zones.
+func chooseZones(l *lab, region string, available []string) ([]string, error) {
+	if len(l.AvailabilityZones) > 0 {
+		for _, az := range l.AvailabilityZones {
+			if !slices.Contains(available, az) {
+				return nil, fmt.Errorf("invalid lab settings:\navailabilityZones %v: %q is not an available zone of %s: accepted %v",
+					l.AvailabilityZones, az, region, available)
+			}
+		}
+		return l.AvailabilityZones, nil
+	}
+	if l.AZCount > len(available) {
+		return nil, fmt.Errorf("invalid lab settings:\nazCount %d: %s has only %d availability zones that need no opt-in: accepted %d to %d",
+			l.AZCount, region, len(available), MinAZCount, len(available))
+	}
+	return available[:l.AZCount], nil
+}
+
+// builder registers the lab's children, step by step.
+type builder struct {
+	ctx   *pulumi.Context
+	name  string
+	lab   *lab
+	facts *facts
+	comp  *S3GatewayLab
+	child pulumi.ResourceOption
+
+	vpcID         pulumi.IDOutput
+	subnetIDs     pulumi.StringArrayOutput
+	routeTableIDs pulumi.StringArrayOutput
+	roleName      pulumi.StringOutput
+	roleARN       pulumi.StringOutput
+	bucketName    pulumi.StringOutput
+	bucketConfig  []pulumi.Resource
+	endpointID    pulumi.IDOutput
+	policyDeps    []pulumi.Resource
+}
+
+// tags returns the user's tags plus a Name tag for the console.
+func (b *builder) tags(name string) pulumi.StringMap {
+	m := pulumi.StringMap{"Name": pulumi.String(name)}
+	for k, v := range b.lab.Tags {
+		m[k] = pulumi.String(v)
+	}
+	return m
+}
+
+// policyInputs resolves the facts every policy is built from.
+func (b *builder) policyInputs() PolicyInputs {
+	return PolicyInputs{
+		Partition:   b.facts.partition,
+		Region:      b.facts.region,
+		AccountID:   b.facts.accountID,
+		DeployerARN: b.facts.deployerARN,
+	}
+}
+
+// policyJSON renders a policy document whose inputs are known only at
+// deployment time: build receives the resolved inputs in order.
+func policyJSON(build func(args []any) PolicyDocument, inputs ...any) pulumi.StringOutput {
+	return pulumi.All(inputs...).ApplyT(func(args []any) (string, error) {
+		return build(args).JSON()
+	}).(pulumi.StringOutput)
+}

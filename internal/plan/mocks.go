@@ -1,0 +1,253 @@
+// Package plan runs a Pulumi program on the Pulumi Go SDK's mock monitor and
+// records every resource it registers: no engine, no AWS, no credentials, no
+// network. It is how a reviewer sees the lab's resource graph offline, and how
+// tests assert on it.
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Mock facts: what the AWS provider's lookups answer offline.
+const (
+	MockAccountID   = "123456789012"
+	MockDeployerARN = "arn:aws:iam::" + MockAccountID + ":role/platform-deployer"
+	mockSessionARN  = "arn:aws:sts::" + MockAccountID + ":assumed-role/platform-deployer/pulumi-session"
+)
+
+// Unknown is the placeholder for a value known only after deployment, as in
+// "[unknown lab-vpc.id]": the resource's name and the output's name.
+func Unknown(resourceName, output string) string {
+	return fmt.Sprintf("[unknown %s.%s]", resourceName, output)
+}
+
+// Resource is one registered resource, shaped like an entry of
+// `pulumi stack export`'s deployment.resources.
+type Resource struct {
+	URN          string         `json:"urn"`
+	Custom       bool           `json:"custom"`
+	Type         string         `json:"type"`
+	Parent       string         `json:"parent,omitempty"`
+	Inputs       map[string]any `json:"inputs"`
+	Dependencies []string       `json:"dependencies,omitempty"`
+
+	// Name is the resource's logical name.
+	Name string `json:"-"`
+	// State is what the mock returned as the resource's outputs.
+	State resource.PropertyMap `json:"-"`
+}
+
+// Mocks is a pulumi.MockResourceMonitor that records what is registered and
+// answers the AWS lookups the lab makes. An invoke it does not know fails.
+type Mocks struct {
+	// Project and Stack make the URNs, as the engine would.
+	Project, Stack string
+	// Region is what aws:getRegion answers and what zones are named after.
+	Region string
+
+	mu        sync.Mutex
+	resources []Resource
+	invokes   []string
+	outputs   map[string]resource.PropertyMap
+}
+
+// computedOutputs lists, per type, the outputs the provider computes; the
+// mock answers them with Unknown placeholders.
+var computedOutputs = map[string][]string{
+	"aws:ec2/vpcEndpoint:VpcEndpoint":                   {"prefixListId", "cidrBlocks"},
+	"aws:s3/bucketV2:BucketV2":                          {"bucket", "bucketRegionalDomainName"},
+	"aws:iam/role:Role":                                 {"name", "uniqueId"},
+	"aws:lambda/function:Function":                      {"name", "invokeArn", "qualifiedArn"},
+	"aws:cloudwatch/logGroup:LogGroup":                  {"name"},
+	"aws:ec2/securityGroup:SecurityGroup":               {"name"},
+	"aws:ec2/vpc:Vpc":                                   {"defaultRouteTableId", "mainRouteTableId"},
+	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"name"},
+}
+
+// NewResource records the resource and returns its inputs plus placeholders
+// for the outputs the provider would compute.
+func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	state := args.Inputs.Copy()
+	id := ""
+	if args.Custom {
+		id = Unknown(args.Name, "id")
+		outs := append([]string{"arn"}, computedOutputs[args.TypeToken]...)
+		for _, k := range outs {
+			if _, ok := state[resource.PropertyKey(k)]; !ok {
+				state[resource.PropertyKey(k)] = resource.NewProperty(Unknown(args.Name, k))
+			}
+		}
+	}
+	rpc := args.RegisterRPC
+	r := Resource{
+		Custom: args.Custom,
+		Type:   args.TypeToken,
+		Name:   args.Name,
+		Inputs: plainMap(args.Inputs),
+		State:  state,
+	}
+	if rpc != nil {
+		r.Parent = rpc.GetParent()
+		r.Dependencies = slices.Sorted(slices.Values(rpc.GetDependencies()))
+	}
+	r.URN = m.urn(r.Parent, r.Type, r.Name)
+	m.mu.Lock()
+	m.resources = append(m.resources, r)
+	m.mu.Unlock()
+	return id, state, nil
+}
+
+// Call answers the lookups the lab makes and fails on any other.
+func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.invokes = append(m.invokes, args.Token)
+	m.mu.Unlock()
+	region := m.region()
+	var out map[string]any
+	switch args.Token {
+	case "aws:index/getRegion:getRegion":
+		out = map[string]any{"name": region, "id": region, "description": region,
+			"endpoint": "ec2." + region + ".amazonaws.com"}
+	case "aws:index/getPartition:getPartition":
+		out = map[string]any{"partition": "aws", "id": "aws", "dnsSuffix": "amazonaws.com",
+			"reverseDnsPrefix": "com.amazonaws"}
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		out = map[string]any{"accountId": MockAccountID, "arn": mockSessionARN, "id": MockAccountID,
+			"userId": "AROAEXAMPLE:pulumi-session"}
+	case "aws:iam/getSessionContext:getSessionContext":
+		arn := args.Args["arn"].StringValue()
+		if arn != mockSessionARN {
+			return nil, fmt.Errorf("mock getSessionContext: unexpected arn %q", arn)
+		}
+		out = map[string]any{"arn": arn, "id": arn, "issuerArn": MockDeployerARN, "issuerId": "AROAEXAMPLE",
+			"issuerName": "platform-deployer", "sessionName": "pulumi-session"}
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		names, ids := Zones(region)
+		out = map[string]any{"id": region, "names": names, "zoneIds": ids, "groupNames": []string{region}}
+	default:
+		return nil, fmt.Errorf("plan mocks: unexpected invoke %s: add it to internal/plan.Mocks.Call", args.Token)
+	}
+	return resource.NewPropertyMapFromMap(out), nil
+}
+
+// Zones are the availability zones the mock region has: six for us-east-1,
+// four for us-west-2, three elsewhere.
+func Zones(region string) (names, ids []string) {
+	n := 3
+	switch region {
+	case "us-east-1":
+		n = 6
+	case "us-west-2":
+		n = 4
+	}
+	for i := range n {
+		names = append(names, fmt.Sprintf("%s%c", region, 'a'+i))
+		ids = append(ids, fmt.Sprintf("%s-az%d", strings.ReplaceAll(region, "-", ""), i+1))
+	}
+	return names, ids
+}
+
+// urn builds a URN the way the engine (and the SDK's mock monitor) does.
+func (m *Mocks) urn(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(m.Stack), tokens.PackageName(m.Project), parentType, tokens.Type(typ), name))
+}
+
+func (m *Mocks) region() string {
+	if m.Region == "" {
+		return "us-east-1"
+	}
+	return m.Region
+}
+
+// Resources returns what was registered, in registration order.
+func (m *Mocks) Resources() []Resource {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.resources)
+}
+
+// Invokes returns the tokens of the invokes made, in order.
+func (m *Mocks) Invokes() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.invokes)
+}
+
+// plainMap turns registered inputs into plain JSON values: unknowns become
+// "[unknown]", secrets "[secret]", archives and assets their paths, and
+// policy documents are decoded so that a plan diff shows statement changes.
+func plainMap(pm resource.PropertyMap) map[string]any {
+	out := make(map[string]any, len(pm))
+	for k, v := range pm {
+		out[string(k)] = plain(string(k), v)
+	}
+	return out
+}
+
+func plain(key string, v resource.PropertyValue) any {
+	switch {
+	case v.IsComputed():
+		return "[unknown]"
+	case v.IsOutput():
+		if !v.OutputValue().Known {
+			return "[unknown]"
+		}
+		return plain(key, v.OutputValue().Element)
+	case v.IsSecret():
+		return "[secret]"
+	case v.IsNull():
+		return nil
+	case v.IsBool():
+		return v.BoolValue()
+	case v.IsNumber():
+		return v.NumberValue()
+	case v.IsString():
+		s := v.StringValue()
+		if strings.HasSuffix(strings.ToLower(key), "policy") && strings.HasPrefix(s, "{") {
+			var doc any
+			if json.Unmarshal([]byte(s), &doc) == nil {
+				return doc
+			}
+		}
+		return s
+	case v.IsArray():
+		arr := v.ArrayValue()
+		out := make([]any, len(arr))
+		for i, e := range arr {
+			out[i] = plain(key, e)
+		}
+		return out
+	case v.IsObject():
+		return plainMap(v.ObjectValue())
+	case v.IsArchive():
+		a := v.ArchiveValue()
+		switch {
+		case a.Path != "":
+			return map[string]any{"archive": a.Path}
+		case len(a.Assets) > 0:
+			return map[string]any{"archive": "assets"}
+		}
+		return map[string]any{"archive": a.URI}
+	case v.IsAsset():
+		a := v.AssetValue()
+		if a.Path != "" {
+			return map[string]any{"asset": a.Path}
+		}
+		return map[string]any{"asset": "text"}
+	case v.IsResourceReference():
+		return v.ResourceReferenceValue().URN
+	}
+	return fmt.Sprintf("[%s]", v.TypeString())
+}

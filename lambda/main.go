@@ -1,0 +1,30 @@
+// Command lambda is the lab's Lambda function: it lists the lab bucket through
+// the VPC's S3 gateway endpoint and returns a JSON report. The Pulumi program
+// builds it as a `bootstrap` binary for the provided.al2023 runtime on arm64.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/platformlab/s3-gateway-lab/lambda/handler"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	cfg, err := handler.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		log.Error("invalid configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	client, err := handler.NewS3Client(context.Background(), cfg)
+	if err != nil {
+		log.Error("create s3 client", "error", err.Error())
+		os.Exit(1)
+	}
+	h := &handler.Handler{S3: client, Config: cfg, Log: log}
+	lambda.Start(h.Handle)
+}
