@@ -1,0 +1,588 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platformlab/s3-gateway-lab/internal/plan"
+)
+
+const (
+	testStack   = "test"
+	testProject = "s3-gateway-lab"
+)
+
+func validArgs() *S3GatewayLabArgs {
+	return &S3GatewayLabArgs{
+		VPCCIDR:              "10.42.0.0/16",
+		SubnetPrefixLength:   24,
+		AZCount:              2,
+		BucketPrefix:         "s3-gw-lab",
+		ForceDestroy:         true,
+		LambdaMemoryMB:       128,
+		LambdaTimeoutSeconds: 15,
+		LogRetentionDays:     14,
+		MaxKeys:              1000,
+		ConnectTimeoutMS:     2000,
+		RequestTimeoutMS:     5000,
+		HandlerCode:          pulumi.NewFileArchive(".build/lambda/handler.zip"),
+		Tags:                 map[string]string{"team": "platform"},
+	}
+}
+
+// runLabs declares one lab per name on the mock monitor and returns the plan.
+func runLabs(t *testing.T, region string, args *S3GatewayLabArgs, names ...string) (*plan.Plan, error) {
+	t.Helper()
+	return plan.Run(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		outs := pulumi.Map{}
+		for _, name := range names {
+			lab, err := NewS3GatewayLab(ctx, name, args)
+			if err != nil {
+				return nil, err
+			}
+			outs[name+"-functionName"] = lab.FunctionName
+			outs[name+"-prefixListId"] = lab.PrefixListID
+			outs[name+"-seedKeys"] = lab.SeedKeys
+			outs[name+"-endpointPolicy"] = lab.EndpointPolicy
+		}
+		return outs, nil
+	}, plan.Options{Project: testProject, Stack: testStack, Config: map[string]string{"aws:region": region}})
+}
+
+func mustRunLab(t *testing.T) *plan.Plan {
+	t.Helper()
+	p, err := runLabs(t, "us-east-1", validArgs(), "lab")
+	if err != nil {
+		t.Fatalf("declare lab: %v", err)
+	}
+	return p
+}
+
+func one(t *testing.T, p *plan.Plan, typ string) plan.Resource {
+	t.Helper()
+	rs := p.Find(typ)
+	if len(rs) != 1 {
+		t.Fatalf("got %d resources of type %s, want 1", len(rs), typ)
+	}
+	return rs[0]
+}
+
+func strs(v any) []string {
+	if s, ok := v.([]string); ok {
+		return s
+	}
+	var out []string
+	if arr, ok := v.([]any); ok {
+		for _, e := range arr {
+			out = append(out, fmt.Sprint(e))
+		}
+	}
+	return out
+}
+
+func TestResourceSet(t *testing.T) {
+	p := mustRunLab(t)
+	want := map[string]int{
+		S3GatewayLabType:  1,
+		"aws:ec2/vpc:Vpc": 1,
+		"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":                                          1,
+		"aws:ec2/subnet:Subnet":                                                                      2,
+		"aws:ec2/routeTable:RouteTable":                                                              2,
+		"aws:ec2/routeTableAssociation:RouteTableAssociation":                                        2,
+		"aws:ec2/vpcEndpoint:VpcEndpoint":                                                            1,
+		"aws:s3/bucketV2:BucketV2":                                                                   1,
+		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     1,
+		"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     1,
+		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": 1,
+		"aws:s3/bucketVersioningV2:BucketVersioningV2":                                               1,
+		"aws:s3/bucketPolicy:BucketPolicy":                                                           1,
+		"aws:s3/bucketObjectv2:BucketObjectv2":                                                       len(DefaultSeedObjects),
+		"aws:ec2/securityGroup:SecurityGroup":                                                        1,
+		"aws:cloudwatch/logGroup:LogGroup":                                                           1,
+		"aws:iam/role:Role":                                                                          1,
+		"aws:iam/rolePolicy:RolePolicy":                                                              1,
+		"aws:lambda/function:Function":                                                               1,
+	}
+	got := map[string]int{}
+	for _, r := range p.Resources[1:] {
+		got[r.Type]++
+	}
+	for typ, n := range want {
+		if got[typ] != n {
+			t.Errorf("%s: got %d, want %d", typ, got[typ], n)
+		}
+	}
+	for typ, n := range got {
+		if _, ok := want[typ]; !ok {
+			t.Errorf("unexpected resource type %s (%d)", typ, n)
+		}
+	}
+}
+
+// TestEveryChildParented: every resource but the component has the component
+// as its parent, and the component sits under the stack.
+func TestEveryChildParented(t *testing.T) {
+	p := mustRunLab(t)
+	comp := one(t, p, S3GatewayLabType)
+	if comp.Parent != p.Resources[0].URN {
+		t.Errorf("component parent: got %s, want the stack %s", comp.Parent, p.Resources[0].URN)
+	}
+	for _, r := range p.Resources[1:] {
+		if r.Type == S3GatewayLabType {
+			continue
+		}
+		if r.Parent != comp.URN {
+			t.Errorf("%s %s: parent %q, want the component %s", r.Type, r.Name, r.Parent, comp.URN)
+		}
+		if !strings.HasPrefix(r.Name, "lab-") {
+			t.Errorf("%s: name %q does not derive from the component name", r.Type, r.Name)
+		}
+	}
+}
+
+// TestNoPathToTheInternet: no internet or NAT gateway, no routes declared at
+// all (so no 0.0.0.0/0), no public IPs on launch (Checkov CKV_AWS_130).
+func TestNoPathToTheInternet(t *testing.T) {
+	p := mustRunLab(t)
+	for _, r := range p.Resources {
+		switch r.Type {
+		case "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway",
+			"aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "aws:ec2/route:Route", "aws:ec2/eip:Eip":
+			t.Errorf("unexpected %s %s in a private-only lab", r.Type, r.Name)
+		case "aws:ec2/routeTable:RouteTable":
+			if routes, ok := r.Inputs["routes"]; ok {
+				t.Errorf("route table %s declares routes %v, want none (the endpoint adds its own)", r.Name, routes)
+			}
+		case "aws:ec2/subnet:Subnet":
+			if r.Inputs["mapPublicIpOnLaunch"] != false {
+				t.Errorf("subnet %s: mapPublicIpOnLaunch %v, want false", r.Name, r.Inputs["mapPublicIpOnLaunch"])
+			}
+		}
+		b, err := json.Marshal(r.Inputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "0.0.0.0/0") || strings.Contains(string(b), "::/0") {
+			t.Errorf("%s %s mentions a default route or open CIDR: %s", r.Type, r.Name, b)
+		}
+	}
+}
+
+func TestNetwork(t *testing.T) {
+	p := mustRunLab(t)
+	vpc := one(t, p, "aws:ec2/vpc:Vpc")
+	if vpc.Inputs["cidrBlock"] != "10.42.0.0/16" || vpc.Inputs["enableDnsSupport"] != true || vpc.Inputs["enableDnsHostnames"] != true {
+		t.Errorf("vpc inputs: got %v, want 10.42.0.0/16 with DNS support and hostnames", vpc.Inputs)
+	}
+	vpcID := plan.Unknown("lab-vpc", "id")
+
+	dsg := one(t, p, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+	if dsg.Inputs["vpcId"] != vpcID {
+		t.Errorf("default security group vpcId: got %v, want %s", dsg.Inputs["vpcId"], vpcID)
+	}
+	for _, k := range []string{"ingress", "egress"} {
+		if rules := strs(dsg.Inputs[k]); len(rules) > 0 {
+			t.Errorf("default security group %s: got %v, want no rules (Checkov CKV2_AWS_12)", k, rules)
+		}
+	}
+
+	subnets := p.Find("aws:ec2/subnet:Subnet")
+	zones := map[string]string{}
+	for _, s := range subnets {
+		zones[s.Inputs["availabilityZone"].(string)] = s.Inputs["cidrBlock"].(string)
+		if s.Inputs["vpcId"] != vpcID {
+			t.Errorf("subnet %s vpcId: got %v, want %s", s.Name, s.Inputs["vpcId"], vpcID)
+		}
+	}
+	want := map[string]string{"us-east-1a": "10.42.0.0/24", "us-east-1b": "10.42.1.0/24"}
+	if fmt.Sprint(zones) != fmt.Sprint(want) {
+		t.Errorf("subnets by zone: got %v, want %v", zones, want)
+	}
+
+	// One route table per subnet, each associated with exactly its subnet.
+	assoc := map[string]string{}
+	for _, a := range p.Find("aws:ec2/routeTableAssociation:RouteTableAssociation") {
+		assoc[a.Inputs["subnetId"].(string)] = a.Inputs["routeTableId"].(string)
+	}
+	for _, az := range []string{"us-east-1a", "us-east-1b"} {
+		subnetID := plan.Unknown("lab-private-"+az, "id")
+		rtID := plan.Unknown("lab-rt-"+az, "id")
+		if assoc[subnetID] != rtID {
+			t.Errorf("subnet %s: associated with %q, want its own route table %s", az, assoc[subnetID], rtID)
+		}
+	}
+}
+
+// TestEndpointOnExactlyThePrivateRouteTables: the S3 gateway endpoint is of
+// the region's S3 service, type Gateway, in the VPC, on exactly the private
+// route tables, with the least-privilege policy.
+func TestEndpointOnExactlyThePrivateRouteTables(t *testing.T) {
+	p := mustRunLab(t)
+	ep := one(t, p, "aws:ec2/vpcEndpoint:VpcEndpoint")
+	if ep.Inputs["serviceName"] != "com.amazonaws.us-east-1.s3" || ep.Inputs["vpcEndpointType"] != "Gateway" {
+		t.Errorf("endpoint: got service %v type %v, want com.amazonaws.us-east-1.s3 Gateway", ep.Inputs["serviceName"], ep.Inputs["vpcEndpointType"])
+	}
+	if ep.Inputs["vpcId"] != plan.Unknown("lab-vpc", "id") {
+		t.Errorf("endpoint vpcId: got %v", ep.Inputs["vpcId"])
+	}
+	var rts []string
+	for _, rt := range p.Find("aws:ec2/routeTable:RouteTable") {
+		rts = append(rts, plan.Unknown(rt.Name, "id"))
+	}
+	got := strs(ep.Inputs["routeTableIds"])
+	slices.Sort(got)
+	slices.Sort(rts)
+	if !slices.Equal(got, rts) {
+		t.Errorf("endpoint route tables: got %v, want exactly %v", got, rts)
+	}
+	for _, k := range []string{"subnetIds", "securityGroupIds", "privateDnsEnabled"} {
+		if _, ok := ep.Inputs[k]; ok {
+			t.Errorf("gateway endpoint sets %s, which only interface endpoints take", k)
+		}
+	}
+	in := PolicyInputs{Partition: "aws", Region: "us-east-1", AccountID: plan.MockAccountID,
+		FunctionRoleARN: plan.Unknown("lab-fn-role", "arn"), BucketName: plan.Unknown("lab-bucket", "bucket")}
+	assertPolicy(t, "endpoint policy", ep.Inputs["policy"], EndpointPolicy(in))
+}
+
+func TestBucketLockedDown(t *testing.T) {
+	p := mustRunLab(t)
+	bucket := one(t, p, "aws:s3/bucketV2:BucketV2")
+	if bucket.Inputs["bucketPrefix"] != "s3-gw-lab-test-" {
+		t.Errorf("bucketPrefix: got %v, want s3-gw-lab-test-", bucket.Inputs["bucketPrefix"])
+	}
+	if _, named := bucket.Inputs["bucket"]; named {
+		t.Error("bucket has a fixed name: ephemeral stacks in one account would clash")
+	}
+	if bucket.Inputs["forceDestroy"] != true {
+		t.Errorf("forceDestroy: got %v, want true", bucket.Inputs["forceDestroy"])
+	}
+	for _, k := range []string{"acl", "policy", "websites", "grants", "corsRules"} {
+		if _, ok := bucket.Inputs[k]; ok {
+			t.Errorf("bucket sets %s inline; the lab configures buckets with separate resources", k)
+		}
+	}
+	bucketName := plan.Unknown("lab-bucket", "bucket")
+	bucketID := plan.Unknown("lab-bucket", "id")
+
+	// Checkov CKV_AWS_53..56, cdk-nag AwsSolutions-S2: all four blocks on.
+	pab := one(t, p, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+	for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+		if pab.Inputs[k] != true {
+			t.Errorf("public access block %s: got %v, want true", k, pab.Inputs[k])
+		}
+	}
+	own := one(t, p, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+	if got := own.Inputs["rule"].(map[string]any)["objectOwnership"]; got != "BucketOwnerEnforced" {
+		t.Errorf("object ownership: got %v, want BucketOwnerEnforced (ACLs disabled)", got)
+	}
+	sse := one(t, p, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+	rule := sse.Inputs["rules"].([]any)[0].(map[string]any)["applyServerSideEncryptionByDefault"].(map[string]any)
+	if rule["sseAlgorithm"] != "AES256" {
+		t.Errorf("default encryption: got %v, want AES256", rule)
+	}
+	ver := one(t, p, "aws:s3/bucketVersioningV2:BucketVersioningV2")
+	if got := ver.Inputs["versioningConfiguration"].(map[string]any)["status"]; got != "Enabled" {
+		t.Errorf("versioning: got %v, want Enabled", got)
+	}
+	for _, r := range []plan.Resource{pab, own, sse, ver} {
+		if r.Inputs["bucket"] != bucketID {
+			t.Errorf("%s targets %v, want the lab bucket", r.Type, r.Inputs["bucket"])
+		}
+	}
+
+	bp := one(t, p, "aws:s3/bucketPolicy:BucketPolicy")
+	if bp.Inputs["bucket"] != bucketName {
+		t.Errorf("bucket policy targets %v, want %s", bp.Inputs["bucket"], bucketName)
+	}
+	if !slices.Contains(bp.Dependencies, pab.URN) {
+		t.Errorf("bucket policy does not wait for the public access block: depends on %v", bp.Dependencies)
+	}
+	in := PolicyInputs{Partition: "aws", BucketName: bucketName, EndpointID: plan.Unknown("lab-s3-endpoint", "id"),
+		DeployerARN: plan.MockDeployerARN}
+	assertPolicy(t, "bucket policy", bp.Inputs["policy"], BucketPolicy(in))
+}
+
+func TestSeedObjects(t *testing.T) {
+	p := mustRunLab(t)
+	var got []string
+	for _, o := range p.Find("aws:s3/bucketObjectv2:BucketObjectv2") {
+		got = append(got, o.Inputs["key"].(string))
+		if o.Inputs["bucket"] != plan.Unknown("lab-bucket", "bucket") {
+			t.Errorf("seed %s: bucket %v, want the lab bucket", o.Name, o.Inputs["bucket"])
+		}
+		if o.Inputs["content"] != DefaultSeedObjects[o.Inputs["key"].(string)] {
+			t.Errorf("seed %s: content %q", o.Name, o.Inputs["content"])
+		}
+		if sse := one(t, p, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"); !slices.Contains(o.Dependencies, sse.URN) {
+			t.Errorf("seed %s is written before the bucket's encryption is set", o.Name)
+		}
+	}
+	slices.Sort(got)
+	want := []string{"data/sample.json", "hello.txt", "reports/README.md"}
+	if !slices.Equal(got, want) {
+		t.Errorf("seed keys: got %v, want %v", got, want)
+	}
+	if outs := strs(p.Outputs["lab-seedKeys"]); !slices.Equal(outs, want) {
+		t.Errorf("seedKeys output: got %v, want %v", outs, want)
+	}
+}
+
+// TestFunctionSecurityGroup: no ingress, one egress rule, TCP 443 to the
+// endpoint's prefix list only (Checkov CKV_AWS_382: no open egress).
+func TestFunctionSecurityGroup(t *testing.T) {
+	p := mustRunLab(t)
+	sg := one(t, p, "aws:ec2/securityGroup:SecurityGroup")
+	if ing := strs(sg.Inputs["ingress"]); len(ing) > 0 {
+		t.Errorf("function security group ingress: got %v, want none", ing)
+	}
+	if sg.Inputs["description"] == "" || sg.Inputs["description"] == nil {
+		t.Error("function security group has no description (Checkov CKV_AWS_23)")
+	}
+	egress, _ := sg.Inputs["egress"].([]any)
+	if len(egress) != 1 {
+		t.Fatalf("function security group egress: got %v, want one rule", sg.Inputs["egress"])
+	}
+	rule := egress[0].(map[string]any)
+	if rule["protocol"] != "tcp" || rule["fromPort"] != 443.0 || rule["toPort"] != 443.0 {
+		t.Errorf("egress rule: got %v, want tcp 443", rule)
+	}
+	if got := strs(rule["prefixListIds"]); !slices.Equal(got, []string{plan.Unknown("lab-s3-endpoint", "prefixListId")}) {
+		t.Errorf("egress prefix lists: got %v, want the endpoint's prefixListId", got)
+	}
+	for _, k := range []string{"cidrBlocks", "ipv6CidrBlocks", "securityGroups", "self"} {
+		if v, ok := rule[k]; ok && len(strs(v)) > 0 {
+			t.Errorf("egress rule also opens %s: %v", k, v)
+		}
+	}
+	if rule["description"] == nil {
+		t.Error("egress rule has no description (Checkov CKV_AWS_23)")
+	}
+}
+
+func TestFunction(t *testing.T) {
+	p := mustRunLab(t)
+	fn := one(t, p, "aws:lambda/function:Function")
+	checks := map[string]any{
+		"runtime":                        "provided.al2023",
+		"handler":                        "bootstrap",
+		"memorySize":                     128.0,
+		"timeout":                        15.0,
+		"replaceSecurityGroupsOnDestroy": true,
+		"role":                           plan.Unknown("lab-fn-role", "arn"),
+	}
+	for k, want := range checks {
+		if fn.Inputs[k] != want {
+			t.Errorf("function %s: got %v, want %v", k, fn.Inputs[k], want)
+		}
+	}
+	if got := strs(fn.Inputs["architectures"]); !slices.Equal(got, []string{"arm64"}) {
+		t.Errorf("architectures: got %v, want [arm64]", got)
+	}
+	if got := fn.Inputs["code"]; fmt.Sprint(got) != fmt.Sprint(map[string]any{"archive": ".build/lambda/handler.zip"}) {
+		t.Errorf("code: got %v, want the built handler archive", got)
+	}
+	vpc := fn.Inputs["vpcConfig"].(map[string]any)
+	subnets := strs(vpc["subnetIds"])
+	if want := []string{plan.Unknown("lab-private-us-east-1a", "id"), plan.Unknown("lab-private-us-east-1b", "id")}; !slices.Equal(subnets, want) {
+		t.Errorf("function subnets: got %v, want all private subnets %v", subnets, want)
+	}
+	if got := strs(vpc["securityGroupIds"]); !slices.Equal(got, []string{plan.Unknown("lab-fn-sg", "id")}) {
+		t.Errorf("function security groups: got %v, want only its own", got)
+	}
+	logging := fn.Inputs["loggingConfig"].(map[string]any)
+	if logging["logFormat"] != "JSON" || logging["logGroup"] != plan.Unknown("lab-fn-logs", "name") {
+		t.Errorf("logging: got %v, want JSON into its own log group", logging)
+	}
+	env := fn.Inputs["environment"].(map[string]any)["variables"].(map[string]any)
+	wantEnv := map[string]any{"BUCKET_NAME": plan.Unknown("lab-bucket", "bucket"), "MAX_KEYS": "1000",
+		"CONNECT_TIMEOUT_MS": "2000", "REQUEST_TIMEOUT_MS": "5000"}
+	if fmt.Sprint(env) != fmt.Sprint(wantEnv) {
+		t.Errorf("environment: got %v, want %v", env, wantEnv)
+	}
+
+	// The log group exists before the function, and so do the role's permissions.
+	logs := one(t, p, "aws:cloudwatch/logGroup:LogGroup")
+	rp := one(t, p, "aws:iam/rolePolicy:RolePolicy")
+	for _, dep := range []plan.Resource{logs, rp} {
+		if !slices.Contains(fn.Dependencies, dep.URN) {
+			t.Errorf("function does not depend on %s", dep.Name)
+		}
+	}
+	if logs.Inputs["retentionInDays"] != 14.0 {
+		t.Errorf("log retention: got %v, want 14", logs.Inputs["retentionInDays"])
+	}
+}
+
+func TestRolePolicies(t *testing.T) {
+	p := mustRunLab(t)
+	role := one(t, p, "aws:iam/role:Role")
+	base := PolicyInputs{Partition: "aws", Region: "us-east-1", AccountID: plan.MockAccountID}
+	assertPolicy(t, "trust policy", role.Inputs["assumeRolePolicy"], AssumeRolePolicy(base))
+	for _, k := range []string{"managedPolicyArns", "inlinePolicies"} {
+		if v, ok := role.Inputs[k]; ok && len(strs(v)) > 0 {
+			t.Errorf("role sets %s %v: its only permissions are the lab's role policy", k, v)
+		}
+	}
+	if n := len(p.Find("aws:iam/rolePolicyAttachment:RolePolicyAttachment")); n > 0 {
+		t.Errorf("got %d managed policy attachments, want none", n)
+	}
+	rp := one(t, p, "aws:iam/rolePolicy:RolePolicy")
+	if rp.Inputs["role"] != plan.Unknown("lab-fn-role", "name") {
+		t.Errorf("role policy is on %v, want the function role", rp.Inputs["role"])
+	}
+	in := base
+	in.BucketName = plan.Unknown("lab-bucket", "bucket")
+	in.LogGroupARN = plan.Unknown("lab-fn-logs", "arn")
+	in.SubnetIDs = []string{plan.Unknown("lab-private-us-east-1a", "id"), plan.Unknown("lab-private-us-east-1b", "id")}
+	in.SecurityGroupID = plan.Unknown("lab-fn-sg", "id")
+	assertPolicy(t, "role policy", rp.Inputs["policy"], RolePolicy(in))
+}
+
+func TestTags(t *testing.T) {
+	p := mustRunLab(t)
+	for _, r := range p.Resources[1:] {
+		tags, ok := r.Inputs["tags"].(map[string]any)
+		switch r.Type {
+		case S3GatewayLabType, "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:iam/rolePolicy:RolePolicy",
+			"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+			"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+			"aws:s3/bucketVersioningV2:BucketVersioningV2", "aws:s3/bucketPolicy:BucketPolicy",
+			"aws:s3/bucketObjectv2:BucketObjectv2":
+			continue
+		}
+		if !ok || tags["team"] != "platform" || tags["Name"] != r.Name {
+			t.Errorf("%s %s: tags %v, want the user's tags and Name", r.Type, r.Name, r.Inputs["tags"])
+		}
+	}
+}
+
+// TestTwoInstances: two labs in one stack register without a URN collision,
+// and none of their resources share a physical name.
+func TestTwoInstances(t *testing.T) {
+	p, err := runLabs(t, "us-east-1", validArgs(), "blue", "green")
+	if err != nil {
+		t.Fatalf("declare two labs: %v", err)
+	}
+	urns := map[string]bool{}
+	for _, r := range p.Resources {
+		if urns[r.URN] {
+			t.Errorf("duplicate URN %s", r.URN)
+		}
+		urns[r.URN] = true
+	}
+	if n := len(p.Find(S3GatewayLabType)); n != 2 {
+		t.Fatalf("got %d labs, want 2", n)
+	}
+	single := mustRunLab(t)
+	if got, want := len(p.Resources)-1, 2*(len(single.Resources)-1); got != want {
+		t.Errorf("two labs registered %d resources, want %d", got, want)
+	}
+	// Fixed physical names would collide; the lab sets only prefixes.
+	prefixes := map[string]bool{}
+	for _, r := range p.Resources {
+		for _, k := range []string{"name", "bucket", "namePrefix"} {
+			v, ok := r.Inputs[k].(string)
+			if !ok || r.Type == "aws:s3/bucketObjectv2:BucketObjectv2" || strings.HasPrefix(v, "[unknown") {
+				continue
+			}
+			if k != "namePrefix" {
+				t.Errorf("%s %s has a fixed %s %q", r.Type, r.Name, k, v)
+			}
+			if prefixes[v] {
+				t.Errorf("%s %s: name prefix %q is used twice", r.Type, r.Name, v)
+			}
+			prefixes[v] = true
+		}
+	}
+	if p.Outputs["blue-functionName"] == p.Outputs["green-functionName"] {
+		t.Errorf("both labs report function %v", p.Outputs["blue-functionName"])
+	}
+}
+
+func TestExplicitZones(t *testing.T) {
+	args := validArgs()
+	args.AvailabilityZones = []string{"us-east-1c", "us-east-1f"}
+	p, err := runLabs(t, "us-east-1", args, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range p.Find("aws:ec2/subnet:Subnet") {
+		got = append(got, s.Inputs["availabilityZone"].(string))
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, args.AvailabilityZones) {
+		t.Errorf("zones: got %v, want %v", got, args.AvailabilityZones)
+	}
+}
+
+// TestZoneErrorsRegisterNothing: settings that only the region can refute
+// fail after the lookups and before any resource is registered.
+func TestZoneErrorsRegisterNothing(t *testing.T) {
+	tests := []struct {
+		name    string
+		region  string
+		mutate  func(*S3GatewayLabArgs)
+		wantErr string
+	}{
+		{"more zones than the region has", "eu-west-1", func(a *S3GatewayLabArgs) { a.AZCount = 4 },
+			"azCount 4: eu-west-1 has only 3 availability zones"},
+		{"zone of another region", "us-east-1", func(a *S3GatewayLabArgs) { a.AvailabilityZones = []string{"us-east-1a", "eu-west-1b"} },
+			`availabilityZones [us-east-1a eu-west-1b]: "eu-west-1b" is not an available zone of us-east-1`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := validArgs()
+			tt.mutate(args)
+			assertRegistersNothing(t, tt.region, args, tt.wantErr)
+		})
+	}
+}
+
+// assertRegistersNothing declares a lab with args and checks that it fails
+// with wantErr and registers no resource at all.
+func assertRegistersNothing(t *testing.T, region string, args *S3GatewayLabArgs, wantErr string) {
+	t.Helper()
+	m := &plan.Mocks{Project: testProject, Stack: testStack, Region: region}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := NewS3GatewayLab(ctx, "lab", args)
+		return err
+	}, pulumi.WithMocks(testProject, testStack, m))
+	if err == nil || !strings.Contains(err.Error(), wantErr) {
+		t.Fatalf("got error %v, want one containing %q", err, wantErr)
+	}
+	if rs := m.Resources(); len(rs) > 0 {
+		t.Errorf("registered %d resources before failing (first %s %s), want none", len(rs), rs[0].Type, rs[0].Name)
+	}
+}
+
+// assertPolicy compares a registered policy input with the document the
+// builders make for the same inputs.
+func assertPolicy(t *testing.T, what string, got any, want PolicyDocument) {
+	t.Helper()
+	wantJSON, err := want.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantPlain any
+	if err := json.Unmarshal([]byte(wantJSON), &wantPlain); err != nil {
+		t.Fatal(err)
+	}
+	g, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := json.Marshal(wantPlain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(g) != string(w) {
+		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
+	}
+}
