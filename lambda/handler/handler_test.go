@@ -1,0 +1,324 @@
+package handler
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+func testConfig(endpoint, bucket string) Config {
+	return Config{
+		Bucket:         bucket,
+		Region:         testRegion,
+		MaxKeys:        1000,
+		ConnectTimeout: 2 * time.Second,
+		RequestTimeout: 20 * time.Second,
+		Endpoint:       endpoint,
+	}
+}
+
+func newHandler(t *testing.T, cfg Config, secret string) (*Handler, *bytes.Buffer) {
+	t.Helper()
+	client, err := NewS3Client(testContext(t), cfg,
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(testAccessKey, secret, "")),
+		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
+	if err != nil {
+		t.Fatalf("new s3 client: %v", err)
+	}
+	var logs bytes.Buffer
+	return &Handler{S3: client, Config: cfg, Log: slog.New(slog.NewJSONHandler(&logs, nil))}, &logs
+}
+
+// createBucket makes a bucket on the test server and puts keys in it, with at
+// most 16 uploads at a time.
+func createBucket(t *testing.T, h *Handler, bucket string, keys []string) {
+	t.Helper()
+	ctx := testContext(t)
+	if _, err := h.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("create bucket %s: %v", bucket, err)
+	}
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(keys))
+	for _, k := range keys {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, err := h.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(k),
+				Body: strings.NewReader("seed " + k)})
+			if err != nil {
+				errs <- fmt.Errorf("put %s: %w", k, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func TestListSeededKeys(t *testing.T) {
+	endpoint := needS3(t)
+	h, logs := newHandler(t, testConfig(endpoint, "seeded"), testSecretKey)
+	seeds := []string{"hello.txt", "data/sample.json", "reports/README.md"}
+	createBucket(t, h, "seeded", seeds)
+
+	rep, err := h.Handle(testContext(t), Event{})
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	want := slices.Sorted(slices.Values(seeds))
+	if !rep.OK || rep.Error != nil {
+		t.Fatalf("report: got ok=%v error=%+v, want success", rep.OK, rep.Error)
+	}
+	if !slices.Equal(rep.Keys, want) || rep.KeyCount != len(want) || rep.Truncated {
+		t.Errorf("report: got keys %v count %d truncated %v, want %v", rep.Keys, rep.KeyCount, rep.Truncated, want)
+	}
+	if rep.Bucket != "seeded" || rep.Region != testRegion || rep.Action != ActionList {
+		t.Errorf("report: got bucket %q region %q action %q", rep.Bucket, rep.Region, rep.Action)
+	}
+
+	// The report is the function's JSON answer: check its field names.
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{`"bucket":`, `"region":`, `"keyCount":3`, `"keys":[`, `"elapsedMs":`, `"ok":true`} {
+		if !bytes.Contains(b, []byte(field)) {
+			t.Errorf("report JSON %s lacks %s", b, field)
+		}
+	}
+	if bytes.Contains(b, []byte(`"error"`)) {
+		t.Errorf("report JSON %s has an error field on success", b)
+	}
+
+	// Structured logs: one JSON object a line, the last one the summary.
+	var last map[string]any
+	sc := bufio.NewScanner(logs)
+	for sc.Scan() {
+		last = nil
+		if err := json.Unmarshal(sc.Bytes(), &last); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", sc.Text(), err)
+		}
+	}
+	if last["msg"] != "list finished" || last["keyCount"] != 3.0 || last["bucket"] != "seeded" {
+		t.Errorf("last log line: got %v, want the list summary", last)
+	}
+}
+
+// TestListPaginates: more than 1,000 keys take several ListObjectsV2 pages,
+// and MaxKeys bounds what is returned.
+func TestListPaginates(t *testing.T) {
+	endpoint := needS3(t)
+	cfg := testConfig(endpoint, "many")
+	cfg.MaxKeys = 5000
+	h, _ := newHandler(t, cfg, testSecretKey)
+	var keys []string
+	for i := range 1100 {
+		keys = append(keys, fmt.Sprintf("obj/%04d", i))
+	}
+	createBucket(t, h, "many", keys)
+
+	rep := h.List(testContext(t))
+	if !rep.OK {
+		t.Fatalf("List: %+v", rep.Error)
+	}
+	if rep.KeyCount != 1100 || !slices.Equal(rep.Keys, keys) || rep.Truncated {
+		t.Errorf("List: got %d keys (truncated %v), want all 1100 in order", rep.KeyCount, rep.Truncated)
+	}
+
+	h.Config.MaxKeys = 1050
+	rep = h.List(testContext(t))
+	if !rep.OK || rep.KeyCount != 1050 || !rep.Truncated || !slices.Equal(rep.Keys, keys[:1050]) {
+		t.Errorf("List with MaxKeys 1050: got ok=%v %d keys truncated=%v, want the first 1050, truncated", rep.OK, rep.KeyCount, rep.Truncated)
+	}
+
+	h.Config.MaxKeys = 1100
+	rep = h.List(testContext(t))
+	if !rep.OK || rep.KeyCount != 1100 || rep.Truncated {
+		t.Errorf("List with MaxKeys 1100: got %d keys truncated=%v, want 1100 not truncated", rep.KeyCount, rep.Truncated)
+	}
+}
+
+func TestListMissingBucket(t *testing.T) {
+	endpoint := needS3(t)
+	h, _ := newHandler(t, testConfig(endpoint, "no-such-lab-bucket"), testSecretKey)
+	rep := h.List(testContext(t))
+	if rep.OK || rep.Error == nil || rep.Error.Kind != KindNoSuchBucket {
+		t.Fatalf("List of a missing bucket: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindNoSuchBucket)
+	}
+	if !strings.Contains(rep.Error.Message, "no-such-lab-bucket") {
+		t.Errorf("error message %q does not name the bucket", rep.Error.Message)
+	}
+}
+
+func TestListAccessDenied(t *testing.T) {
+	endpoint := needS3(t)
+	h, _ := newHandler(t, testConfig(endpoint, "seeded-denied"), testSecretKey)
+	createBucket(t, h, "seeded-denied", []string{"a"})
+	bad, _ := newHandler(t, testConfig(endpoint, "seeded-denied"), "not-the-secret")
+	rep := bad.List(testContext(t))
+	if rep.OK || rep.Error == nil || rep.Error.Kind != KindAccessDenied {
+		t.Fatalf("List with a wrong secret: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindAccessDenied)
+	}
+}
+
+// TestUnreachableRefused: nothing listens on the endpoint.
+func TestUnreachableRefused(t *testing.T) {
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig("http://"+addr, "lab")
+	cfg.ConnectTimeout, cfg.RequestTimeout = 300*time.Millisecond, 2*time.Second
+	h, _ := newHandler(t, cfg, testSecretKey)
+	rep := h.List(testContext(t))
+	if rep.OK || rep.Error == nil || rep.Error.Kind != KindUnreachable {
+		t.Fatalf("List against a closed port: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindUnreachable)
+	}
+}
+
+// TestUnreachableBlackhole: the endpoint accepts connections and never
+// answers, as a path that drops packets would look to the SDK. The report
+// must say "unreachable" once the request timeout is spent, not at the
+// function's timeout.
+func TestUnreachableBlackhole(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+
+	cfg := testConfig("http://"+l.Addr().String(), "lab")
+	cfg.ConnectTimeout, cfg.RequestTimeout = 300*time.Millisecond, 1500*time.Millisecond
+	h, _ := newHandler(t, cfg, testSecretKey)
+	rep := h.List(testContext(t))
+	if rep.OK || rep.Error == nil || rep.Error.Kind != KindUnreachable {
+		t.Fatalf("List against a silent endpoint: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindUnreachable)
+	}
+	// A functional bound, not a performance target: the listing must stop at
+	// its own timeout (1.5 s); 10 s leaves room for a loaded machine while
+	// still far below any function timeout worth the name.
+	if limit := 10 * time.Second; time.Duration(rep.ElapsedMS)*time.Millisecond > limit {
+		t.Errorf("unreachable reported after %d ms, want it bounded by the request timeout (%v)", rep.ElapsedMS, cfg.RequestTimeout)
+	}
+	if rep.ElapsedMS < cfg.RequestTimeout.Milliseconds()/2 {
+		t.Errorf("unreachable reported after %d ms, before the request timeout could have passed", rep.ElapsedMS)
+	}
+}
+
+func TestHandleUnknownAction(t *testing.T) {
+	h := &Handler{Config: testConfig("", "lab")}
+	_, err := h.Handle(context.Background(), Event{Action: "delete-everything"})
+	if err == nil || !strings.Contains(err.Error(), `unknown action "delete-everything"`) {
+		t.Fatalf("Handle: got %v, want an unknown-action error", err)
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	base := map[string]string{EnvBucket: "b", EnvRegion: "us-east-1"}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr string
+	}{
+		{name: "defaults", env: base, want: Config{Bucket: "b", Region: "us-east-1", MaxKeys: 1000,
+			ConnectTimeout: 2 * time.Second, RequestTimeout: 5 * time.Second}},
+		{name: "set", env: map[string]string{EnvBucket: "b", EnvRegion: "eu-west-1", EnvMaxKeys: "10",
+			EnvConnectTimeoutMS: "500", EnvRequestTimeoutMS: "900", EnvS3Endpoint: "http://127.0.0.1:1"},
+			want: Config{Bucket: "b", Region: "eu-west-1", MaxKeys: 10, ConnectTimeout: 500 * time.Millisecond,
+				RequestTimeout: 900 * time.Millisecond, Endpoint: "http://127.0.0.1:1"}},
+		{name: "no bucket", env: map[string]string{EnvRegion: "us-east-1"}, wantErr: "BUCKET_NAME is not set"},
+		{name: "no region", env: map[string]string{EnvBucket: "b"}, wantErr: "AWS_REGION is not set"},
+		{name: "max keys not a number", env: with(base, EnvMaxKeys, "many"), wantErr: `MAX_KEYS="many": want an integer from 1 to 10000`},
+		{name: "max keys zero", env: with(base, EnvMaxKeys, "0"), wantErr: "MAX_KEYS"},
+		{name: "connect too short", env: with(base, EnvConnectTimeoutMS, "5"), wantErr: "CONNECT_TIMEOUT_MS"},
+		{name: "connect above request", env: with(with(base, EnvConnectTimeoutMS, "3000"), EnvRequestTimeoutMS, "1000"),
+			wantErr: "must not exceed REQUEST_TIMEOUT_MS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ConfigFromEnv(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ConfigFromEnv: got %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ConfigFromEnv: %v", err)
+			}
+			if got != tt.want {
+				t.Errorf("ConfigFromEnv: got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func with(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for mk, mv := range m {
+		if _, ok := out[mk]; !ok {
+			out[mk] = mv
+		}
+	}
+	return out
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{context.DeadlineExceeded, KindUnreachable},
+		{fmt.Errorf("list: %w", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), KindUnreachable},
+		{errors.New("something else"), KindOther},
+	}
+	for _, tt := range tests {
+		if got := Classify(tt.err); got != tt.want {
+			t.Errorf("Classify(%v) = %s, want %s", tt.err, got, tt.want)
+		}
+	}
+}
