@@ -34,7 +34,10 @@ type Plan struct {
 	Invokes   []string
 }
 
-// Run runs program on the mock monitor with opts and returns its plan.
+// Run runs program on the mock monitor with opts and returns its plan. When
+// the program fails, the plan holds the resources registered before the
+// failure (and no stack), so callers can check that bad input registered
+// nothing.
 func Run(program Program, opts Options) (*Plan, error) {
 	m := &Mocks{Project: opts.Project, Stack: opts.Stack, Region: opts.Config["aws:region"]}
 	var outputs map[string]any
@@ -57,7 +60,7 @@ func Run(program Program, opts Options) (*Plan, error) {
 		info.RootDirectory = opts.RootDirectory
 	})
 	if err != nil {
-		return nil, err
+		return &Plan{Resources: m.Resources(), Invokes: m.Invokes()}, err
 	}
 	if outputs == nil {
 		return nil, fmt.Errorf("plan: the stack outputs never resolved")

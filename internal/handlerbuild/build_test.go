@@ -1,0 +1,135 @@
+package handlerbuild
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"debug/buildinfo"
+	"debug/elf"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func projectRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "lambda", "main.go")); err != nil {
+		t.Fatalf("project root %s has no lambda/main.go: %v", root, err)
+	}
+	return root
+}
+
+// TestBuildIsReproducible builds the handler twice, the second time with an
+// empty build cache in another output directory, and wants identical zips.
+func TestBuildIsReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cold cross-build of the handler takes about a minute")
+	}
+	root := projectRoot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+
+	first, err := Build(ctx, root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Build(ctx, root, t.TempDir(), "GOCACHE="+t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatalf("two builds of unchanged code differ: %d and %d bytes", len(a), len(b))
+	}
+}
+
+// TestBuildOutput: the zip holds exactly one executable bootstrap, a stripped
+// static arm64 Linux binary with no Go build ID and no path of this machine.
+func TestBuildOutput(t *testing.T) {
+	root := projectRoot(t)
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	zipPath, err := Build(ctx, root, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if zipPath != filepath.ToSlash(filepath.Join(out, ZipName)) {
+		t.Errorf("Build returned %s, want %s", zipPath, filepath.Join(out, ZipName))
+	}
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	if len(zr.File) != 1 || zr.File[0].Name != Binary {
+		t.Fatalf("zip entries: got %d (first %q), want exactly %q", len(zr.File), zr.File[0].Name, Binary)
+	}
+	f := zr.File[0]
+	if mode := f.Mode(); mode.Perm() != 0o755 || !mode.IsRegular() {
+		t.Errorf("bootstrap mode: got %v, want -rwxr-xr-x", mode)
+	}
+	if !f.Modified.Equal(zipTime) {
+		t.Errorf("bootstrap time: got %v, want the fixed %v", f.Modified, zipTime)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("bootstrap is not ELF: %v", err)
+	}
+	if bin.Machine != elf.EM_AARCH64 {
+		t.Errorf("bootstrap machine: got %v, want EM_AARCH64 (the function is arm64)", bin.Machine)
+	}
+	if bin.Section(".symtab") != nil {
+		t.Error("bootstrap has a symbol table: want it stripped (-s)")
+	}
+	if bin.Section(".note.go.buildid") != nil {
+		if note, err := bin.Section(".note.go.buildid").Data(); err == nil && len(bytes.Trim(note[16:], "\x00")) > 0 {
+			t.Errorf("bootstrap carries a Go build ID %q: want none", bytes.Trim(note[16:], "\x00"))
+		}
+	}
+	if interp := bin.Section(".interp"); interp != nil {
+		t.Error("bootstrap is dynamically linked: want CGO_ENABLED=0, static")
+	}
+	if bytes.Contains(data, []byte(root)) {
+		t.Errorf("bootstrap contains the build path %s: want -trimpath", root)
+	}
+	info, err := buildinfo.Read(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("read build info: %v", err)
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	want := map[string]string{"-tags": "lambda.norpc", "-trimpath": "true", "CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": "arm64"}
+	for k, v := range want {
+		if settings[k] != v {
+			t.Errorf("build setting %s: got %q, want %q", k, settings[k], v)
+		}
+	}
+	if _, ok := settings["vcs.revision"]; ok {
+		t.Error("bootstrap embeds a VCS revision: a commit would change the code hash without a code change")
+	}
+}

@@ -1,0 +1,208 @@
+package labstack
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/platformlab/s3-gateway-lab/internal/plan"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/plan-dev.json from the program")
+
+func root(t *testing.T) string {
+	t.Helper()
+	r, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestGoldenPlanDev: the dev stack's offline plan is committed as
+// testdata/plan-dev.json; a change to the program that changes the plan
+// fails here until the file is regenerated with -update and reviewed.
+func TestGoldenPlanDev(t *testing.T) {
+	r := root(t)
+	p, err := Plan(r, "dev")
+	if err != nil {
+		t.Fatalf("plan dev: %v", err)
+	}
+	got, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join(r, "testdata", "plan-dev.json")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("read golden plan (run `go test ./internal/labstack -run TestGoldenPlanDev -update`): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("the dev plan differs from %s; review `go run ./cmd/plan -json` and rewrite it with -update.\n%s",
+			golden, firstDiff(string(want), string(got)))
+	}
+	// Stable across machines: no paths of this machine, no build hashes.
+	for _, bad := range []string{r, os.TempDir(), "sha256", "buildid"} {
+		if bytes.Contains(got, []byte(bad)) {
+			t.Errorf("plan contains %q, which differs between machines", bad)
+		}
+	}
+}
+
+// firstDiff shows the first differing line of two texts.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range max(len(w), len(g)) {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + strconv.Itoa(i+1) + ":\n want: " + wl + "\n  got: " + gl
+		}
+	}
+	return ""
+}
+
+// TestStackOutputs: the stack exports everything the lab documents check by
+// hand, and a ready-to-paste invoke command.
+func TestStackOutputs(t *testing.T) {
+	p, err := Plan(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"vpcId", "privateSubnetIds", "routeTableIds", "endpointId", "prefixListId", "bucketName",
+		"functionName", "functionArn", "logGroupName", "invokeCommand", "seedKeys", "endpointPolicy", "region"} {
+		if _, ok := p.Outputs[k]; !ok {
+			t.Errorf("stack output %s is missing", k)
+		}
+	}
+	want := "aws lambda invoke --region us-east-1 --function-name " + plan.Unknown("lab-fn", "name") +
+		` --cli-binary-format raw-in-base64-out --payload '{"action":"list"}' report.json && cat report.json`
+	if p.Outputs["invokeCommand"] != want {
+		t.Errorf("invokeCommand:\n got %v\nwant %s", p.Outputs["invokeCommand"], want)
+	}
+	if p.Outputs["functionArn"] != plan.Unknown("lab-fn", "arn") || p.Outputs["endpointId"] != plan.Unknown("lab-s3-endpoint", "id") {
+		t.Errorf("outputs do not come from the lab's resources: %v", p.Outputs)
+	}
+}
+
+// TestPulumiYAMLDeclaresEverySetting: every key the program reads is
+// declared in Pulumi.yaml with a type, a description and a default, and
+// nothing else is declared.
+func TestPulumiYAMLDeclaresEverySetting(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(root(t), "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var proj struct {
+		Name    string `yaml:"name"`
+		Runtime any    `yaml:"runtime"`
+		Config  map[string]struct {
+			Type        string `yaml:"type"`
+			Description string `yaml:"description"`
+			Default     any    `yaml:"default"`
+		} `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(data, &proj); err != nil {
+		t.Fatal(err)
+	}
+	if proj.Name != Project || proj.Runtime != "go" {
+		t.Errorf("Pulumi.yaml: name %q runtime %v, want %s and go", proj.Name, proj.Runtime, Project)
+	}
+	keys := []string{KeyVPCCIDR, KeySubnetPrefixLength, KeyAZCount, KeyAvailabilityZones, KeyBucketPrefix, KeyForceDestroy,
+		KeyLambdaMemoryMB, KeyLambdaTimeoutSeconds, KeyLogRetentionDays, KeyMaxKeys, KeyConnectTimeoutMS, KeyRequestTimeoutMS}
+	for _, k := range keys {
+		c, ok := proj.Config[k]
+		if !ok {
+			t.Errorf("Pulumi.yaml does not declare %s", k)
+			continue
+		}
+		if c.Type == "" || c.Description == "" || c.Default == nil {
+			t.Errorf("Pulumi.yaml %s: type %q description %q default %v: want all three", k, c.Type, c.Description, c.Default)
+		}
+	}
+	for k := range proj.Config {
+		if !slices.Contains(keys, k) {
+			t.Errorf("Pulumi.yaml declares %s, which the program does not read", k)
+		}
+	}
+}
+
+func TestStackConfig(t *testing.T) {
+	cfg, err := StackConfig(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"aws:region":                       "us-east-1",
+		"s3-gateway-lab:vpcCidr":           "10.42.0.0/16",
+		"s3-gateway-lab:azCount":           "2",
+		"s3-gateway-lab:forceDestroy":      "true",
+		"s3-gateway-lab:availabilityZones": "[]",
+	}
+	for k, v := range want {
+		if cfg[k] != v {
+			t.Errorf("dev config %s: got %q, want %q", k, cfg[k], v)
+		}
+	}
+	if _, err := StackConfig(root(t), "no-such-stack"); err == nil || !strings.Contains(err.Error(), "Pulumi.no-such-stack.yaml") {
+		t.Errorf("StackConfig of a missing stack: got %v, want an error naming its file", err)
+	}
+}
+
+// TestConfigErrors: bad stack configuration fails before anything is
+// registered, naming the key, the value and what is accepted.
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		key, value string
+		wantErr    []string
+	}{
+		{"s3-gateway-lab:azCount", "two", []string{`s3-gateway-lab:azCount "two"`, "an integer"}},
+		{"s3-gateway-lab:forceDestroy", "maybe", []string{`s3-gateway-lab:forceDestroy "maybe"`, "true or false"}},
+		{"s3-gateway-lab:availabilityZones", "us-east-1a", []string{"s3-gateway-lab:availabilityZones", "a list of strings"}},
+		{"s3-gateway-lab:vpcCidr", "10.0.0.0/33", []string{`vpcCidr "10.0.0.0/33"`}},
+		{"s3-gateway-lab:logRetentionDays", "10", []string{"logRetentionDays 10", "one of"}},
+		{"s3-gateway-lab:vpcCidr", "", []string{"s3-gateway-lab:vpcCidr is not set"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			cfg, err := StackConfig(root(t), "dev")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.value == "" {
+				delete(cfg, tt.key)
+			} else {
+				cfg[tt.key] = tt.value
+			}
+			p, err := plan.Run(Deploy, plan.Options{Project: Project, Stack: "dev", RootDirectory: root(t), Config: cfg})
+			if err == nil {
+				t.Fatalf("got no error, want one containing %v", tt.wantErr)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got %q, want it to contain %q", err, w)
+				}
+			}
+			if p == nil || len(p.Resources) != 0 {
+				t.Errorf("got plan %v with the error, want the (empty) list of resources registered before it", p)
+			}
+		})
+	}
+}
