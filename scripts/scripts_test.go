@@ -1,0 +1,111 @@
+// Package scripts holds the project's shell entry points; this test runs the
+// deploy and destroy scripts against a fake pulumi that records its calls.
+package scripts
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const fakePulumi = `#!/bin/sh
+echo "backend=$PULUMI_BACKEND_URL passphrase=${PULUMI_CONFIG_PASSPHRASE-unset} args=$*" >> "$FAKE_PULUMI_LOG"
+case "$*" in
+  "config get aws:region"*) [ -n "$FAKE_HAS_REGION" ] && exit 0; exit 1 ;;
+esac
+exit 0
+`
+
+// runScript runs script with a PATH that holds a fake pulumi (unless
+// withoutPulumi) and the real go, and returns its output and the calls.
+func runScript(t *testing.T, script string, env []string, withoutPulumi bool, args ...string) (string, []string, error) {
+	t.Helper()
+	bin := t.TempDir()
+	log := filepath.Join(t.TempDir(), "calls")
+	if !withoutPulumi {
+		if err := os.WriteFile(filepath.Join(bin, "pulumi"), []byte(fakePulumi), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(goBin, filepath.Join(bin, "go")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/bash", append([]string{script}, args...)...)
+	cmd.Env = append([]string{"PATH=" + bin + ":/usr/bin:/bin", "HOME=" + t.TempDir(), "FAKE_PULUMI_LOG=" + log}, env...)
+	out, err := cmd.CombinedOutput()
+	data, readErr := os.ReadFile(log)
+	if readErr != nil && !os.IsNotExist(readErr) {
+		t.Fatal(readErr)
+	}
+	calls := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(data) == 0 {
+		calls = nil
+	}
+	return string(out), calls, err
+}
+
+func TestDeployUsesLocalBackendByDefault(t *testing.T) {
+	out, calls, err := runScript(t, "deploy.sh", nil, false, "dev", "--yes")
+	if err != nil {
+		t.Fatalf("deploy.sh: %v\n%s", err, out)
+	}
+	want := []string{
+		"backend=file://~ passphrase= args=stack select --create --non-interactive dev",
+		"backend=file://~ passphrase= args=config get aws:region --stack dev",
+		"backend=file://~ passphrase= args=config set aws:region us-east-1 --stack dev",
+		"backend=file://~ passphrase= args=up --stack dev --yes",
+	}
+	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
+	}
+}
+
+func TestDeployHonoursBackendAndRegion(t *testing.T) {
+	env := []string{"PULUMI_BACKEND_URL=s3://team-state", "PULUMI_CONFIG_PASSPHRASE=s3cret", "FAKE_HAS_REGION=1"}
+	out, calls, err := runScript(t, "deploy.sh", env, false, "review-42")
+	if err != nil {
+		t.Fatalf("deploy.sh: %v\n%s", err, out)
+	}
+	want := []string{
+		"backend=s3://team-state passphrase=s3cret args=stack select --create --non-interactive review-42",
+		"backend=s3://team-state passphrase=s3cret args=config get aws:region --stack review-42",
+		"backend=s3://team-state passphrase=s3cret args=up --stack review-42",
+	}
+	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
+	}
+}
+
+func TestDestroyKeepsStackConfig(t *testing.T) {
+	out, calls, err := runScript(t, "destroy.sh", nil, false, "dev", "--yes")
+	if err != nil {
+		t.Fatalf("destroy.sh: %v\n%s", err, out)
+	}
+	want := []string{
+		"backend=file://~ passphrase= args=destroy --stack dev --yes",
+		"backend=file://~ passphrase= args=stack rm --yes --preserve-config dev",
+	}
+	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
+	}
+}
+
+func TestScriptsWithoutPulumi(t *testing.T) {
+	for _, script := range []string{"deploy.sh", "destroy.sh"} {
+		out, calls, err := runScript(t, script, nil, true, "dev")
+		var exit *exec.ExitError
+		if err == nil || !errors.As(err, &exit) || exit.ExitCode() != 2 {
+			t.Errorf("%s without pulumi: got %v, want exit code 2", script, err)
+		}
+		if !strings.Contains(out, "pulumi is not installed") || len(calls) != 0 {
+			t.Errorf("%s without pulumi: output %q calls %v, want a clear message and no calls", script, out, calls)
+		}
+	}
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the tools the tests need, pinned, into $(go env GOPATH)/bin, when
+# they are missing or at another version:
+#   versitygw  - a real S3 server the handler tests run against on loopback
+#   actionlint - lints the GitHub Actions workflows
+set -euo pipefail
+
+VERSITYGW_VERSION=v1.8.0
+ACTIONLINT_VERSION=v1.7.12
+
+bin="$(go env GOPATH)/bin"
+export PATH="$bin:$PATH"
+
+# installed reports whether $1 is in $bin, built from module $2 at version $3.
+installed() {
+  [ -x "$bin/$1" ] && go version -m "$bin/$1" 2>/dev/null | grep -Eq "^[[:space:]]+mod[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"
+}
+
+if ! installed versitygw github.com/versity/versitygw "$VERSITYGW_VERSION"; then
+  echo "tools: installing versitygw ${VERSITYGW_VERSION}"
+  go install "github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}"
+fi
+if ! installed actionlint github.com/rhysd/actionlint "$ACTIONLINT_VERSION"; then
+  echo "tools: installing actionlint ${ACTIONLINT_VERSION}"
+  go install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
+fi
+echo "tools: versitygw $VERSITYGW_VERSION, actionlint $ACTIONLINT_VERSION in $bin"
