@@ -9,12 +9,16 @@ package handler
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,6 +40,13 @@ const (
 	EnvS3Endpoint = "S3_ENDPOINT"
 	// EnvRegion is set by the Lambda runtime.
 	EnvRegion = "AWS_REGION"
+
+	// Probe targets, set by the Pulumi program. A probe whose target is not
+	// set reports KindNotConfigured.
+	EnvProbeInternetURL       = "PROBE_INTERNET_URL"
+	EnvProbeDeniedBucket      = "PROBE_DENIED_BUCKET"
+	EnvProbeCrossRegionBucket = "PROBE_CROSS_REGION_BUCKET"
+	EnvProbeCrossRegion       = "PROBE_CROSS_REGION"
 )
 
 // Limits on the settings, shared with the Pulumi program's validation.
@@ -52,10 +63,37 @@ const (
 	KindNoSuchBucket = "no_such_bucket"
 	KindUnreachable  = "unreachable"
 	KindOther        = "error"
+	// KindNotConfigured: the lab has no target for the probe asked for.
+	KindNotConfigured = "not_configured"
 )
 
-// ActionList is the default action: list the lab bucket.
-const ActionList = "list"
+// Actions an event may ask for.
+const (
+	// ActionList is the default action: list the lab bucket.
+	ActionList = "list"
+	// ActionProbe tries one of the paths the lab claims is closed.
+	ActionProbe = "probe"
+)
+
+// Probes: each tries a path the lab claims is closed. The targets come from
+// the function's environment, set by the lab; an event only names a probe,
+// so an invocation can never aim the function at an arbitrary address.
+const (
+	// ProbeInternet fetches PROBE_INTERNET_URL: the private subnets have no
+	// route to the internet, so the lab expects KindUnreachable.
+	ProbeInternet = "internet"
+	// ProbeDeniedBucket lists PROBE_DENIED_BUCKET, which the role may list
+	// but the endpoint policy does not allow: the lab expects
+	// KindAccessDenied, from the endpoint.
+	ProbeDeniedBucket = "denied-bucket"
+	// ProbeCrossRegion lists PROBE_CROSS_REGION_BUCKET in
+	// PROBE_CROSS_REGION: a gateway endpoint only reaches its own region, so
+	// the lab expects KindUnreachable.
+	ProbeCrossRegion = "cross-region"
+)
+
+// Probes lists the probes in the order a verifier runs them.
+var Probes = []string{ProbeInternet, ProbeDeniedBucket, ProbeCrossRegion}
 
 // Config is the handler's configuration, normally read from the environment.
 type Config struct {
@@ -65,6 +103,11 @@ type Config struct {
 	ConnectTimeout time.Duration
 	RequestTimeout time.Duration
 	Endpoint       string
+
+	ProbeInternetURL       string
+	ProbeDeniedBucket      string
+	ProbeCrossRegionBucket string
+	ProbeCrossRegion       string
 }
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in Lambda)
@@ -74,6 +117,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Bucket:   getenv(EnvBucket),
 		Region:   getenv(EnvRegion),
 		Endpoint: getenv(EnvS3Endpoint),
+
+		ProbeInternetURL:       getenv(EnvProbeInternetURL),
+		ProbeDeniedBucket:      getenv(EnvProbeDeniedBucket),
+		ProbeCrossRegionBucket: getenv(EnvProbeCrossRegionBucket),
+		ProbeCrossRegion:       getenv(EnvProbeCrossRegion),
 	}
 	var errs []error
 	if cfg.Bucket == "" {
@@ -97,6 +145,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg.MaxKeys = intVar(EnvMaxKeys, 1000, MinMaxKeys, MaxMaxKeys)
 	cfg.ConnectTimeout = time.Duration(intVar(EnvConnectTimeoutMS, 2000, MinConnectTimeoutMS, MaxRequestTimeoutMS)) * time.Millisecond
 	cfg.RequestTimeout = time.Duration(intVar(EnvRequestTimeoutMS, 5000, MinConnectTimeoutMS, MaxRequestTimeoutMS)) * time.Millisecond
+	if (cfg.ProbeCrossRegionBucket == "") != (cfg.ProbeCrossRegion == "") {
+		errs = append(errs, fmt.Errorf("%s and %s are set together or not at all", EnvProbeCrossRegionBucket, EnvProbeCrossRegion))
+	}
+	if cfg.ProbeInternetURL != "" && !strings.HasPrefix(cfg.ProbeInternetURL, "https://") {
+		errs = append(errs, fmt.Errorf("%s=%q: want an https:// URL", EnvProbeInternetURL, cfg.ProbeInternetURL))
+	}
 	if cfg.ConnectTimeout > cfg.RequestTimeout {
 		errs = append(errs, fmt.Errorf("%s (%v) must not exceed %s (%v)",
 			EnvConnectTimeoutMS, cfg.ConnectTimeout, EnvRequestTimeoutMS, cfg.RequestTimeout))
@@ -104,16 +158,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return cfg, errors.Join(errs...)
 }
 
-// NewS3Client returns an S3 client whose connections give up after
+// httpClient returns an HTTP client whose connections give up after
 // cfg.ConnectTimeout, so that a blocked network path shows up in seconds.
-// The overall bound is the request context, set by Handler.Handle.
-func NewS3Client(ctx context.Context, cfg Config, optFns ...func(*config.LoadOptions) error) (*s3.Client, error) {
-	httpClient := awshttp.NewBuildableClient().
+func httpClient(cfg Config) *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = cfg.ConnectTimeout }).
 		WithTransportOptions(func(t *http.Transport) {
 			t.TLSHandshakeTimeout = cfg.ConnectTimeout
 			t.ResponseHeaderTimeout = cfg.RequestTimeout
 		})
+}
+
+// NewS3Client returns an S3 client built on httpClient. The overall bound is
+// the request context, set by Handler.List and Handler.Probe.
+func NewS3Client(ctx context.Context, cfg Config, optFns ...func(*config.LoadOptions) error) (*s3.Client, error) {
+	httpClient := httpClient(cfg)
 	opts := append([]func(*config.LoadOptions) error{
 		config.WithRegion(cfg.Region),
 		config.WithHTTPClient(httpClient),
@@ -136,11 +195,16 @@ func NewS3Client(ctx context.Context, cfg Config, optFns ...func(*config.LoadOpt
 // Event is the invocation payload. An empty event lists the bucket.
 type Event struct {
 	Action string `json:"action,omitempty"`
+	// Probe names the probe when Action is ActionProbe.
+	Probe string `json:"probe,omitempty"`
 }
 
 // Report is what an invocation returns.
 type Report struct {
-	Action    string       `json:"action"`
+	Action string `json:"action"`
+	// Probe and Target say what a probe tried (ActionProbe only).
+	Probe     string       `json:"probe,omitempty"`
+	Target    string       `json:"target,omitempty"`
 	OK        bool         `json:"ok"`
 	Bucket    string       `json:"bucket"`
 	Region    string       `json:"region"`
@@ -173,48 +237,101 @@ func (h *Handler) Handle(ctx context.Context, ev Event) (Report, error) {
 	if action == "" {
 		action = ActionList
 	}
-	if action != ActionList {
-		return Report{}, fmt.Errorf("unknown action %q: accepted %q", ev.Action, ActionList)
+	switch action {
+	case ActionList:
+		return h.List(ctx), nil
+	case ActionProbe:
+		if !slices.Contains(Probes, ev.Probe) {
+			return Report{}, fmt.Errorf("unknown probe %q: accepted %q", ev.Probe, Probes)
+		}
+		return h.Probe(ctx, ev.Probe), nil
 	}
-	return h.List(ctx), nil
+	return Report{}, fmt.Errorf("unknown action %q: accepted %q, %q", ev.Action, ActionList, ActionProbe)
 }
 
 // List lists up to Config.MaxKeys keys of the bucket, page by page, within
 // Config.RequestTimeout.
 func (h *Handler) List(ctx context.Context) Report {
-	now := h.now()
-	start := now()
 	rep := Report{Action: ActionList, Bucket: h.Config.Bucket, Region: h.Config.Region, Keys: []string{}}
 	h.logger().InfoContext(ctx, "list started", "bucket", rep.Bucket, "region", rep.Region, "maxKeys", h.Config.MaxKeys)
+	return h.run(ctx, rep, func(ctx context.Context, rep *Report) error {
+		return h.list(ctx, rep, h.Config.MaxKeys)
+	})
+}
 
+// Probe runs one of the Probes and reports what happened. OK means the path
+// was open; the error kind says how it was closed.
+func (h *Handler) Probe(ctx context.Context, probe string) Report {
+	rep := Report{Action: ActionProbe, Probe: probe, Region: h.Config.Region, Keys: []string{}}
+	var do func(ctx context.Context, rep *Report) error
+	switch probe {
+	case ProbeInternet:
+		rep.Target = h.Config.ProbeInternetURL
+		do = h.fetch
+	case ProbeDeniedBucket:
+		rep.Target, rep.Bucket = h.Config.ProbeDeniedBucket, h.Config.ProbeDeniedBucket
+		do = func(ctx context.Context, rep *Report) error { return h.list(ctx, rep, 1) }
+	case ProbeCrossRegion:
+		rep.Target, rep.Bucket, rep.Region = h.Config.ProbeCrossRegionBucket, h.Config.ProbeCrossRegionBucket, h.Config.ProbeCrossRegion
+		do = func(ctx context.Context, rep *Report) error {
+			return h.list(ctx, rep, 1, func(o *s3.Options) { o.Region = h.Config.ProbeCrossRegion })
+		}
+	}
+	if rep.Target == "" {
+		rep.Error = &ErrorReport{Kind: KindNotConfigured, Message: fmt.Sprintf("this lab has no target for probe %q", probe)}
+		return rep
+	}
+	h.logger().InfoContext(ctx, "probe started", "probe", probe, "target", rep.Target)
+	return h.run(ctx, rep, do)
+}
+
+// run does one bounded action, timing it, classifying its error and logging
+// the outcome.
+func (h *Handler) run(ctx context.Context, rep Report, do func(ctx context.Context, rep *Report) error) Report {
+	now := h.now()
+	start := now()
 	ctx, cancel := context.WithTimeout(ctx, h.Config.RequestTimeout)
 	defer cancel()
-	err := h.list(ctx, &rep)
+	err := do(ctx, &rep)
 	rep.ElapsedMS = now().Sub(start).Milliseconds()
 	rep.KeyCount = len(rep.Keys)
+	attrs := []any{"action", rep.Action, "probe", rep.Probe, "bucket", rep.Bucket, "elapsedMs", rep.ElapsedMS}
 	if err != nil {
 		rep.Error = &ErrorReport{Kind: Classify(err), Message: err.Error()}
-		h.logger().ErrorContext(ctx, "list failed", "bucket", rep.Bucket, "kind", rep.Error.Kind,
-			"error", rep.Error.Message, "elapsedMs", rep.ElapsedMS)
+		h.logger().ErrorContext(ctx, rep.Action+" failed", append(attrs, "kind", rep.Error.Kind, "error", rep.Error.Message)...)
 		return rep
 	}
 	rep.OK = true
-	h.logger().InfoContext(ctx, "list finished", "bucket", rep.Bucket, "keyCount", rep.KeyCount,
-		"truncated", rep.Truncated, "elapsedMs", rep.ElapsedMS)
+	h.logger().InfoContext(ctx, rep.Action+" finished", append(attrs, "keyCount", rep.KeyCount, "truncated", rep.Truncated)...)
 	return rep
 }
 
-func (h *Handler) list(ctx context.Context, rep *Report) error {
-	limit := h.Config.MaxKeys
+// fetch GETs the internet probe's URL with the handler's timeouts. Any HTTP
+// answer means the internet was reached.
+func (h *Handler) fetch(ctx context.Context, rep *Report) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.Config.ProbeInternetURL, nil)
+	if err != nil {
+		return fmt.Errorf("probe %s: %w", h.Config.ProbeInternetURL, err)
+	}
+	resp, err := httpClient(h.Config).Do(req)
+	if err != nil {
+		return fmt.Errorf("probe %s: %w", h.Config.ProbeInternetURL, err)
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// list lists up to limit keys of rep.Bucket into rep.
+func (h *Handler) list(ctx context.Context, rep *Report, limit int, optFns ...func(*s3.Options)) error {
 	pageSize := int32(min(limit, 1000))
 	p := s3.NewListObjectsV2Paginator(h.S3, &s3.ListObjectsV2Input{
-		Bucket:  aws.String(h.Config.Bucket),
+		Bucket:  aws.String(rep.Bucket),
 		MaxKeys: aws.Int32(pageSize),
 	})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		page, err := p.NextPage(ctx, optFns...)
 		if err != nil {
-			return fmt.Errorf("list objects in %s: %w", h.Config.Bucket, err)
+			return fmt.Errorf("list objects in %s: %w", rep.Bucket, err)
 		}
 		for _, obj := range page.Contents {
 			if len(rep.Keys) == limit {
@@ -257,12 +374,24 @@ func Classify(err error) string {
 		}
 		return KindOther
 	}
+	// A server that answered with a certificate we do not trust was
+	// reached: that is not an unreachable path.
+	var certErr *tls.CertificateVerificationError
+	var authErr x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	if errors.As(err, &certErr) || errors.As(err, &authErr) || errors.As(err, &hostErr) {
+		return KindOther
+	}
 	var sendErr *smithyhttp.RequestSendError
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
 	var netErr net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &sendErr),
-		errors.As(err, &netErr):
+		errors.As(err, &opErr),
+		errors.As(err, &dnsErr),
+		errors.As(err, &netErr) && netErr.Timeout():
 		return KindUnreachable
 	}
 	return KindOther

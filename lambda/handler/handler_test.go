@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -277,6 +279,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "connect too short", env: with(base, EnvConnectTimeoutMS, "5"), wantErr: "CONNECT_TIMEOUT_MS"},
 		{name: "connect above request", env: with(with(base, EnvConnectTimeoutMS, "3000"), EnvRequestTimeoutMS, "1000"),
 			wantErr: "must not exceed REQUEST_TIMEOUT_MS"},
+		{name: "cross-region bucket without region", env: with(base, EnvProbeCrossRegionBucket, "x"),
+			wantErr: "set together or not at all"},
+		{name: "plain-http internet probe", env: with(base, EnvProbeInternetURL, "http://example.com"),
+			wantErr: "want an https:// URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -320,5 +326,96 @@ func TestClassify(t *testing.T) {
 		if got := Classify(tt.err); got != tt.want {
 			t.Errorf("Classify(%v) = %s, want %s", tt.err, got, tt.want)
 		}
+	}
+}
+
+func probeConfig(endpoint string) Config {
+	cfg := testConfig(endpoint, "lab")
+	cfg.ConnectTimeout, cfg.RequestTimeout = 300*time.Millisecond, 1500*time.Millisecond
+	return cfg
+}
+
+func TestProbeInternet(t *testing.T) {
+	closed, err := freeLoopbackAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	tests := []struct {
+		name, url, wantKind string
+	}{
+		{"closed port", "https://" + closed + "/", KindUnreachable},
+		// The server answers with a certificate the probe does not trust:
+		// the path is open, so the result must not read as unreachable.
+		{"reachable server", srv.URL, KindOther},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := probeConfig("")
+			cfg.ProbeInternetURL = tt.url
+			h, _ := newHandler(t, cfg, testSecretKey)
+			rep, err := h.Handle(testContext(t), Event{Action: ActionProbe, Probe: ProbeInternet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK || rep.Error == nil || rep.Error.Kind != tt.wantKind {
+				t.Fatalf("probe internet %s: got ok=%v error=%+v, want kind %s", tt.url, rep.OK, rep.Error, tt.wantKind)
+			}
+			if rep.Action != ActionProbe || rep.Probe != ProbeInternet || rep.Target != tt.url {
+				t.Errorf("report: got action %q probe %q target %q", rep.Action, rep.Probe, rep.Target)
+			}
+		})
+	}
+}
+
+func TestProbeDeniedBucket(t *testing.T) {
+	endpoint := needS3(t)
+	cfg := probeConfig(endpoint)
+	cfg.ProbeDeniedBucket = "probe-denied"
+	owner, _ := newHandler(t, cfg, testSecretKey)
+	createBucket(t, owner, "probe-denied", []string{"secret.txt"})
+
+	// With the right credentials the path is open: the probe says so.
+	rep := owner.Probe(testContext(t), ProbeDeniedBucket)
+	if !rep.OK || rep.Bucket != "probe-denied" || rep.KeyCount != 1 {
+		t.Errorf("probe with access: got ok=%v bucket %q keys %d error %+v, want ok", rep.OK, rep.Bucket, rep.KeyCount, rep.Error)
+	}
+	// A refused request reads as access_denied.
+	denied, _ := newHandler(t, cfg, "wrong-secret")
+	rep = denied.Probe(testContext(t), ProbeDeniedBucket)
+	if rep.OK || rep.Error == nil || rep.Error.Kind != KindAccessDenied {
+		t.Errorf("refused probe: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindAccessDenied)
+	}
+}
+
+func TestProbeCrossRegion(t *testing.T) {
+	closed, err := freeLoopbackAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := probeConfig("http://" + closed)
+	cfg.ProbeCrossRegionBucket, cfg.ProbeCrossRegion = "other-region-bucket", "eu-west-1"
+	h, _ := newHandler(t, cfg, testSecretKey)
+	rep := h.Probe(testContext(t), ProbeCrossRegion)
+	if rep.OK || rep.Error == nil || rep.Error.Kind != KindUnreachable {
+		t.Fatalf("cross-region probe: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindUnreachable)
+	}
+	if rep.Region != "eu-west-1" || rep.Bucket != "other-region-bucket" {
+		t.Errorf("cross-region probe report: got region %q bucket %q, want eu-west-1 other-region-bucket", rep.Region, rep.Bucket)
+	}
+}
+
+func TestProbeNotConfigured(t *testing.T) {
+	h, _ := newHandler(t, probeConfig(""), testSecretKey)
+	for _, probe := range Probes {
+		rep := h.Probe(testContext(t), probe)
+		if rep.OK || rep.Error == nil || rep.Error.Kind != KindNotConfigured {
+			t.Errorf("probe %s without a target: got ok=%v error=%+v, want kind %s", probe, rep.OK, rep.Error, KindNotConfigured)
+		}
+	}
+	if _, err := h.Handle(testContext(t), Event{Action: ActionProbe, Probe: "http://example.com"}); err == nil ||
+		!strings.Contains(err.Error(), `unknown probe "http://example.com"`) {
+		t.Errorf("probe with a URL for a name: got %v, want an unknown-probe error", err)
 	}
 }
