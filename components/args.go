@@ -65,6 +65,9 @@ type S3GatewayLabArgs struct {
 	// ForceDestroy (forceDestroy) lets `pulumi destroy` delete a bucket that
 	// still holds objects and versions.
 	ForceDestroy bool
+	// CrossRegion (crossRegion), when set, adds a bucket in that region that
+	// the private subnets must not reach (lab document 003).
+	CrossRegion string
 	// SeedObjects are written to the bucket; DefaultSeedObjects when empty.
 	SeedObjects map[string]string
 	// LambdaMemoryMB (lambdaMemoryMb) and LambdaTimeoutSeconds
@@ -145,6 +148,9 @@ func (a S3GatewayLabArgs) validate() (*lab, error) {
 		l.subnets = subnets
 	}
 
+	if a.CrossRegion != "" && !regionRE.MatchString(a.CrossRegion) {
+		bad("crossRegion", fmt.Sprintf("%q", a.CrossRegion), "not an AWS region name: accepted a region such as us-west-2, or empty")
+	}
 	if err := checkBucketPrefix(a.BucketPrefix); err != nil {
 		bad("bucketPrefix", fmt.Sprintf("%q", a.BucketPrefix), "%v", err)
 	}

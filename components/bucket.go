@@ -3,50 +3,59 @@ package components
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// bucket registers the test bucket: private, owner-enforced, encrypted and
-// versioned. Its name is the configured prefix, the stack, and a suffix the
-// provider makes unique, so ephemeral stacks in one account never clash.
+// lockedBucket is a private bucket as the lab makes them: public access
+// blocked, ACLs disabled (BucketOwnerEnforced), SSE-S3, optionally versioned.
+// Its name is the prefix, the stack, and a suffix the provider makes unique,
+// so ephemeral stacks in one account never clash.
 //
-// Deviations, each deliberate for a short-lived lab bucket that holds three
+// Deviations, each deliberate for short-lived lab buckets that hold a few
 // small objects: Checkov CKV_AWS_18 / cdk-nag AwsSolutions-S1 (server access
 // logging), CKV_AWS_144 (cross-region replication), CKV_AWS_145 (SSE-KMS:
-// SSE-S3 is used, which needs no key policy for the function), CKV2_AWS_61
-// (lifecycle) and CKV2_AWS_62 (event notifications).
-func (b *builder) bucket() error {
-	bucket, err := s3.NewBucketV2(b.ctx, b.name+"-bucket", &s3.BucketV2Args{
-		BucketPrefix: pulumi.String(bucketNamePrefix(b.lab.BucketPrefix, b.ctx.Stack())),
-		ForceDestroy: pulumi.Bool(b.lab.ForceDestroy),
-		Tags:         b.tags(b.name + "-bucket"),
-	}, b.child)
-	if err != nil {
-		return fmt.Errorf("bucket: %w", err)
-	}
-	b.bucketName = bucket.Bucket
+// SSE-S3 needs no key policy for the function), CKV2_AWS_61 (lifecycle) and
+// CKV2_AWS_62 (event notifications); CKV_AWS_21 (versioning) for the probe
+// buckets, which never hold objects.
+type lockedBucket struct {
+	bucket *s3.BucketV2
+	// config are the resources that finish the bucket's set-up; anything
+	// that writes to the bucket or sets its policy waits for them.
+	config []pulumi.Resource
+}
 
-	pab, err := s3.NewBucketPublicAccessBlock(b.ctx, b.name+"-bucket-public-access", &s3.BucketPublicAccessBlockArgs{
+func (b *builder) newLockedBucket(name, prefix string, versioned bool, opts ...pulumi.ResourceOption) (*lockedBucket, error) {
+	opts = append([]pulumi.ResourceOption{b.child}, opts...)
+	bucket, err := s3.NewBucketV2(b.ctx, name, &s3.BucketV2Args{
+		BucketPrefix: pulumi.String(bucketNamePrefix(prefix, b.ctx.Stack())),
+		ForceDestroy: pulumi.Bool(b.lab.ForceDestroy),
+		Tags:         b.tags(name),
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", name, err)
+	}
+	pab, err := s3.NewBucketPublicAccessBlock(b.ctx, name+"-public-access", &s3.BucketPublicAccessBlockArgs{
 		Bucket:                bucket.ID(),
 		BlockPublicAcls:       pulumi.Bool(true),
 		BlockPublicPolicy:     pulumi.Bool(true),
 		IgnorePublicAcls:      pulumi.Bool(true),
 		RestrictPublicBuckets: pulumi.Bool(true),
-	}, b.child)
+	}, opts...)
 	if err != nil {
-		return fmt.Errorf("bucket public access block: %w", err)
+		return nil, fmt.Errorf("bucket %s public access block: %w", name, err)
 	}
-	ownership, err := s3.NewBucketOwnershipControls(b.ctx, b.name+"-bucket-ownership", &s3.BucketOwnershipControlsArgs{
+	ownership, err := s3.NewBucketOwnershipControls(b.ctx, name+"-ownership", &s3.BucketOwnershipControlsArgs{
 		Bucket: bucket.ID(),
 		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, b.child)
+	}, opts...)
 	if err != nil {
-		return fmt.Errorf("bucket ownership controls: %w", err)
+		return nil, fmt.Errorf("bucket %s ownership controls: %w", name, err)
 	}
-	sse, err := s3.NewBucketServerSideEncryptionConfigurationV2(b.ctx, b.name+"-bucket-encryption",
+	sse, err := s3.NewBucketServerSideEncryptionConfigurationV2(b.ctx, name+"-encryption",
 		&s3.BucketServerSideEncryptionConfigurationV2Args{
 			Bucket: bucket.ID(),
 			Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{
@@ -56,37 +65,61 @@ func (b *builder) bucket() error {
 					},
 				},
 			},
-		}, b.child)
+		}, opts...)
 	if err != nil {
-		return fmt.Errorf("bucket encryption: %w", err)
+		return nil, fmt.Errorf("bucket %s encryption: %w", name, err)
 	}
-	versioning, err := s3.NewBucketVersioningV2(b.ctx, b.name+"-bucket-versioning", &s3.BucketVersioningV2Args{
-		Bucket:                  bucket.ID(),
-		VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
-	}, b.child)
+	lb := &lockedBucket{bucket: bucket, config: []pulumi.Resource{pab, ownership, sse}}
+	if versioned {
+		versioning, err := s3.NewBucketVersioningV2(b.ctx, name+"-versioning", &s3.BucketVersioningV2Args{
+			Bucket:                  bucket.ID(),
+			VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
+		}, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("bucket %s versioning: %w", name, err)
+		}
+		lb.config = append(lb.config, versioning)
+	}
+	return lb, nil
+}
+
+// setPolicy registers the bucket's policy once its set-up is done, so the
+// bucket is never briefly open.
+func (b *builder) setPolicy(lb *lockedBucket, name string, policy pulumi.StringOutput, opts ...pulumi.ResourceOption) (*s3.BucketPolicy, error) {
+	opts = append([]pulumi.ResourceOption{b.child, pulumi.DependsOn(lb.config)}, opts...)
+	bp, err := s3.NewBucketPolicy(b.ctx, name+"-policy", &s3.BucketPolicyArgs{
+		Bucket: lb.bucket.Bucket,
+		Policy: policy,
+	}, opts...)
 	if err != nil {
-		return fmt.Errorf("bucket versioning: %w", err)
+		return nil, fmt.Errorf("bucket %s policy: %w", name, err)
 	}
-	b.bucketConfig = []pulumi.Resource{pab, ownership, sse, versioning}
-	b.comp.BucketName = bucket.Bucket
+	return bp, nil
+}
+
+// bucket registers the lab's test bucket, versioned.
+func (b *builder) bucket() error {
+	lb, err := b.newLockedBucket(b.name+"-bucket", b.lab.BucketPrefix, true)
+	if err != nil {
+		return err
+	}
+	b.labBucket = lb
+	b.bucketName = lb.bucket.Bucket
+	b.comp.BucketName = lb.bucket.Bucket
 	return nil
 }
 
-// bucketPolicy registers the bucket policy: TLS only, and reads only through
-// the lab's endpoint (the deployer excepted). It waits for the public access
-// block, so the bucket is never briefly open.
+// bucketPolicy registers the lab bucket's policy: TLS only, and reads only
+// through the lab's endpoint (the deployer excepted).
 func (b *builder) bucketPolicy() error {
 	in := b.policyInputs()
 	policy := policyJSON(func(args []any) PolicyDocument {
 		in.BucketName, in.EndpointID = args[0].(string), string(args[1].(pulumi.ID))
 		return BucketPolicy(in)
 	}, b.bucketName, b.endpointID)
-	bp, err := s3.NewBucketPolicy(b.ctx, b.name+"-bucket-policy", &s3.BucketPolicyArgs{
-		Bucket: b.bucketName,
-		Policy: policy,
-	}, b.child, pulumi.DependsOn(b.bucketConfig))
+	bp, err := b.setPolicy(b.labBucket, b.name+"-bucket", policy)
 	if err != nil {
-		return fmt.Errorf("bucket policy: %w", err)
+		return err
 	}
 	b.policyDeps = append(b.policyDeps, bp)
 	return nil
@@ -101,7 +134,8 @@ func (b *builder) seedObjects() error {
 			Key:         pulumi.String(key),
 			Content:     pulumi.String(b.lab.SeedObjects[key]),
 			ContentType: pulumi.String(contentType(key)),
-		}, b.child, pulumi.DependsOn(append(b.bucketConfig, b.policyDeps...))); err != nil {
+			Tags:        b.tags(b.name + "-seed"),
+		}, b.child, pulumi.DependsOn(append(slices.Clone(b.labBucket.config), b.policyDeps...))); err != nil {
 			return fmt.Errorf("seed object %q: %w", key, err)
 		}
 	}

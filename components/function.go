@@ -86,8 +86,13 @@ func (b *builder) function() error {
 			in.LogGroupARN = args[1].(string)
 			in.SubnetIDs = args[2].([]string)
 			in.SecurityGroupID = string(args[3].(pulumi.ID))
+			for _, probe := range args[4:] {
+				if name := probe.(string); name != "" {
+					in.ProbeBuckets = append(in.ProbeBuckets, name)
+				}
+			}
 			return RolePolicy(in)
-		}, b.bucketName, logs.Arn, b.subnetIDs, sg.ID()),
+		}, b.bucketName, logs.Arn, b.subnetIDs, sg.ID(), b.deniedBucketName, b.crossRegionBucketName),
 	}, b.child)
 	if err != nil {
 		return fmt.Errorf("function role policy: %w", err)
@@ -122,10 +127,14 @@ func (b *builder) function() error {
 			SystemLogLevel:      pulumi.String("WARN"),
 		},
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
-			handler.EnvBucket:           b.bucketName,
-			handler.EnvMaxKeys:          pulumi.String(strconv.Itoa(b.lab.MaxKeys)),
-			handler.EnvConnectTimeoutMS: pulumi.String(strconv.Itoa(b.lab.ConnectTimeoutMS)),
-			handler.EnvRequestTimeoutMS: pulumi.String(strconv.Itoa(b.lab.RequestTimeoutMS)),
+			handler.EnvBucket:                 b.bucketName,
+			handler.EnvMaxKeys:                pulumi.String(strconv.Itoa(b.lab.MaxKeys)),
+			handler.EnvConnectTimeoutMS:       pulumi.String(strconv.Itoa(b.lab.ConnectTimeoutMS)),
+			handler.EnvRequestTimeoutMS:       pulumi.String(strconv.Itoa(b.lab.RequestTimeoutMS)),
+			handler.EnvProbeInternetURL:       pulumi.String(InternetProbeURL),
+			handler.EnvProbeDeniedBucket:      b.deniedBucketName,
+			handler.EnvProbeCrossRegionBucket: b.crossRegionBucketName,
+			handler.EnvProbeCrossRegion:       b.comp.CrossRegion,
 		}},
 		Tags: b.tags(b.name + "-fn"),
 	}, b.child, pulumi.DependsOn([]pulumi.Resource{logs, rolePolicy}))

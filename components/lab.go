@@ -30,11 +30,16 @@ type S3GatewayLab struct {
 	EndpointPolicy   pulumi.StringOutput      `pulumi:"endpointPolicy"`
 	BucketName       pulumi.StringOutput      `pulumi:"bucketName"`
 	SeedKeys         pulumi.StringArrayOutput `pulumi:"seedKeys"`
-	SecurityGroupID  pulumi.StringOutput      `pulumi:"securityGroupId"`
-	RoleARN          pulumi.StringOutput      `pulumi:"roleArn"`
-	LogGroupName     pulumi.StringOutput      `pulumi:"logGroupName"`
-	FunctionName     pulumi.StringOutput      `pulumi:"functionName"`
-	FunctionARN      pulumi.StringOutput      `pulumi:"functionArn"`
+	// Probe targets: DeniedProbeBucket always; CrossRegionBucket and
+	// CrossRegion are empty unless S3GatewayLabArgs.CrossRegion is set.
+	DeniedProbeBucket pulumi.StringOutput `pulumi:"deniedProbeBucket"`
+	CrossRegionBucket pulumi.StringOutput `pulumi:"crossRegionBucket"`
+	CrossRegion       pulumi.StringOutput `pulumi:"crossRegion"`
+	SecurityGroupID   pulumi.StringOutput `pulumi:"securityGroupId"`
+	RoleARN           pulumi.StringOutput `pulumi:"roleArn"`
+	LogGroupName      pulumi.StringOutput `pulumi:"logGroupName"`
+	FunctionName      pulumi.StringOutput `pulumi:"functionName"`
+	FunctionARN       pulumi.StringOutput `pulumi:"functionArn"`
 }
 
 // facts are what the lab looks up before it registers anything.
@@ -69,7 +74,7 @@ func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, o
 		return nil, fmt.Errorf("register %s %q: %w", S3GatewayLabType, name, err)
 	}
 	b := &builder{ctx: ctx, name: name, lab: l, facts: f, comp: comp, child: pulumi.Parent(comp)}
-	for _, step := range []func() error{b.network, b.functionRole, b.bucket, b.endpoint, b.bucketPolicy, b.seedObjects, b.function} {
+	for _, step := range []func() error{b.network, b.functionRole, b.bucket, b.endpoint, b.bucketPolicy, b.seedObjects, b.probeBuckets, b.function} {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("lab %q: %w", name, err)
 		}
@@ -78,20 +83,23 @@ func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, o
 	comp.Region = pulumi.String(f.region).ToStringOutput()
 	comp.SeedKeys = pulumi.ToStringArray(l.seedKeys).ToStringArrayOutput()
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"region":           comp.Region,
-		"vpcId":            comp.VPCID,
-		"privateSubnetIds": comp.PrivateSubnetIDs,
-		"routeTableIds":    comp.RouteTableIDs,
-		"endpointId":       comp.EndpointID,
-		"prefixListId":     comp.PrefixListID,
-		"endpointPolicy":   comp.EndpointPolicy,
-		"bucketName":       comp.BucketName,
-		"seedKeys":         comp.SeedKeys,
-		"securityGroupId":  comp.SecurityGroupID,
-		"roleArn":          comp.RoleARN,
-		"logGroupName":     comp.LogGroupName,
-		"functionName":     comp.FunctionName,
-		"functionArn":      comp.FunctionARN,
+		"region":            comp.Region,
+		"vpcId":             comp.VPCID,
+		"privateSubnetIds":  comp.PrivateSubnetIDs,
+		"routeTableIds":     comp.RouteTableIDs,
+		"endpointId":        comp.EndpointID,
+		"prefixListId":      comp.PrefixListID,
+		"endpointPolicy":    comp.EndpointPolicy,
+		"bucketName":        comp.BucketName,
+		"seedKeys":          comp.SeedKeys,
+		"deniedProbeBucket": comp.DeniedProbeBucket,
+		"crossRegionBucket": comp.CrossRegionBucket,
+		"crossRegion":       comp.CrossRegion,
+		"securityGroupId":   comp.SecurityGroupID,
+		"roleArn":           comp.RoleARN,
+		"logGroupName":      comp.LogGroupName,
+		"functionName":      comp.FunctionName,
+		"functionArn":       comp.FunctionARN,
 	}); err != nil {
 		return nil, fmt.Errorf("register outputs of %q: %w", name, err)
 	}
@@ -131,6 +139,9 @@ func lookUpFacts(ctx *pulumi.Context, l *lab) (*facts, error) {
 	chosen, err := chooseZones(l, region.Name, zones.Names)
 	if err != nil {
 		return nil, err
+	}
+	if l.CrossRegion == region.Name {
+		return nil, fmt.Errorf("invalid lab settings:\ncrossRegion %s: is the stack's own region: accepted another region, or empty", l.CrossRegion)
 	}
 	return &facts{
 		partition:   partition.Partition,
@@ -175,9 +186,12 @@ type builder struct {
 	roleName      pulumi.StringOutput
 	roleARN       pulumi.StringOutput
 	bucketName    pulumi.StringOutput
-	bucketConfig  []pulumi.Resource
+	labBucket     *lockedBucket
 	endpointID    pulumi.IDOutput
 	policyDeps    []pulumi.Resource
+	// Probe targets: buckets the function must not be able to read.
+	deniedBucketName      pulumi.StringOutput
+	crossRegionBucketName pulumi.StringOutput
 }
 
 // tags returns the user's tags plus a Name tag for the console.

@@ -72,6 +72,15 @@ func one(t *testing.T, p *plan.Plan, typ string) plan.Resource {
 	return rs[0]
 }
 
+func byName(t *testing.T, p *plan.Plan, name string) plan.Resource {
+	t.Helper()
+	r, ok := p.ByName(name)
+	if !ok {
+		t.Fatalf("no resource named %s", name)
+	}
+	return r
+}
+
 func strs(v any) []string {
 	if s, ok := v.([]string); ok {
 		return s
@@ -95,12 +104,12 @@ func TestResourceSet(t *testing.T) {
 		"aws:ec2/routeTable:RouteTable":                                                              2,
 		"aws:ec2/routeTableAssociation:RouteTableAssociation":                                        2,
 		"aws:ec2/vpcEndpoint:VpcEndpoint":                                                            1,
-		"aws:s3/bucketV2:BucketV2":                                                                   1,
-		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     1,
-		"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     1,
-		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": 1,
+		"aws:s3/bucketV2:BucketV2":                                                                   2, // lab bucket and denied-probe bucket
+		"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     2, // lab bucket and denied-probe bucket
+		"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     2, // lab bucket and denied-probe bucket
+		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": 2, // lab bucket and denied-probe bucket
 		"aws:s3/bucketVersioningV2:BucketVersioningV2":                                               1,
-		"aws:s3/bucketPolicy:BucketPolicy":                                                           1,
+		"aws:s3/bucketPolicy:BucketPolicy":                                                           2, // lab bucket and denied-probe bucket
 		"aws:s3/bucketObjectv2:BucketObjectv2":                                                       len(DefaultSeedObjects),
 		"aws:ec2/securityGroup:SecurityGroup":                                                        1,
 		"aws:cloudwatch/logGroup:LogGroup":                                                           1,
@@ -252,7 +261,7 @@ func TestEndpointOnExactlyThePrivateRouteTables(t *testing.T) {
 
 func TestBucketLockedDown(t *testing.T) {
 	p := mustRunLab(t)
-	bucket := one(t, p, "aws:s3/bucketV2:BucketV2")
+	bucket := byName(t, p, "lab-bucket")
 	if bucket.Inputs["bucketPrefix"] != "s3-gw-lab-test-" {
 		t.Errorf("bucketPrefix: got %v, want s3-gw-lab-test-", bucket.Inputs["bucketPrefix"])
 	}
@@ -271,17 +280,17 @@ func TestBucketLockedDown(t *testing.T) {
 	bucketID := plan.Unknown("lab-bucket", "id")
 
 	// Checkov CKV_AWS_53..56, cdk-nag AwsSolutions-S2: all four blocks on.
-	pab := one(t, p, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+	pab := byName(t, p, "lab-bucket-public-access")
 	for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 		if pab.Inputs[k] != true {
 			t.Errorf("public access block %s: got %v, want true", k, pab.Inputs[k])
 		}
 	}
-	own := one(t, p, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+	own := byName(t, p, "lab-bucket-ownership")
 	if got := own.Inputs["rule"].(map[string]any)["objectOwnership"]; got != "BucketOwnerEnforced" {
 		t.Errorf("object ownership: got %v, want BucketOwnerEnforced (ACLs disabled)", got)
 	}
-	sse := one(t, p, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+	sse := byName(t, p, "lab-bucket-encryption")
 	rule := sse.Inputs["rules"].([]any)[0].(map[string]any)["applyServerSideEncryptionByDefault"].(map[string]any)
 	if rule["sseAlgorithm"] != "AES256" {
 		t.Errorf("default encryption: got %v, want AES256", rule)
@@ -296,7 +305,7 @@ func TestBucketLockedDown(t *testing.T) {
 		}
 	}
 
-	bp := one(t, p, "aws:s3/bucketPolicy:BucketPolicy")
+	bp := byName(t, p, "lab-bucket-policy")
 	if bp.Inputs["bucket"] != bucketName {
 		t.Errorf("bucket policy targets %v, want %s", bp.Inputs["bucket"], bucketName)
 	}
@@ -319,7 +328,7 @@ func TestSeedObjects(t *testing.T) {
 		if o.Inputs["content"] != DefaultSeedObjects[o.Inputs["key"].(string)] {
 			t.Errorf("seed %s: content %q", o.Name, o.Inputs["content"])
 		}
-		if sse := one(t, p, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"); !slices.Contains(o.Dependencies, sse.URN) {
+		if sse := byName(t, p, "lab-bucket-encryption"); !slices.Contains(o.Dependencies, sse.URN) {
 			t.Errorf("seed %s is written before the bucket's encryption is set", o.Name)
 		}
 	}
@@ -401,7 +410,9 @@ func TestFunction(t *testing.T) {
 	}
 	env := fn.Inputs["environment"].(map[string]any)["variables"].(map[string]any)
 	wantEnv := map[string]any{"BUCKET_NAME": plan.Unknown("lab-bucket", "bucket"), "MAX_KEYS": "1000",
-		"CONNECT_TIMEOUT_MS": "2000", "REQUEST_TIMEOUT_MS": "5000"}
+		"CONNECT_TIMEOUT_MS": "2000", "REQUEST_TIMEOUT_MS": "5000",
+		"PROBE_INTERNET_URL": InternetProbeURL, "PROBE_DENIED_BUCKET": plan.Unknown("lab-denied-probe", "bucket"),
+		"PROBE_CROSS_REGION_BUCKET": "", "PROBE_CROSS_REGION": ""}
 	if fmt.Sprint(env) != fmt.Sprint(wantEnv) {
 		t.Errorf("environment: got %v, want %v", env, wantEnv)
 	}
@@ -441,6 +452,7 @@ func TestRolePolicies(t *testing.T) {
 	in.LogGroupARN = plan.Unknown("lab-fn-logs", "arn")
 	in.SubnetIDs = []string{plan.Unknown("lab-private-us-east-1a", "id"), plan.Unknown("lab-private-us-east-1b", "id")}
 	in.SecurityGroupID = plan.Unknown("lab-fn-sg", "id")
+	in.ProbeBuckets = []string{plan.Unknown("lab-denied-probe", "bucket")}
 	assertPolicy(t, "role policy", rp.Inputs["policy"], RolePolicy(in))
 }
 
@@ -585,4 +597,119 @@ func assertPolicy(t *testing.T, what string, got any, want PolicyDocument) {
 	if string(g) != string(w) {
 		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
 	}
+}
+
+// TestEveryBucketLockedDown: the probe buckets are as private as the lab
+// bucket: all public access blocked, ACLs disabled, encrypted, TLS only.
+func TestEveryBucketLockedDown(t *testing.T) {
+	args := validArgs()
+	args.CrossRegion = "us-west-2"
+	p, err := runLabs(t, "us-east-1", args, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buckets := p.Find("aws:s3/bucketV2:BucketV2")
+	if len(buckets) != 3 {
+		t.Fatalf("got %d buckets, want 3 (lab, denied probe, cross-region probe)", len(buckets))
+	}
+	for _, b := range buckets {
+		pab := byName(t, p, b.Name+"-public-access")
+		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+			if pab.Inputs[k] != true {
+				t.Errorf("%s public access block %s: got %v, want true", b.Name, k, pab.Inputs[k])
+			}
+		}
+		if got := byName(t, p, b.Name+"-ownership").Inputs["rule"].(map[string]any)["objectOwnership"]; got != "BucketOwnerEnforced" {
+			t.Errorf("%s object ownership: got %v", b.Name, got)
+		}
+		byName(t, p, b.Name+"-encryption")
+		policy := byName(t, p, b.Name+"-policy")
+		doc, _ := policy.Inputs["policy"].(map[string]any)
+		first, _ := doc["Statement"].([]any)[0].(map[string]any)
+		if first["Sid"] != "DenyInsecureTransport" {
+			t.Errorf("%s policy does not deny insecure transport: %v", b.Name, doc)
+		}
+		if !slices.Contains(policy.Dependencies, pab.URN) {
+			t.Errorf("%s policy does not wait for the public access block", b.Name)
+		}
+		if b.Inputs["forceDestroy"] != true {
+			t.Errorf("%s forceDestroy: got %v, want true", b.Name, b.Inputs["forceDestroy"])
+		}
+	}
+}
+
+// TestProbeTargets: the denied-probe bucket is listable by the role but not
+// through the endpoint, so a refusal proves the endpoint policy.
+func TestProbeTargets(t *testing.T) {
+	p := mustRunLab(t)
+	denied := plan.Unknown("lab-denied-probe", "bucket")
+	ep := one(t, p, "aws:ec2/vpcEndpoint:VpcEndpoint")
+	b, err := json.Marshal(ep.Inputs["policy"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), denied) {
+		t.Errorf("endpoint policy names the denied-probe bucket: %s", b)
+	}
+	rp, err := json.Marshal(one(t, p, "aws:iam/rolePolicy:RolePolicy").Inputs["policy"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rp), "arn:aws:s3:::"+denied) {
+		t.Errorf("role policy does not let the role list the denied-probe bucket: %s", rp)
+	}
+	if got := byName(t, p, "lab-denied-probe").Inputs["bucketPrefix"]; got != "s3-gw-lab-deny-test-" {
+		t.Errorf("denied-probe bucket prefix: got %v", got)
+	}
+	if n := len(p.Find("pulumi:providers:aws")); n != 0 {
+		t.Errorf("got %d explicit providers without crossRegion, want 0", n)
+	}
+}
+
+func TestCrossRegionSwitch(t *testing.T) {
+	args := validArgs()
+	args.CrossRegion = "eu-west-1"
+	p, err := runLabs(t, "us-east-1", args, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := one(t, p, "pulumi:providers:aws")
+	if prov.Inputs["region"] != "eu-west-1" || prov.Parent != one(t, p, S3GatewayLabType).URN {
+		t.Errorf("cross-region provider: got region %v parent %s", prov.Inputs["region"], prov.Parent)
+	}
+	bucket := byName(t, p, "lab-cross-region-probe")
+	if bucket.Inputs["bucketPrefix"] != "s3-gw-lab-xr-test-" {
+		t.Errorf("cross-region bucket prefix: got %v", bucket.Inputs["bucketPrefix"])
+	}
+	for _, name := range []string{"lab-cross-region-probe", "lab-cross-region-probe-public-access", "lab-cross-region-probe-policy"} {
+		r := byName(t, p, name)
+		if r.Provider == "" || !strings.Contains(r.Provider, "lab-cross-region") {
+			t.Errorf("%s: provider %q, want the cross-region provider", name, r.Provider)
+		}
+	}
+	if r := byName(t, p, "lab-bucket"); r.Provider != "" {
+		t.Errorf("lab bucket uses provider %q, want the stack's default", r.Provider)
+	}
+	env := one(t, p, "aws:lambda/function:Function").Inputs["environment"].(map[string]any)["variables"].(map[string]any)
+	if env["PROBE_CROSS_REGION"] != "eu-west-1" || env["PROBE_CROSS_REGION_BUCKET"] != plan.Unknown("lab-cross-region-probe", "bucket") {
+		t.Errorf("function probe env: got %v", env)
+	}
+	rp, err := json.Marshal(one(t, p, "aws:iam/rolePolicy:RolePolicy").Inputs["policy"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rp), "arn:aws:s3:::"+plan.Unknown("lab-cross-region-probe", "bucket")) {
+		t.Errorf("role policy does not let the role list the cross-region bucket: %s", rp)
+	}
+	if p.Outputs["lab-functionName"] == nil {
+		t.Error("outputs missing")
+	}
+}
+
+func TestCrossRegionErrors(t *testing.T) {
+	args := validArgs()
+	args.CrossRegion = "us-east-1"
+	assertRegistersNothing(t, "us-east-1", args, "crossRegion us-east-1: is the stack's own region")
+	args.CrossRegion = "Mars-1"
+	assertRegistersNothing(t, "us-east-1", args, `crossRegion "Mars-1": not an AWS region name`)
 }

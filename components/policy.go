@@ -78,6 +78,9 @@ type PolicyInputs struct {
 	LogGroupARN     string
 	SubnetIDs       []string
 	SecurityGroupID string
+	// ProbeBuckets are the buckets the function's negative probes list: the
+	// role may list them, the endpoint policy does not allow them.
+	ProbeBuckets []string
 }
 
 // BucketARN is the lab bucket's ARN.
@@ -154,14 +157,7 @@ func BucketPolicy(in PolicyInputs) PolicyDocument {
 	return PolicyDocument{
 		Version: PolicyVersion,
 		Statement: []Statement{
-			{
-				Sid:       "DenyInsecureTransport",
-				Effect:    "Deny",
-				Principal: &Principal{Everyone: true},
-				Action:    []string{"s3:*"},
-				Resource:  bucket,
-				Condition: Condition{"Bool": {"aws:SecureTransport": {"false"}}},
-			},
+			denyInsecureTransport(in),
 			{
 				Sid:       "DenyReadsOffEndpoint",
 				Effect:    "Deny",
@@ -174,6 +170,23 @@ func BucketPolicy(in PolicyInputs) PolicyDocument {
 				},
 			},
 		},
+	}
+}
+
+// TLSOnlyBucketPolicy is the probe buckets' policy: every request without
+// TLS is denied (cdk-nag AwsSolutions-S10).
+func TLSOnlyBucketPolicy(in PolicyInputs) PolicyDocument {
+	return PolicyDocument{Version: PolicyVersion, Statement: []Statement{denyInsecureTransport(in)}}
+}
+
+func denyInsecureTransport(in PolicyInputs) Statement {
+	return Statement{
+		Sid:       "DenyInsecureTransport",
+		Effect:    "Deny",
+		Principal: &Principal{Everyone: true},
+		Action:    []string{"s3:*"},
+		Resource:  []string{in.BucketARN(), in.ObjectsARN()},
+		Condition: Condition{"Bool": {"aws:SecureTransport": {"false"}}},
 	}
 }
 
@@ -193,13 +206,25 @@ func AssumeRolePolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// RolePolicy is the function role's only policy: read the lab bucket, write to
-// its own log group, manage its own network interfaces.
+// RolePolicy is the function role's only policy: read the lab bucket, list
+// the probe buckets, write to its own log group, manage its own network
+// interfaces.
 func RolePolicy(in PolicyInputs) PolicyDocument {
 	doc := PolicyDocument{Version: PolicyVersion}
 	for _, g := range labReads {
 		doc.Statement = append(doc.Statement, Statement{
 			Sid: g.sid, Effect: "Allow", Action: g.actions, Resource: []string{g.resource(in)},
+		})
+	}
+	if len(in.ProbeBuckets) > 0 {
+		// Granted on purpose: with IAM allowing the listing, a refused probe
+		// proves the endpoint policy (or the missing network path) refused it.
+		var arns []string
+		for _, name := range in.ProbeBuckets {
+			arns = append(arns, fmt.Sprintf("arn:%s:s3:::%s", in.Partition, name))
+		}
+		doc.Statement = append(doc.Statement, Statement{
+			Sid: "ListProbeBuckets", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: arns,
 		})
 	}
 	eniResources := []string{in.ec2ARN("network-interface/*"), in.ec2ARN("security-group/" + in.SecurityGroupID)}

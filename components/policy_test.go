@@ -243,3 +243,31 @@ func keys(m map[string][]string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestProbeBucketsListedNotReadable: the role may only list the probe
+// buckets, never read their objects, and the endpoint never allows them.
+func TestProbeBucketsListedNotReadable(t *testing.T) {
+	in := testInputs
+	in.ProbeBuckets = []string{"deny-probe", "xr-probe"}
+	doc := RolePolicy(in)
+	s := statement(t, doc, "ListProbeBuckets")
+	if !slices.Equal(s.Action, []string{"s3:ListBucket"}) ||
+		!slices.Equal(s.Resource, []string{"arn:aws:s3:::deny-probe", "arn:aws:s3:::xr-probe"}) {
+		t.Errorf("ListProbeBuckets: got %v on %v, want s3:ListBucket on the two probe buckets", s.Action, s.Resource)
+	}
+	ep, err := EndpointPolicy(in).JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(ep, "probe") {
+		t.Errorf("endpoint policy mentions a probe bucket: %s", ep)
+	}
+	if _, err := TLSOnlyBucketPolicy(PolicyInputs{Partition: "aws", BucketName: "deny-probe"}).JSON(); err != nil {
+		t.Fatal(err)
+	}
+	tls := TLSOnlyBucketPolicy(PolicyInputs{Partition: "aws", BucketName: "deny-probe"})
+	if len(tls.Statement) != 1 || tls.Statement[0].Effect != "Deny" ||
+		!slices.Equal(tls.Statement[0].Resource, []string{"arn:aws:s3:::deny-probe", "arn:aws:s3:::deny-probe/*"}) {
+		t.Errorf("TLS-only policy: got %+v", tls)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
@@ -31,6 +32,15 @@ const (
 	KeyMaxKeys              = "maxKeys"
 	KeyConnectTimeoutMS     = "connectTimeoutMs"
 	KeyRequestTimeoutMS     = "requestTimeoutMs"
+	KeyCrossRegion          = "crossRegion"
+	KeyExpiresAt            = "expiresAt"
+)
+
+// Tag keys the program puts on every taggable resource.
+const (
+	TagProject   = "lab:project"
+	TagStack     = "lab:stack"
+	TagExpiresAt = "lab:expires-at"
 )
 
 // ArgsFromConfig reads the lab's settings from the stack configuration. Every
@@ -51,10 +61,20 @@ func ArgsFromConfig(ctx *pulumi.Context) (*components.S3GatewayLabArgs, error) {
 		MaxKeys:              r.integer(KeyMaxKeys),
 		ConnectTimeoutMS:     r.integer(KeyConnectTimeoutMS),
 		RequestTimeoutMS:     r.integer(KeyRequestTimeoutMS),
+		CrossRegion:          r.optional(KeyCrossRegion),
 		Tags: map[string]string{
-			"lab:project": ctx.Project(),
-			"lab:stack":   ctx.Stack(),
+			TagProject: ctx.Project(),
+			TagStack:   ctx.Stack(),
 		},
+	}
+	if expires := r.optional(KeyExpiresAt); expires != "" {
+		t, err := time.Parse(time.RFC3339, expires)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s:%s %q: accepted: an RFC 3339 time such as 2026-11-22T20:00:00Z, or empty",
+				r.namespace, KeyExpiresAt, expires))
+		} else {
+			args.Tags[TagExpiresAt] = t.UTC().Format(time.RFC3339)
+		}
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, fmt.Errorf("invalid stack configuration:\n%w", err)
@@ -77,6 +97,11 @@ func (r *reader) raw(key string) (string, bool) {
 		return "", false
 	}
 	return v, true
+}
+
+// optional reads a setting whose empty value means "off".
+func (r *reader) optional(key string) string {
+	return strings.TrimSpace(r.get(key))
 }
 
 func (r *reader) str(key string) string {

@@ -126,7 +126,8 @@ func TestPulumiYAMLDeclaresEverySetting(t *testing.T) {
 		t.Errorf("Pulumi.yaml: name %q runtime %v, want %s and go", proj.Name, proj.Runtime, Project)
 	}
 	keys := []string{KeyVPCCIDR, KeySubnetPrefixLength, KeyAZCount, KeyAvailabilityZones, KeyBucketPrefix, KeyForceDestroy,
-		KeyLambdaMemoryMB, KeyLambdaTimeoutSeconds, KeyLogRetentionDays, KeyMaxKeys, KeyConnectTimeoutMS, KeyRequestTimeoutMS}
+		KeyLambdaMemoryMB, KeyLambdaTimeoutSeconds, KeyLogRetentionDays, KeyMaxKeys, KeyConnectTimeoutMS, KeyRequestTimeoutMS,
+		KeyCrossRegion, KeyExpiresAt}
 	for _, k := range keys {
 		c, ok := proj.Config[k]
 		if !ok {
@@ -179,6 +180,8 @@ func TestConfigErrors(t *testing.T) {
 		{"s3-gateway-lab:vpcCidr", "10.0.0.0/33", []string{`vpcCidr "10.0.0.0/33"`}},
 		{"s3-gateway-lab:logRetentionDays", "10", []string{"logRetentionDays 10", "one of"}},
 		{"s3-gateway-lab:vpcCidr", "", []string{"s3-gateway-lab:vpcCidr is not set"}},
+		{"s3-gateway-lab:expiresAt", "tomorrow", []string{`s3-gateway-lab:expiresAt "tomorrow"`, "RFC 3339"}},
+		{"s3-gateway-lab:crossRegion", "us-east-1", []string{"crossRegion us-east-1: is the stack's own region"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -204,5 +207,33 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("got plan %v with the error, want the (empty) list of resources registered before it", p)
 			}
 		})
+	}
+}
+
+// TestExpiryTag: expiresAt is tagged on every tagged resource, so a stray
+// ephemeral stack can be found and removed.
+func TestExpiryTag(t *testing.T) {
+	cfg, err := StackConfig(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg["s3-gateway-lab:expiresAt"] = "2026-11-23T01:00:00+01:00"
+	p, err := plan.Run(Deploy, plan.Options{Project: Project, Stack: "eph-1", RootDirectory: root(t), Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagged := 0
+	for _, r := range p.Resources {
+		tags, ok := r.Inputs["tags"].(map[string]any)
+		if !ok {
+			continue
+		}
+		tagged++
+		if tags[TagExpiresAt] != "2026-11-23T00:00:00Z" || tags[TagStack] != "eph-1" {
+			t.Errorf("%s %s tags: got %v, want the stack and the expiry in UTC", r.Type, r.Name, tags)
+		}
+	}
+	if tagged < 15 {
+		t.Errorf("only %d resources carry tags", tagged)
 	}
 }

@@ -36,6 +36,7 @@ type Resource struct {
 	Custom       bool           `json:"custom"`
 	Type         string         `json:"type"`
 	Parent       string         `json:"parent,omitempty"`
+	Provider     string         `json:"provider,omitempty"`
 	Inputs       map[string]any `json:"inputs"`
 	Dependencies []string       `json:"dependencies,omitempty"`
 
@@ -88,11 +89,12 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	rpc := args.RegisterRPC
 	r := Resource{
-		Custom: args.Custom,
-		Type:   args.TypeToken,
-		Name:   args.Name,
-		Inputs: plainMap(args.Inputs),
-		State:  state,
+		Custom:   args.Custom,
+		Type:     args.TypeToken,
+		Name:     args.Name,
+		Provider: args.Provider,
+		Inputs:   plainMap(args.Inputs),
+		State:    state,
 	}
 	if rpc != nil {
 		r.Parent = rpc.GetParent()
