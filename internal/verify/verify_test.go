@@ -1,0 +1,369 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
+	"github.com/platformlab/s3-gateway-lab/lambda/handler"
+)
+
+const declaredPolicy = `{"Version":"2012-10-17","Statement":[` +
+	`{"Sid":"AllowListLabBucket","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/lab-fn-role"]},"Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::lab-bucket-1"]},` +
+	`{"Sid":"AllowReadLabObjects","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/lab-fn-role"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::lab-bucket-1/*"]}]}`
+
+// deployedPolicy is declaredPolicy as AWS may hand it back: reformatted,
+// keys reordered, single-element lists collapsed.
+const deployedPolicy = `{
+  "Statement": [
+    {"Action": "s3:ListBucket", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/lab-fn-role"},
+     "Resource": "arn:aws:s3:::lab-bucket-1", "Sid": "AllowListLabBucket"},
+    {"Sid": "AllowReadLabObjects", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/lab-fn-role"},
+     "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::lab-bucket-1/*"]}
+  ],
+  "Version": "2012-10-17"
+}`
+
+var seeds = []string{"data/sample.json", "hello.txt", "reports/README.md"}
+
+func outputs() Outputs {
+	return Outputs{
+		Region: "us-east-1", VPCID: "vpc-1", RouteTableIDs: []string{"rtb-a", "rtb-b"}, EndpointID: "vpce-1",
+		PrefixListID: "pl-63a5400a", EndpointPolicy: declaredPolicy, FunctionName: "lab-fn-1", SeedKeys: seeds,
+		DeniedProbeBucket: "lab-deny-1",
+	}
+}
+
+func privateTable(id string) awsfake.RouteTable {
+	return awsfake.RouteTable{ID: id, VPCID: "vpc-1", Routes: []awsfake.Route{
+		{DestinationCIDR: "10.42.0.0/16", GatewayID: "local", State: "active"},
+		{DestinationPrefixList: "pl-63a5400a", GatewayID: "vpce-1", State: "active"},
+	}}
+}
+
+// passingLab is a deployed lab whose every claim holds.
+func passingLab() awsfake.Lab {
+	return awsfake.Lab{
+		RouteTables: []awsfake.RouteTable{privateTable("rtb-a"), privateTable("rtb-b")},
+		Endpoint: awsfake.Endpoint{ID: "vpce-1", VPCID: "vpc-1", Type: "Gateway", State: "available",
+			ServiceName: "com.amazonaws.us-east-1.s3", Policy: deployedPolicy, RouteTableIDs: []string{"rtb-b", "rtb-a"}},
+		Reports: map[string]handler.Report{
+			"list": {Action: "list", OK: true, Bucket: "lab-bucket-1", Keys: []string{"hello.txt", "data/sample.json", "reports/README.md"},
+				KeyCount: 3, ElapsedMS: 120},
+			"probe:internet": {Action: "probe", Probe: "internet", Target: "https://checkip.amazonaws.com/",
+				Error: &handler.ErrorReport{Kind: handler.KindUnreachable, Message: "dial tcp: i/o timeout"}, ElapsedMS: 2001},
+			"probe:denied-bucket": {Action: "probe", Probe: "denied-bucket", Target: "lab-deny-1",
+				Error: &handler.ErrorReport{Kind: handler.KindAccessDenied, Message: "AccessDenied: no VPC endpoint policy allows"}, ElapsedMS: 80},
+			"probe:cross-region": {Action: "probe", Probe: "cross-region", Target: "lab-xr-1",
+				Error: &handler.ErrorReport{Kind: handler.KindUnreachable, Message: "dial tcp: i/o timeout"}, ElapsedMS: 2002},
+		},
+	}
+}
+
+// run verifies a fake lab and returns the results keyed by check name.
+func run(t *testing.T, srv *awsfake.Server, o Outputs) ([]Result, map[string]Result) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ec2c, lambdac, err := NewClients(ctx, ClientOptions{
+		Region: o.Region, EndpointURL: srv.URL, MaxAttempts: 3, MaxBackoff: 5 * time.Millisecond,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	v := &Verifier{EC2: ec2c, Lambda: lambdac, Outputs: o, Progress: &progress}
+	results := v.Run(ctx)
+	if !strings.Contains(progress.String(), "… route tables") || !strings.Contains(progress.String(), "PASS") && ExitCode(results) == ExitPass {
+		t.Errorf("progress output does not show the checks: %q", progress.String())
+	}
+	byCheck := map[string]Result{}
+	for _, r := range results {
+		byCheck[r.Check] = r
+	}
+	return results, byCheck
+}
+
+func TestPassingLab(t *testing.T) {
+	srv := awsfake.New(passingLab())
+	defer srv.Close()
+	results, byCheck := run(t, srv, outputs())
+	wantChecks := []string{
+		"route table rtb-a: S3 prefix-list route", "route table rtb-a: no default route",
+		"route table rtb-b: S3 prefix-list route", "route table rtb-b: no default route",
+		"no internet gateway attached to vpc-1", "no NAT gateway in vpc-1",
+		"endpoint vpce-1: state", "endpoint vpce-1: type", "endpoint vpce-1: route tables", "endpoint vpce-1: policy",
+		"function lab-fn-1 lists the seeded keys",
+		"private subnets cannot reach the internet", "a bucket the endpoint policy does not allow is denied",
+		"the bucket in another region is unreachable",
+	}
+	if len(results) != len(wantChecks) {
+		t.Errorf("got %d results, want %d:\n%s", len(results), len(wantChecks), Table(results))
+	}
+	for _, c := range wantChecks {
+		r, ok := byCheck[c]
+		if !ok {
+			t.Errorf("no check %q", c)
+			continue
+		}
+		want := Pass
+		if c == "the bucket in another region is unreachable" {
+			want = Skip // crossRegion is empty in these outputs
+		}
+		if r.Status != want {
+			t.Errorf("%s: got %s (%s), want %s", c, r.Status, r.Observed, want)
+		}
+	}
+	if code := ExitCode(results); code != ExitPass {
+		t.Errorf("exit code: got %d, want %d\n%s", code, ExitPass, Table(results))
+	}
+	table := Table(results)
+	for _, want := range []string{"CHECK", "EXPECTED", "OBSERVED", "RESULT", "TIME", "13 passed, 0 failed, 0 errors, 1 skipped"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+}
+
+func TestPassingLabWithCrossRegion(t *testing.T) {
+	srv := awsfake.New(passingLab())
+	defer srv.Close()
+	o := outputs()
+	o.CrossRegionBucket, o.CrossRegion = "lab-xr-1", "eu-west-1"
+	results, byCheck := run(t, srv, o)
+	if r := byCheck["the bucket in another region is unreachable"]; r.Status != Pass {
+		t.Errorf("cross-region check: got %s (%s), want PASS", r.Status, r.Observed)
+	}
+	if code := ExitCode(results); code != ExitPass {
+		t.Errorf("exit code: got %d, want 0\n%s", code, Table(results))
+	}
+}
+
+// TestFailingClaims breaks one claim at a time and expects exactly that
+// check to fail.
+func TestFailingClaims(t *testing.T) {
+	tests := []struct {
+		name     string
+		breakLab func(*awsfake.Lab)
+		outputs  func(*Outputs)
+		check    string
+		observed string
+	}{
+		{name: "no prefix-list route", check: "route table rtb-a: S3 prefix-list route", observed: "none",
+			breakLab: func(l *awsfake.Lab) { l.RouteTables[0].Routes = l.RouteTables[0].Routes[:1] }},
+		{name: "prefix-list route to another endpoint", check: "route table rtb-b: S3 prefix-list route", observed: "vpce-other",
+			breakLab: func(l *awsfake.Lab) { l.RouteTables[1].Routes[1].GatewayID = "vpce-other" }},
+		{name: "blackholed prefix-list route", check: "route table rtb-a: S3 prefix-list route", observed: "blackhole",
+			breakLab: func(l *awsfake.Lab) { l.RouteTables[0].Routes[1].State = "blackhole" }},
+		{name: "default route to an internet gateway", check: "route table rtb-a: no default route", observed: "0.0.0.0/0 -> igw-1",
+			breakLab: func(l *awsfake.Lab) {
+				l.RouteTables[0].Routes = append(l.RouteTables[0].Routes, awsfake.Route{DestinationCIDR: "0.0.0.0/0", GatewayID: "igw-1", State: "active"})
+			}},
+		{name: "default route to a NAT gateway", check: "route table rtb-b: no default route", observed: "0.0.0.0/0 -> nat-1",
+			breakLab: func(l *awsfake.Lab) {
+				l.RouteTables[1].Routes = append(l.RouteTables[1].Routes, awsfake.Route{DestinationCIDR: "0.0.0.0/0", NatGatewayID: "nat-1", State: "active"})
+			}},
+		{name: "route table gone", check: "route table rtb-b: S3 prefix-list route", observed: "not found",
+			breakLab: func(l *awsfake.Lab) { l.RouteTables = l.RouteTables[:1] }},
+		{name: "internet gateway attached", check: "no internet gateway attached to vpc-1", observed: "igw-1",
+			breakLab: func(l *awsfake.Lab) { l.InternetGateways = []string{"igw-1"} }},
+		{name: "NAT gateway", check: "no NAT gateway in vpc-1", observed: "nat-1",
+			breakLab: func(l *awsfake.Lab) { l.NatGateways = []string{"nat-1"} }},
+		{name: "endpoint pending", check: "endpoint vpce-1: state", observed: "pending",
+			breakLab: func(l *awsfake.Lab) { l.Endpoint.State = "pending" }},
+		{name: "endpoint gone", check: "endpoint vpce-1: state", observed: "0 endpoints found",
+			breakLab: func(l *awsfake.Lab) { l.Endpoint.ID = "vpce-other" }},
+		{name: "interface endpoint", check: "endpoint vpce-1: type", observed: "Interface",
+			breakLab: func(l *awsfake.Lab) { l.Endpoint.Type = "Interface" }},
+		{name: "endpoint on another route table", check: "endpoint vpce-1: route tables", observed: "rtb-a, rtb-b, rtb-main",
+			breakLab: func(l *awsfake.Lab) { l.Endpoint.RouteTableIDs = append(l.Endpoint.RouteTableIDs, "rtb-main") }},
+		{name: "endpoint missing a route table", check: "endpoint vpce-1: route tables", observed: "rtb-a",
+			breakLab: func(l *awsfake.Lab) { l.Endpoint.RouteTableIDs = []string{"rtb-a"} }},
+		{name: "endpoint policy full access", check: "endpoint vpce-1: policy", observed: "differs",
+			breakLab: func(l *awsfake.Lab) {
+				l.Endpoint.Policy = `{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+			}},
+		{name: "endpoint without policy", check: "endpoint vpce-1: policy", observed: "no policy",
+			breakLab: func(l *awsfake.Lab) { l.Endpoint.Policy = "" }},
+		{name: "listing misses a key", check: "function lab-fn-1 lists the seeded keys", observed: "hello.txt",
+			breakLab: func(l *awsfake.Lab) {
+				r := l.Reports["list"]
+				r.Keys = []string{"hello.txt"}
+				l.Reports["list"] = r
+			}},
+		{name: "listing has an extra key", check: "function lab-fn-1 lists the seeded keys", observed: "secret.txt",
+			breakLab: func(l *awsfake.Lab) {
+				r := l.Reports["list"]
+				r.Keys = append(r.Keys, "secret.txt")
+				l.Reports["list"] = r
+			}},
+		{name: "listing denied", check: "function lab-fn-1 lists the seeded keys", observed: "access_denied",
+			breakLab: func(l *awsfake.Lab) {
+				l.Reports["list"] = handler.Report{Action: "list", Error: &handler.ErrorReport{Kind: handler.KindAccessDenied, Message: "AccessDenied"}}
+			}},
+		{name: "internet reachable", check: "private subnets cannot reach the internet", observed: "reached https://checkip.amazonaws.com/",
+			breakLab: func(l *awsfake.Lab) {
+				l.Reports["probe:internet"] = handler.Report{Action: "probe", Probe: "internet", OK: true, Target: "https://checkip.amazonaws.com/"}
+			}},
+		{name: "internet blocked the wrong way", check: "private subnets cannot reach the internet", observed: "access_denied",
+			breakLab: func(l *awsfake.Lab) {
+				l.Reports["probe:internet"] = handler.Report{Action: "probe", Probe: "internet", Error: &handler.ErrorReport{Kind: handler.KindAccessDenied}}
+			}},
+		{name: "denied bucket readable", check: "a bucket the endpoint policy does not allow is denied", observed: "reached lab-deny-1",
+			breakLab: func(l *awsfake.Lab) {
+				l.Reports["probe:denied-bucket"] = handler.Report{Action: "probe", Probe: "denied-bucket", OK: true, Target: "lab-deny-1"}
+			}},
+		{name: "cross-region bucket reachable", check: "the bucket in another region is unreachable", observed: "reached lab-xr-1",
+			outputs: func(o *Outputs) { o.CrossRegionBucket, o.CrossRegion = "lab-xr-1", "eu-west-1" },
+			breakLab: func(l *awsfake.Lab) {
+				l.Reports["probe:cross-region"] = handler.Report{Action: "probe", Probe: "cross-region", OK: true, Target: "lab-xr-1"}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lab := passingLab()
+			tt.breakLab(&lab)
+			srv := awsfake.New(lab)
+			defer srv.Close()
+			o := outputs()
+			if tt.outputs != nil {
+				tt.outputs(&o)
+			}
+			results, byCheck := run(t, srv, o)
+			r, ok := byCheck[tt.check]
+			if !ok {
+				t.Fatalf("no check %q:\n%s", tt.check, Table(results))
+			}
+			if r.Status != Fail || !strings.Contains(r.Observed, tt.observed) {
+				t.Errorf("%s: got %s observed %q, want FAIL observing %q", tt.check, r.Status, r.Observed, tt.observed)
+			}
+			for _, other := range results {
+				if other.Check != tt.check && other.Status == Fail {
+					t.Errorf("breaking %q also failed %q (%s)", tt.name, other.Check, other.Observed)
+				}
+			}
+			if code := ExitCode(results); code != ExitFail {
+				t.Errorf("exit code: got %d, want %d", code, ExitFail)
+			}
+		})
+	}
+}
+
+func TestFunctionError(t *testing.T) {
+	lab := passingLab()
+	lab.FunctionError = "Runtime exited with error: exit status 1"
+	srv := awsfake.New(lab)
+	defer srv.Close()
+	results, byCheck := run(t, srv, outputs())
+	r := byCheck["function lab-fn-1 lists the seeded keys"]
+	if r.Status != Error || !strings.Contains(r.Observed, "function error Unhandled") {
+		t.Errorf("listing with a crashing function: got %s %q, want ERROR naming the function error", r.Status, r.Observed)
+	}
+	if code := ExitCode(results); code != ExitIncomplete {
+		t.Errorf("exit code: got %d, want %d", code, ExitIncomplete)
+	}
+}
+
+// TestThrottlingIsRetried: throttled EC2 and Lambda calls are retried by the
+// SDK, and the claims still pass.
+func TestThrottlingIsRetried(t *testing.T) {
+	srv := awsfake.New(passingLab())
+	defer srv.Close()
+	srv.Throttle("DescribeRouteTables", 2)
+	srv.Throttle("Invoke", 1)
+	results, _ := run(t, srv, outputs())
+	if code := ExitCode(results); code != ExitPass {
+		t.Errorf("exit code: got %d, want 0 after retries\n%s", code, Table(results))
+	}
+	if n := srv.Calls("DescribeRouteTables"); n != 3 {
+		t.Errorf("DescribeRouteTables calls: got %d, want 3 (two throttled, one served)", n)
+	}
+	if n := srv.Calls("Invoke"); n != 4 {
+		t.Errorf("Invoke calls: got %d, want 4 (one throttled, three served)", n)
+	}
+}
+
+// TestServerErrorsAreReported: an API that keeps failing makes its checks
+// ERROR (not PASS, not a crash), after a bounded number of attempts.
+func TestServerErrorsAreReported(t *testing.T) {
+	srv := awsfake.New(passingLab())
+	defer srv.Close()
+	srv.Fail("DescribeVpcEndpoints")
+	srv.Throttle("DescribeNatGateways", 10)
+	results, byCheck := run(t, srv, outputs())
+	r := byCheck["endpoint vpce-1: state"]
+	if r.Status != Error || !strings.Contains(r.Observed, "InternalError") {
+		t.Errorf("endpoint check on a failing API: got %s %q, want ERROR with InternalError", r.Status, r.Observed)
+	}
+	if n := srv.Calls("DescribeVpcEndpoints"); n != 3 {
+		t.Errorf("DescribeVpcEndpoints calls: got %d, want 3 (MaxAttempts)", n)
+	}
+	if r := byCheck["no NAT gateway in vpc-1"]; r.Status != Error || !strings.Contains(r.Observed, "RequestLimitExceeded") {
+		t.Errorf("NAT check while throttled throughout: got %s %q, want ERROR with RequestLimitExceeded", r.Status, r.Observed)
+	}
+	if code := ExitCode(results); code != ExitIncomplete {
+		t.Errorf("exit code: got %d, want %d\n%s", code, ExitIncomplete, Table(results))
+	}
+}
+
+func TestParseOutputs(t *testing.T) {
+	full := map[string]any{
+		"region": "us-east-1", "vpcId": "vpc-1", "routeTableIds": []any{"rtb-a", "rtb-b"}, "endpointId": "vpce-1",
+		"prefixListId": "pl-1", "endpointPolicy": declaredPolicy, "functionName": "fn", "seedKeys": []any{"a"},
+		"deniedProbeBucket": "deny", "crossRegionBucket": "", "crossRegion": "",
+	}
+	o, err := ParseOutputs(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.VPCID != "vpc-1" || len(o.RouteTableIDs) != 2 || o.CrossRegionBucket != "" {
+		t.Errorf("ParseOutputs: got %+v", o)
+	}
+	_, err = ParseOutputs(map[string]any{"region": "us-east-1", "vpcId": "vpc-1"})
+	if err == nil {
+		t.Fatal("ParseOutputs of a partial stack: got no error")
+	}
+	for _, k := range []string{"routeTableIds", "endpointId", "prefixListId", "functionName", "seedKeys", "deniedProbeBucket"} {
+		if !strings.Contains(err.Error(), k) {
+			t.Errorf("error %q does not name the missing output %s", err, k)
+		}
+	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	_, _, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1"})
+	if !errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), "aws configure") {
+		t.Fatalf("NewClients without credentials: got %v, want ErrNoCredentials with advice", err)
+	}
+}
+
+func TestSamePolicy(t *testing.T) {
+	tests := []struct {
+		deployed string
+		want     bool
+	}{
+		{declaredPolicy, true},
+		{deployedPolicy, true},
+		{strings.Replace(declaredPolicy, "s3:GetObject", "s3:*", 1), false},
+		{strings.Replace(declaredPolicy, "lab-bucket-1/*", "*", 1), false},
+		{"not json", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got, note := samePolicy(declaredPolicy, tt.deployed); got != tt.want {
+			t.Errorf("samePolicy(%.40q): got %v (%s), want %v", tt.deployed, got, note, tt.want)
+		}
+	}
+}
