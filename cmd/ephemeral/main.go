@@ -1,0 +1,141 @@
+// Command ephemeral deploys a uniquely named, short-lived stack of the lab,
+// verifies it, and always destroys and removes it — on success, on failure
+// and on Ctrl-C/SIGTERM — unless -keep is given. State goes to a local
+// backend in a temporary directory unless -backend names another. Every
+// resource is tagged with the stack's name (lab:stack) and an expiry
+// (lab:expires-at), so a stray stack can be found and removed.
+//
+//	go run ./cmd/ephemeral [-region us-east-1] [-ttl 2h] [-keep] [-set key=value ...]
+//
+// Exit codes: 0 verified and cleaned up; 1 up failed or a claim did not hold;
+// 2 could not run (no Pulumi CLI or AWS credentials); 3 some checks could not
+// be made; 4 destroy failed (the stack is kept: destroy it again);
+// 130 interrupted (cleaned up).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/platformlab/s3-gateway-lab/internal/ephemeral"
+	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
+	"github.com/platformlab/s3-gateway-lab/internal/verify"
+)
+
+func main() {
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	os.Exit(run(context.Background(), os.Args[1:], signals, os.Stdout, os.Stderr))
+}
+
+// settings are repeatable -set key=value flags.
+type settings map[string]string
+
+func (s settings) String() string { return fmt.Sprint(map[string]string(s)) }
+
+func (s settings) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" || strings.Contains(k, ":") {
+		return fmt.Errorf("want key=value with a lab setting as key (such as azCount=3), got %q", v)
+	}
+	s[k] = val
+	return nil
+}
+
+func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ephemeral", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	region := fs.String("region", envOr("AWS_REGION", "us-east-1"), "AWS region of the stack")
+	ttl := fs.Duration("ttl", 2*time.Hour, "expiry tagged on every resource (now + ttl)")
+	keep := fs.Bool("keep", false, "leave the stack deployed (and its state) after the run")
+	backend := fs.String("backend", "", "state backend URL (default: a local backend in a new temporary directory)")
+	root := fs.String("root", ".", "project directory (where Pulumi.yaml is)")
+	useIMDS := fs.Bool("use-imds", false, "let the SDK take credentials from the EC2 instance metadata service")
+	extra := settings{}
+	fs.Var(extra, "set", "a lab setting for the stack, key=value (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return verify.ExitCouldNotRun
+	}
+	absRoot, err := filepath.Abs(*root)
+	if err != nil {
+		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
+		return verify.ExitCouldNotRun
+	}
+
+	// Preflight: nothing is created unless the CLI and credentials are there.
+	if err := pulumicli.Check(); err != nil {
+		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
+		return verify.ExitCouldNotRun
+	}
+	ec2Client, lambdaClient, err := verify.NewClients(ctx, verify.ClientOptions{Region: *region, UseIMDS: *useIMDS})
+	if err != nil {
+		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
+		return verify.ExitCouldNotRun
+	}
+
+	stateDir := ""
+	if *backend == "" {
+		if stateDir, err = os.MkdirTemp("", "lab-state-*"); err != nil {
+			fmt.Fprintln(stderr, "ephemeral: could not run:", err)
+			return verify.ExitCouldNotRun
+		}
+		*backend = "file://" + stateDir
+	}
+	now := time.Now()
+	stack := ephemeral.StackName(now)
+	fmt.Fprintf(stderr, "ephemeral: stack %s in %s, state in %s, expires %s\n",
+		stack, *region, *backend, now.Add(*ttl).UTC().Format(time.RFC3339))
+
+	verifyFn := func(ctx context.Context, outputs map[string]any) int {
+		o, err := verify.ParseOutputs(outputs)
+		if err != nil {
+			fmt.Fprintln(stderr, "ephemeral: verify:", err)
+			return verify.ExitCouldNotRun
+		}
+		v := &verify.Verifier{EC2: ec2Client, Lambda: lambdaClient, Outputs: o, Progress: stderr}
+		results := v.Run(ctx)
+		fmt.Fprint(stdout, verify.Table(results))
+		return verify.ExitCode(results)
+	}
+	ops := ephemeral.Automation(ephemeral.Settings{
+		Root: absRoot, BackendURL: *backend, Region: *region, TTL: *ttl, Config: extra, Progress: stderr,
+	}, now, verifyFn)
+	r := &ephemeral.Runner{Ops: ops, Keep: *keep, Signals: signals, Out: stderr}
+	code, phases := r.Run(ctx, stack)
+
+	fmt.Fprintln(stderr, "\nephemeral: phases")
+	for _, p := range phases {
+		switch {
+		case p.Skipped:
+			fmt.Fprintf(stderr, "  %-8s skipped\n", p.Phase)
+		case p.Err != nil:
+			fmt.Fprintf(stderr, "  %-8s %-10s FAILED\n", p.Phase, p.Duration.Round(time.Second))
+		default:
+			fmt.Fprintf(stderr, "  %-8s %-10s ok\n", p.Phase, p.Duration.Round(time.Second))
+		}
+	}
+	if stateDir != "" {
+		if code == ephemeral.ExitCleanupFailed || *keep {
+			fmt.Fprintf(stderr, "ephemeral: state kept in %s (PULUMI_BACKEND_URL=file://%s)\n", stateDir, stateDir)
+		} else if err := os.RemoveAll(stateDir); err != nil {
+			fmt.Fprintln(stderr, "ephemeral: remove state directory:", err)
+		}
+	}
+	fmt.Fprintf(stderr, "ephemeral: exit code %d\n", code)
+	return code
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

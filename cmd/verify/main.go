@@ -1,0 +1,111 @@
+// Command verify checks a deployed stack of the lab against the real AWS APIs
+// and prints a table: check, expected, observed, PASS/FAIL, time.
+//
+//	go run ./cmd/verify -stack dev [-json]
+//	pulumi stack output --json --stack dev | go run ./cmd/verify -outputs - [-json]
+//
+// Exit codes: 0 every check passed; 1 a claim of the lab did not hold;
+// 2 could not run (no Pulumi CLI, no stack, missing outputs, no AWS
+// credentials); 3 no claim failed but some could not be checked (the API
+// kept failing).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
+	"github.com/platformlab/s3-gateway-lab/internal/verify"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stack := fs.String("stack", "", "read the outputs of this stack through the Automation API (needs the Pulumi CLI)")
+	outputsPath := fs.String("outputs", "", "read the outputs from this file of `pulumi stack output --json`, or - for stdin")
+	root := fs.String("root", ".", "project directory, for -stack")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	endpointURL := fs.String("endpoint-url", "", "send EC2 and Lambda calls to this URL (an emulator)")
+	useIMDS := fs.Bool("use-imds", false, "let the SDK take credentials from the EC2 instance metadata service")
+	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
+	if err := fs.Parse(args); err != nil {
+		return verify.ExitCouldNotRun
+	}
+	if (*stack == "") == (*outputsPath == "") {
+		fmt.Fprintln(stderr, "verify: give exactly one of -stack NAME or -outputs FILE|-")
+		fs.Usage()
+		return verify.ExitCouldNotRun
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+
+	raw, err := loadOutputs(ctx, *stack, *outputsPath, *root, stdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "verify: could not run:", err)
+		return verify.ExitCouldNotRun
+	}
+	outputs, err := verify.ParseOutputs(raw)
+	if err != nil {
+		fmt.Fprintln(stderr, "verify: could not run:", err)
+		return verify.ExitCouldNotRun
+	}
+	ec2Client, lambdaClient, err := verify.NewClients(ctx, verify.ClientOptions{
+		Region: outputs.Region, EndpointURL: *endpointURL, UseIMDS: *useIMDS,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "verify: could not run:", err)
+		return verify.ExitCouldNotRun
+	}
+	fmt.Fprintf(stderr, "verify: checking the lab in %s (function %s, endpoint %s)\n",
+		outputs.Region, outputs.FunctionName, outputs.EndpointID)
+	v := &verify.Verifier{EC2: ec2Client, Lambda: lambdaClient, Outputs: outputs, Progress: stderr}
+	results := v.Run(ctx)
+	if *asJSON {
+		b, err := verify.JSON(results)
+		if err != nil {
+			fmt.Fprintln(stderr, "verify:", err)
+			return verify.ExitCouldNotRun
+		}
+		if _, err := stdout.Write(b); err != nil {
+			return verify.ExitCouldNotRun
+		}
+	} else {
+		fmt.Fprint(stdout, verify.Table(results))
+	}
+	return verify.ExitCode(results)
+}
+
+// loadOutputs reads the stack outputs from the Automation API or from JSON.
+func loadOutputs(ctx context.Context, stack, path, root string, stdin io.Reader) (map[string]any, error) {
+	if stack != "" {
+		return pulumicli.Outputs(ctx, root, stack)
+	}
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	var m map[string]any
+	if err := json.NewDecoder(r).Decode(&m); err != nil {
+		return nil, fmt.Errorf("read stack outputs (the JSON of `pulumi stack output --json`): %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,86 @@
+package ephemeral
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+
+	"github.com/platformlab/s3-gateway-lab/internal/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
+)
+
+// Settings configure an ephemeral stack.
+type Settings struct {
+	// Root is the project directory (where Pulumi.yaml is).
+	Root string
+	// BackendURL is the state backend, e.g. file:///tmp/lab-state-123.
+	BackendURL string
+	Region     string
+	// TTL sets the expiry tag: now + TTL.
+	TTL time.Duration
+	// Config holds extra project settings (key without namespace -> value).
+	Config map[string]string
+	// Progress gets the engine's output.
+	Progress io.Writer
+}
+
+// Automation wires the phases to the Pulumi Automation API (the Pulumi CLI
+// does the work). verifyFn checks the outputs and returns the verifier's
+// exit code.
+func Automation(s Settings, now time.Time, verifyFn func(ctx context.Context, outputs map[string]any) int) Ops {
+	var stack auto.Stack
+	var ok bool
+	env := pulumicli.Env(s.BackendURL)
+	return Ops{
+		Create: func(ctx context.Context, name string) error {
+			st, err := auto.NewStackLocalSource(ctx, name, s.Root, auto.EnvVars(env))
+			if err != nil {
+				return fmt.Errorf("create stack %s: %w", name, err)
+			}
+			stack, ok = st, true
+			cfg := auto.ConfigMap{
+				"aws:region": {Value: s.Region},
+				labstack.Project + ":" + labstack.KeyExpiresAt: {Value: now.Add(s.TTL).UTC().Format(time.RFC3339)},
+			}
+			for k, v := range s.Config {
+				cfg[labstack.Project+":"+k] = auto.ConfigValue{Value: v}
+			}
+			if err := stack.SetAllConfig(ctx, cfg); err != nil {
+				return fmt.Errorf("configure stack %s: %w", name, err)
+			}
+			return nil
+		},
+		Up: func(ctx context.Context) (map[string]any, error) {
+			res, err := stack.Up(ctx, optup.ProgressStreams(s.Progress), optup.Message("ephemeral test stack"))
+			if err != nil {
+				return nil, fmt.Errorf("up: %w", err)
+			}
+			outs := make(map[string]any, len(res.Outputs))
+			for k, v := range res.Outputs {
+				outs[k] = v.Value
+			}
+			return outs, nil
+		},
+		Verify: verifyFn,
+		Destroy: func(ctx context.Context) error {
+			if _, err := stack.Destroy(ctx, optdestroy.ProgressStreams(s.Progress)); err != nil {
+				return fmt.Errorf("destroy: %w", err)
+			}
+			return nil
+		},
+		Remove: func(ctx context.Context) error {
+			if !ok {
+				return nil
+			}
+			if err := stack.Workspace().RemoveStack(ctx, stack.Name()); err != nil {
+				return fmt.Errorf("remove stack: %w", err)
+			}
+			return nil
+		},
+	}
+}
