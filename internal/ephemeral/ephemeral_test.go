@@ -96,22 +96,33 @@ func (r *recorder) got() []string {
 
 func runWith(t *testing.T, rec *recorder, keep bool, signals chan os.Signal, parent context.Context) (int, []PhaseResult, string) {
 	t.Helper()
-	var out strings.Builder
-	var mu sync.Mutex
-	r := &Runner{Ops: rec.ops(), Keep: keep, Signals: signals, Out: writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return out.Write(p)
-	}), CleanupTimeout: time.Minute}
-	code, phases := r.Run(parent, "eph-test")
-	mu.Lock()
-	defer mu.Unlock()
+	out := &syncBuffer{}
+	code, phases := runTo(out, rec, keep, signals, parent)
 	return code, phases, out.String()
 }
 
-type writerFunc func(p []byte) (int, error)
+func runTo(out *syncBuffer, rec *recorder, keep bool, signals chan os.Signal, parent context.Context) (int, []PhaseResult) {
+	r := &Runner{Ops: rec.ops(), Keep: keep, Signals: signals, Out: out, CleanupTimeout: time.Minute}
+	return r.Run(parent, "eph-test")
+}
 
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+// syncBuffer is a strings.Builder safe for the runner's two goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
 
 func TestPhaseOrder(t *testing.T) {
 	tests := []struct {
@@ -195,13 +206,22 @@ func TestSignalDuringDestroy(t *testing.T) {
 	rec := newRecorder()
 	rec.destroyGate = make(chan struct{})
 	signals := make(chan os.Signal)
+	buf := &syncBuffer{}
 	go func() {
 		<-rec.destroyStarted
 		signals <- os.Interrupt
 		signals <- os.Interrupt
+		// Let the runner report the second signal before destroy ends
+		// (bounded: 5 s).
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if strings.Contains(buf.String(), "received again") {
+				break
+			}
+		}
 		close(rec.destroyGate)
 	}()
-	code, _, out := runWith(t, rec, false, signals, context.Background())
+	code, _ := runTo(buf, rec, false, signals, context.Background())
+	out := buf.String()
 	if want := []string{"create eph-test", "up", "verify fn", "destroy", "remove"}; !slices.Equal(rec.got(), want) {
 		t.Errorf("calls: got %v, want %v", rec.got(), want)
 	}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/platformlab/s3-gateway-lab/internal/verify"
+)
+
+func runCmd(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), args, nil, &stdout, &stderr)
+	return code, stderr.String()
+}
+
+// TestWithoutCLI: with no Pulumi CLI, nothing is created and the command
+// says what to do, with the could-not-run exit code.
+func TestWithoutCLI(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	code, errOut := runCmd(t)
+	if code != verify.ExitCouldNotRun || !strings.Contains(errOut, "the Pulumi CLI is not installed") ||
+		!strings.Contains(errOut, "get.pulumi.com") {
+		t.Errorf("got exit %d, stderr %q; want %d and install advice", code, errOut, verify.ExitCouldNotRun)
+	}
+}
+
+// TestWithoutCredentials: a CLI is there (a stand-in that must not be
+// called), AWS credentials are not: stop before creating anything.
+func TestWithoutCredentials(t *testing.T) {
+	bin := t.TempDir()
+	called := filepath.Join(t.TempDir(), "called")
+	script := "#!/bin/sh\ntouch " + called + "\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "pulumi"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	code, errOut := runCmd(t, "-region", "us-east-1")
+	if code != verify.ExitCouldNotRun || !strings.Contains(errOut, "no AWS credentials") {
+		t.Errorf("got exit %d, stderr %q; want %d and a credentials message", code, errOut, verify.ExitCouldNotRun)
+	}
+	if _, err := os.Stat(called); err == nil {
+		t.Error("the Pulumi CLI was run although nothing should have been created")
+	}
+}
+
+func TestSettingsFlag(t *testing.T) {
+	s := settings{}
+	if err := s.Set("azCount=3"); err != nil || s["azCount"] != "3" {
+		t.Errorf("Set(azCount=3): %v, %v", err, s)
+	}
+	for _, bad := range []string{"azCount", "=3", "aws:region=x"} {
+		if err := s.Set(bad); err == nil {
+			t.Errorf("Set(%q): got no error", bad)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
+	"github.com/platformlab/s3-gateway-lab/internal/verify"
+	"github.com/platformlab/s3-gateway-lab/lambda/handler"
+)
+
+const policy = `{"Version":"2012-10-17","Statement":[{"Sid":"AllowListLabBucket","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:role/r"]},"Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::b"]}]}`
+
+var stackOutputs = map[string]any{
+	"region": "us-east-1", "vpcId": "vpc-1", "routeTableIds": []string{"rtb-a"}, "endpointId": "vpce-1",
+	"prefixListId": "pl-1", "endpointPolicy": policy, "functionName": "fn", "seedKeys": []string{"hello.txt"},
+	"deniedProbeBucket": "deny", "crossRegionBucket": "", "crossRegion": "",
+	"invokeCommand": "aws lambda invoke ...",
+}
+
+func fakeLab() awsfake.Lab {
+	unreachable := &handler.ErrorReport{Kind: handler.KindUnreachable}
+	return awsfake.Lab{
+		RouteTables: []awsfake.RouteTable{{ID: "rtb-a", VPCID: "vpc-1", Routes: []awsfake.Route{
+			{DestinationCIDR: "10.42.0.0/16", GatewayID: "local", State: "active"},
+			{DestinationPrefixList: "pl-1", GatewayID: "vpce-1", State: "active"}}}},
+		Endpoint: awsfake.Endpoint{ID: "vpce-1", Type: "Gateway", State: "available", Policy: policy, RouteTableIDs: []string{"rtb-a"}},
+		Reports: map[string]handler.Report{
+			"list":                {Action: "list", OK: true, Keys: []string{"hello.txt"}},
+			"probe:internet":      {Action: "probe", Error: unreachable},
+			"probe:denied-bucket": {Action: "probe", Error: &handler.ErrorReport{Kind: handler.KindAccessDenied}},
+		},
+	}
+}
+
+func writeOutputs(t *testing.T, m map[string]any) string {
+	t.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "outputs.json")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func withCredentials(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+}
+
+func withoutCredentials(t *testing.T) {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+}
+
+func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestVerifyPassingStackFromStdin(t *testing.T) {
+	withCredentials(t)
+	srv := awsfake.New(fakeLab())
+	defer srv.Close()
+	b, err := json.Marshal(stackOutputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, string(b), "-outputs", "-", "-endpoint-url", srv.URL)
+	if code != verify.ExitPass {
+		t.Fatalf("exit code %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "11 passed, 0 failed, 0 errors, 1 skipped") {
+		t.Errorf("table summary missing:\n%s", out)
+	}
+	if !strings.Contains(errOut, "… route tables") {
+		t.Errorf("no progress on stderr:\n%s", errOut)
+	}
+}
+
+func TestVerifyJSON(t *testing.T) {
+	withCredentials(t)
+	lab := fakeLab()
+	lab.InternetGateways = []string{"igw-1"}
+	srv := awsfake.New(lab)
+	defer srv.Close()
+	code, out, _ := runCmd(t, "", "-outputs", writeOutputs(t, stackOutputs), "-endpoint-url", srv.URL, "-json")
+	if code != verify.ExitFail {
+		t.Errorf("exit code %d, want %d", code, verify.ExitFail)
+	}
+	var results []verify.Result
+	if err := json.Unmarshal([]byte(out), &results); err != nil {
+		t.Fatalf("-json output is not a list of results: %v\n%s", err, out)
+	}
+	failed := 0
+	for _, r := range results {
+		if r.Status == verify.Fail {
+			failed++
+			if r.Check != "no internet gateway attached to vpc-1" || r.Observed != "igw-1" {
+				t.Errorf("unexpected failure %+v", r)
+			}
+		}
+	}
+	if failed != 1 {
+		t.Errorf("got %d failures, want 1", failed)
+	}
+}
+
+func TestVerifyCouldNotRun(t *testing.T) {
+	partial := map[string]any{"region": "us-east-1", "vpcId": "vpc-1"}
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T)
+		args    []string
+		wantErr string
+	}{
+		{name: "no flags", args: nil, wantErr: "give exactly one of -stack NAME or -outputs"},
+		{name: "both sources", args: []string{"-stack", "dev", "-outputs", "-"}, wantErr: "exactly one"},
+		{name: "no pulumi CLI", setup: func(t *testing.T) { t.Setenv("PATH", t.TempDir()) },
+			args: []string{"-stack", "dev"}, wantErr: "the Pulumi CLI is not installed"},
+		{name: "missing outputs", setup: withCredentials,
+			args: []string{"-outputs", "PARTIAL"}, wantErr: "stack outputs missing: routeTableIds"},
+		{name: "not JSON", args: []string{"-outputs", "-"}, wantErr: "read stack outputs"},
+		{name: "no credentials", setup: withoutCredentials,
+			args: []string{"-outputs", "FULL"}, wantErr: "no AWS credentials"},
+		{name: "unknown flag", args: []string{"-nope"}, wantErr: "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setup != nil {
+				tt.setup(t)
+			}
+			args := append([]string(nil), tt.args...)
+			for i, a := range args {
+				switch a {
+				case "PARTIAL":
+					args[i] = writeOutputs(t, partial)
+				case "FULL":
+					args[i] = writeOutputs(t, stackOutputs)
+				}
+			}
+			code, _, errOut := runCmd(t, "this is not json", args...)
+			if code != verify.ExitCouldNotRun {
+				t.Errorf("exit code %d, want %d", code, verify.ExitCouldNotRun)
+			}
+			if !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("stderr %q does not contain %q", errOut, tt.wantErr)
+			}
+		})
+	}
+}
