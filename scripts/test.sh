@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/tools.sh
-export PATH="$(go env GOPATH)/bin:$PATH"
+gobin="$(go env GOPATH)/bin"
+export PATH="$gobin:$PATH"
 
 echo "== gofmt"
 unformatted="$(gofmt -l .)"
@@ -23,10 +24,15 @@ env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PR
   go run ./cmd/plan -stack dev -json > /dev/null
 echo "plan: ok"
 
-if [ -d .github/workflows ]; then
-  echo "== actionlint"
-  actionlint
+echo "== shellcheck"
+if command -v shellcheck >/dev/null 2>&1; then
+  shellcheck scripts/*.sh .ci/run
+else
+  echo "shellcheck is not installed: skipped here (CI installs it); actionlint skips shell checks too"
 fi
+
+echo "== actionlint"
+actionlint
 
 echo "== go test"
 go test -count=1 -timeout 20m ./...
