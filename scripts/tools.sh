@@ -24,7 +24,7 @@ if ! installed actionlint github.com/rhysd/actionlint "$ACTIONLINT_VERSION"; the
   echo "tools: installing actionlint ${ACTIONLINT_VERSION}"
   go install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
 fi
-# shellcheck, for the scripts and (through actionlint) the workflows' run steps.
+# Also install shellcheck, for the scripts and (through actionlint) the workflows' run steps.
 if ! command -v shellcheck >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "tools: installing shellcheck (Debian package)"
