@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
 	"github.com/platformlab/s3-gateway-lab/internal/verify"
 )
 
@@ -38,12 +39,7 @@ func TestWithoutCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin)
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	awsfake.WithoutCredentials(t)
 	code, errOut := runCmd(t, "-region", "us-east-1")
 	if code != verify.ExitCouldNotRun || !strings.Contains(errOut, "no AWS credentials") {
 		t.Errorf("got exit %d, stderr %q; want %d and a credentials message", code, errOut, verify.ExitCouldNotRun)

@@ -57,15 +57,6 @@ func withCredentials(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 }
 
-func withoutCredentials(t *testing.T) {
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-}
-
 func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr strings.Builder
@@ -136,7 +127,7 @@ func TestVerifyCouldNotRun(t *testing.T) {
 		{name: "missing outputs", setup: withCredentials,
 			args: []string{"-outputs", "PARTIAL"}, wantErr: "stack outputs missing: routeTableIds"},
 		{name: "not JSON", args: []string{"-outputs", "-"}, wantErr: "read stack outputs"},
-		{name: "no credentials", setup: withoutCredentials,
+		{name: "no credentials", setup: func(t *testing.T) { awsfake.WithoutCredentials(t) },
 			args: []string{"-outputs", "FULL"}, wantErr: "no AWS credentials"},
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "flag provided but not defined"},
 	}

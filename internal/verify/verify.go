@@ -233,35 +233,40 @@ func (v *Verifier) checkRouteTables(ctx context.Context) []Result {
 func (v *Verifier) checkGateways(ctx context.Context) []Result {
 	start := v.now()
 	vpc := v.Outputs.VPCID
-	var rs []Result
 	igws, err := v.EC2.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{
 		Filters: []ec2types.Filter{{Name: aws.String("attachment.vpc-id"), Values: []string{vpc}}},
 	})
-	if err != nil {
-		rs = append(rs, apiError("no internet gateway attached to "+vpc, "none", err))
-	} else {
-		var ids []string
+	var igwIDs []string
+	if err == nil {
 		for _, g := range igws.InternetGateways {
-			ids = append(ids, aws.ToString(g.InternetGatewayId))
+			igwIDs = append(igwIDs, aws.ToString(g.InternetGatewayId))
 		}
-		rs = append(rs, result("no internet gateway attached to "+vpc, "none", orNone(ids), len(ids) == 0))
 	}
+	rs := []Result{expectNone("no internet gateway attached to "+vpc, igwIDs, err)}
+
 	nats, err := v.EC2.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{
 		Filter: []ec2types.Filter{
 			{Name: aws.String("vpc-id"), Values: []string{vpc}},
 			{Name: aws.String("state"), Values: []string{"pending", "available"}},
 		},
 	})
-	if err != nil {
-		rs = append(rs, apiError("no NAT gateway in "+vpc, "none", err))
-	} else {
-		var ids []string
+	var natIDs []string
+	if err == nil {
 		for _, g := range nats.NatGateways {
-			ids = append(ids, aws.ToString(g.NatGatewayId))
+			natIDs = append(natIDs, aws.ToString(g.NatGatewayId))
 		}
-		rs = append(rs, result("no NAT gateway in "+vpc, "none", orNone(ids), len(ids) == 0))
 	}
+	rs = append(rs, expectNone("no NAT gateway in "+vpc, natIDs, err))
 	return v.timed(start, rs...)
+}
+
+// expectNone is the result of a check that expects no resources: those
+// found, or the API's error.
+func expectNone(check string, found []string, err error) Result {
+	if err != nil {
+		return apiError(check, "none", err)
+	}
+	return result(check, "none", orNone(found), len(found) == 0)
 }
 
 // checkEndpoint: the endpoint is available, a Gateway, on exactly the private

@@ -337,12 +337,7 @@ func TestParseOutputs(t *testing.T) {
 }
 
 func TestNoCredentials(t *testing.T) {
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	awsfake.WithoutCredentials(t)
 	_, _, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1"})
 	if !errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), "aws configure") {
 		t.Fatalf("NewClients without credentials: got %v, want ErrNoCredentials with advice", err)
