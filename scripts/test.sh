@@ -19,6 +19,9 @@ fi
 echo "== go vet"
 go vet ./...
 
+echo "== staticcheck"
+staticcheck ./...
+
 echo "== offline plan (dev), without credentials or network"
 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
   go run ./cmd/plan -stack dev -json > /dev/null

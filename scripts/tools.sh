@@ -3,10 +3,12 @@
 # they are missing or at another version:
 #   versitygw  - a real S3 server the handler tests run against on loopback
 #   actionlint - lints the GitHub Actions workflows
+#   staticcheck - lints the Go code
 set -euo pipefail
 
 VERSITYGW_VERSION=v1.8.0
 ACTIONLINT_VERSION=v1.7.12
+STATICCHECK_VERSION=v0.8.2
 
 bin="$(go env GOPATH)/bin"
 export PATH="$bin:$PATH"
@@ -24,6 +26,10 @@ if ! installed actionlint github.com/rhysd/actionlint "$ACTIONLINT_VERSION"; the
   echo "tools: installing actionlint ${ACTIONLINT_VERSION}"
   go install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
 fi
+if ! installed staticcheck honnef.co/go/tools "$STATICCHECK_VERSION"; then
+  echo "tools: installing staticcheck ${STATICCHECK_VERSION}"
+  go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
+fi
 # Also install shellcheck, for the scripts and (through actionlint) the workflows' run steps.
 if ! command -v shellcheck >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -33,4 +39,4 @@ if ! command -v shellcheck >/dev/null 2>&1; then
     echo "tools: shellcheck is missing; install it (apt install shellcheck / brew install shellcheck)"
   fi
 fi
-echo "tools: versitygw $VERSITYGW_VERSION, actionlint $ACTIONLINT_VERSION in $bin"
+echo "tools: versitygw $VERSITYGW_VERSION, actionlint $ACTIONLINT_VERSION, staticcheck $STATICCHECK_VERSION in $bin"

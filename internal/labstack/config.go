@@ -178,7 +178,7 @@ func StackConfig(root, stack string) (map[string]string, error) {
 		}
 		v, err := configString(decl.Default)
 		if err != nil {
-			return nil, fmt.Errorf("Pulumi.yaml: config %s: %w", key, err)
+			return nil, fmt.Errorf("default of config %s in Pulumi.yaml: %w", key, err)
 		}
 		out[qualify(proj.Name, key)] = v
 	}

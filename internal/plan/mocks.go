@@ -57,7 +57,6 @@ type Mocks struct {
 	mu        sync.Mutex
 	resources []Resource
 	invokes   []string
-	outputs   map[string]resource.PropertyMap
 }
 
 // computedOutputs lists, per type, the outputs the provider computes; the
