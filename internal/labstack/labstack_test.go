@@ -2,6 +2,7 @@ package labstack
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/platformlab/s3-gateway-lab/internal/plan"
+	"github.com/platformlab/s3-gateway-lab/internal/verify"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/plan-dev.json from the program")
@@ -87,7 +89,8 @@ func TestStackOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"vpcId", "privateSubnetIds", "routeTableIds", "endpointId", "prefixListId", "bucketName",
-		"functionName", "functionArn", "logGroupName", "invokeCommand", "seedKeys", "endpointPolicy", "region"} {
+		"functionName", "functionArn", "logGroupName", "invokeCommand", "seedKeys", "endpointPolicy", "region",
+		"deniedProbeBucket", "crossRegionBucket", "crossRegion", "roleArn"} {
 		if _, ok := p.Outputs[k]; !ok {
 			t.Errorf("stack output %s is missing", k)
 		}
@@ -235,5 +238,30 @@ func TestExpiryTag(t *testing.T) {
 	}
 	if tagged < 15 {
 		t.Errorf("only %d resources carry tags", tagged)
+	}
+}
+
+// TestOutputsFeedTheVerifier: the stack exports everything the verifier
+// reads, in the form `pulumi stack output --json` prints it.
+func TestOutputsFeedTheVerifier(t *testing.T) {
+	p, err := Plan(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(p.Outputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asPrinted map[string]any
+	if err := json.Unmarshal(b, &asPrinted); err != nil {
+		t.Fatal(err)
+	}
+	o, err := verify.ParseOutputs(asPrinted)
+	if err != nil {
+		t.Fatalf("the verifier cannot read the stack's outputs: %v", err)
+	}
+	if o.DeniedProbeBucket != plan.Unknown("lab-denied-probe", "bucket") || len(o.RouteTableIDs) != 2 || len(o.SeedKeys) != 3 ||
+		o.CrossRegionBucket != "" {
+		t.Errorf("verifier outputs: got %+v", o)
 	}
 }

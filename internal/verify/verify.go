@@ -86,7 +86,15 @@ func ParseOutputs(m map[string]any) (Outputs, error) {
 		return s
 	}
 	list := func(k string) []string {
-		raw, _ := m[k].([]any)
+		var raw []any
+		switch v := m[k].(type) {
+		case []any:
+			raw = v
+		case []string:
+			for _, s := range v {
+				raw = append(raw, s)
+			}
+		}
 		var out []string
 		for _, v := range raw {
 			if s, ok := v.(string); ok && s != "" {
