@@ -10,11 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/platformlab/s3-gateway-lab/internal/plan"
 	"github.com/platformlab/s3-gateway-lab/internal/verify"
+	"github.com/platformlab/s3-gateway-lab/lambda/handler"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/plan-dev.json from the program")
@@ -263,5 +265,33 @@ func TestOutputsFeedTheVerifier(t *testing.T) {
 	if o.DeniedProbeBucket != plan.Unknown("lab-denied-probe", "bucket") || len(o.RouteTableIDs) != 2 || len(o.SeedKeys) != 3 ||
 		o.CrossRegionBucket != "" {
 		t.Errorf("verifier outputs: got %+v", o)
+	}
+}
+
+// TestFunctionEnvFeedsTheHandler: the environment the program gives the
+// function is one the handler accepts, with the dev stack's values.
+func TestFunctionEnvFeedsTheHandler(t *testing.T) {
+	p, err := Plan(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns := p.Find("aws:lambda/function:Function")
+	if len(fns) != 1 {
+		t.Fatalf("got %d functions, want 1", len(fns))
+	}
+	vars := fns[0].Inputs["environment"].(map[string]any)["variables"].(map[string]any)
+	cfg, err := handler.ConfigFromEnv(func(k string) string {
+		if k == handler.EnvRegion {
+			return "us-east-1" // set by the Lambda runtime
+		}
+		s, _ := vars[k].(string)
+		return s
+	})
+	if err != nil {
+		t.Fatalf("the handler refuses the program's environment: %v", err)
+	}
+	if cfg.MaxKeys != 1000 || cfg.ConnectTimeout != 2*time.Second || cfg.RequestTimeout != 5*time.Second ||
+		cfg.ProbeInternetURL == "" || cfg.ProbeDeniedBucket == "" || cfg.Endpoint != "" {
+		t.Errorf("handler config from the dev stack: got %+v", cfg)
 	}
 }

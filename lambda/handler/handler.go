@@ -130,21 +130,24 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if cfg.Region == "" {
 		errs = append(errs, fmt.Errorf("%s is not set", EnvRegion))
 	}
-	intVar := func(name string, def, lo, hi int) int {
+	// No defaults here: the program sets every variable from the stack's
+	// configuration, whose defaults live in Pulumi.yaml only.
+	intVar := func(name string, lo, hi int) int {
 		raw := getenv(name)
 		if raw == "" {
-			return def
+			errs = append(errs, fmt.Errorf("%s is not set", name))
+			return 0
 		}
 		v, err := strconv.Atoi(raw)
 		if err != nil || v < lo || v > hi {
 			errs = append(errs, fmt.Errorf("%s=%q: want an integer from %d to %d", name, raw, lo, hi))
-			return def
+			return 0
 		}
 		return v
 	}
-	cfg.MaxKeys = intVar(EnvMaxKeys, 1000, MinMaxKeys, MaxMaxKeys)
-	cfg.ConnectTimeout = time.Duration(intVar(EnvConnectTimeoutMS, 2000, MinConnectTimeoutMS, MaxRequestTimeoutMS)) * time.Millisecond
-	cfg.RequestTimeout = time.Duration(intVar(EnvRequestTimeoutMS, 5000, MinConnectTimeoutMS, MaxRequestTimeoutMS)) * time.Millisecond
+	cfg.MaxKeys = intVar(EnvMaxKeys, MinMaxKeys, MaxMaxKeys)
+	cfg.ConnectTimeout = time.Duration(intVar(EnvConnectTimeoutMS, MinConnectTimeoutMS, MaxRequestTimeoutMS)) * time.Millisecond
+	cfg.RequestTimeout = time.Duration(intVar(EnvRequestTimeoutMS, MinConnectTimeoutMS, MaxRequestTimeoutMS)) * time.Millisecond
 	if (cfg.ProbeCrossRegionBucket == "") != (cfg.ProbeCrossRegion == "") {
 		errs = append(errs, fmt.Errorf("%s and %s are set together or not at all", EnvProbeCrossRegionBucket, EnvProbeCrossRegion))
 	}

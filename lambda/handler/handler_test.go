@@ -259,21 +259,25 @@ func TestHandleUnknownAction(t *testing.T) {
 }
 
 func TestConfigFromEnv(t *testing.T) {
-	base := map[string]string{EnvBucket: "b", EnvRegion: "us-east-1"}
+	base := map[string]string{EnvBucket: "b", EnvRegion: "us-east-1", EnvMaxKeys: "1000", EnvConnectTimeoutMS: "2000",
+		EnvRequestTimeoutMS: "5000"}
 	tests := []struct {
 		name    string
 		env     map[string]string
 		want    Config
 		wantErr string
 	}{
-		{name: "defaults", env: base, want: Config{Bucket: "b", Region: "us-east-1", MaxKeys: 1000,
+		{name: "as the program sets it", env: base, want: Config{Bucket: "b", Region: "us-east-1", MaxKeys: 1000,
 			ConnectTimeout: 2 * time.Second, RequestTimeout: 5 * time.Second}},
 		{name: "set", env: map[string]string{EnvBucket: "b", EnvRegion: "eu-west-1", EnvMaxKeys: "10",
 			EnvConnectTimeoutMS: "500", EnvRequestTimeoutMS: "900", EnvS3Endpoint: "http://127.0.0.1:1"},
 			want: Config{Bucket: "b", Region: "eu-west-1", MaxKeys: 10, ConnectTimeout: 500 * time.Millisecond,
 				RequestTimeout: 900 * time.Millisecond, Endpoint: "http://127.0.0.1:1"}},
-		{name: "no bucket", env: map[string]string{EnvRegion: "us-east-1"}, wantErr: "BUCKET_NAME is not set"},
-		{name: "no region", env: map[string]string{EnvBucket: "b"}, wantErr: "AWS_REGION is not set"},
+		{name: "no bucket", env: with(base, EnvBucket, ""), wantErr: "BUCKET_NAME is not set"},
+		{name: "no region", env: with(base, EnvRegion, ""), wantErr: "AWS_REGION is not set"},
+		{name: "no max keys", env: with(base, EnvMaxKeys, ""), wantErr: "MAX_KEYS is not set"},
+		{name: "no timeouts", env: with(with(base, EnvConnectTimeoutMS, ""), EnvRequestTimeoutMS, ""),
+			wantErr: "CONNECT_TIMEOUT_MS is not set\nREQUEST_TIMEOUT_MS is not set"},
 		{name: "max keys not a number", env: with(base, EnvMaxKeys, "many"), wantErr: `MAX_KEYS="many": want an integer from 1 to 10000`},
 		{name: "max keys zero", env: with(base, EnvMaxKeys, "0"), wantErr: "MAX_KEYS"},
 		{name: "connect too short", env: with(base, EnvConnectTimeoutMS, "5"), wantErr: "CONNECT_TIMEOUT_MS"},
