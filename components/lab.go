@@ -82,7 +82,16 @@ func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, o
 
 	comp.Region = pulumi.String(f.region).ToStringOutput()
 	comp.SeedKeys = pulumi.ToStringArray(l.seedKeys).ToStringArrayOutput()
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+	if err := ctx.RegisterResourceOutputs(comp, comp.Outputs()); err != nil {
+		return nil, fmt.Errorf("register outputs of %q: %w", name, err)
+	}
+	return comp, nil
+}
+
+// Outputs are the component's outputs by their names (the fields' tags):
+// what it registers as its outputs, and what a stack exports of it.
+func (comp *S3GatewayLab) Outputs() pulumi.Map {
+	return pulumi.Map{
 		"region":            comp.Region,
 		"vpcId":             comp.VPCID,
 		"privateSubnetIds":  comp.PrivateSubnetIDs,
@@ -100,10 +109,7 @@ func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, o
 		"logGroupName":      comp.LogGroupName,
 		"functionName":      comp.FunctionName,
 		"functionArn":       comp.FunctionARN,
-	}); err != nil {
-		return nil, fmt.Errorf("register outputs of %q: %w", name, err)
 	}
-	return comp, nil
 }
 
 // lookUpFacts reads the region, account, deployer and availability zones.

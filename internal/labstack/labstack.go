@@ -49,28 +49,11 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pulumi.Map{
-		"region":            lab.Region,
-		"vpcId":             lab.VPCID,
-		"privateSubnetIds":  lab.PrivateSubnetIDs,
-		"routeTableIds":     lab.RouteTableIDs,
-		"endpointId":        lab.EndpointID,
-		"prefixListId":      lab.PrefixListID,
-		"endpointPolicy":    lab.EndpointPolicy,
-		"bucketName":        lab.BucketName,
-		"seedKeys":          lab.SeedKeys,
-		"deniedProbeBucket": lab.DeniedProbeBucket,
-		"crossRegionBucket": lab.CrossRegionBucket,
-		"crossRegion":       lab.CrossRegion,
-		"roleArn":           lab.RoleARN,
-		"securityGroupId":   lab.SecurityGroupID,
-		"functionName":      lab.FunctionName,
-		"functionArn":       lab.FunctionARN,
-		"logGroupName":      lab.LogGroupName,
-		"invokeCommand": pulumi.Sprintf(
-			"aws lambda invoke --region %s --function-name %s --cli-binary-format raw-in-base64-out --payload '%s' report.json && cat report.json",
-			lab.Region, lab.FunctionName, ListPayload),
-	}, nil
+	outputs := lab.Outputs()
+	outputs["invokeCommand"] = pulumi.Sprintf(
+		"aws lambda invoke --region %s --function-name %s --cli-binary-format raw-in-base64-out --payload '%s' report.json && cat report.json",
+		lab.Region, lab.FunctionName, ListPayload)
+	return outputs, nil
 }
 
 // Plan runs the program offline, on the mock monitor, with stack's
