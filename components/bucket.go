@@ -104,7 +104,6 @@ func (b *builder) bucket() error {
 		return err
 	}
 	b.labBucket = lb
-	b.bucketName = lb.bucket.Bucket
 	b.comp.BucketName = lb.bucket.Bucket
 	return nil
 }
@@ -114,9 +113,9 @@ func (b *builder) bucket() error {
 func (b *builder) bucketPolicy() error {
 	in := b.policyInputs()
 	policy := policyJSON(func(args []any) PolicyDocument {
-		in.BucketName, in.EndpointID = args[0].(string), string(args[1].(pulumi.ID))
+		in.BucketName, in.EndpointID = args[0].(string), args[1].(string)
 		return BucketPolicy(in)
-	}, b.bucketName, b.endpointID)
+	}, b.comp.BucketName, b.comp.EndpointID)
 	bp, err := b.setPolicy(b.labBucket, b.name+"-bucket", policy)
 	if err != nil {
 		return err
@@ -130,7 +129,7 @@ func (b *builder) bucketPolicy() error {
 func (b *builder) seedObjects() error {
 	for _, key := range b.lab.seedKeys {
 		if _, err := s3.NewBucketObjectv2(b.ctx, b.name+"-seed-"+seedName(key), &s3.BucketObjectv2Args{
-			Bucket:      b.bucketName,
+			Bucket:      b.comp.BucketName,
 			Key:         pulumi.String(key),
 			Content:     pulumi.String(b.lab.SeedObjects[key]),
 			ContentType: pulumi.String(contentType(key)),

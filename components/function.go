@@ -37,7 +37,6 @@ func (b *builder) functionRole() error {
 		return fmt.Errorf("function role: %w", err)
 	}
 	b.roleName = role.Name
-	b.roleARN = role.Arn
 	b.comp.RoleARN = role.Arn
 	return nil
 }
@@ -49,7 +48,7 @@ func (b *builder) function() error {
 	// gateway endpoint. DNS needs no rule: the VPC resolver is not filtered
 	// by security groups.
 	sg, err := ec2.NewSecurityGroup(b.ctx, b.name+"-fn-sg", &ec2.SecurityGroupArgs{
-		VpcId:       b.vpcID,
+		VpcId:       b.comp.VPCID,
 		Description: pulumi.String("Lab function: no ingress, HTTPS to S3 through the gateway endpoint only"),
 		Egress: ec2.SecurityGroupEgressArray{&ec2.SecurityGroupEgressArgs{
 			Description:   pulumi.String("HTTPS to Amazon S3 through the gateway endpoint"),
@@ -92,7 +91,7 @@ func (b *builder) function() error {
 				}
 			}
 			return RolePolicy(in)
-		}, b.bucketName, logs.Arn, b.subnetIDs, sg.ID(), b.deniedBucketName, b.crossRegionBucketName),
+		}, b.comp.BucketName, logs.Arn, b.comp.PrivateSubnetIDs, sg.ID(), b.comp.DeniedProbeBucket, b.comp.CrossRegionBucket),
 	}, b.child)
 	if err != nil {
 		return fmt.Errorf("function role policy: %w", err)
@@ -106,7 +105,7 @@ func (b *builder) function() error {
 	// CKV_AWS_50 (X-Ray: the private subnets have no route to X-Ray).
 	fn, err := lambda.NewFunction(b.ctx, b.name+"-fn", &lambda.FunctionArgs{
 		Description:   pulumi.String("Lists the lab bucket through the VPC's S3 gateway endpoint"),
-		Role:          b.roleARN,
+		Role:          b.comp.RoleARN,
 		Runtime:       pulumi.String(FunctionRuntime),
 		Architectures: pulumi.StringArray{pulumi.String(FunctionArchitecture)},
 		Handler:       pulumi.String(FunctionHandler),
@@ -114,7 +113,7 @@ func (b *builder) function() error {
 		MemorySize:    pulumi.Int(b.lab.LambdaMemoryMB),
 		Timeout:       pulumi.Int(b.lab.LambdaTimeoutSeconds),
 		VpcConfig: &lambda.FunctionVpcConfigArgs{
-			SubnetIds:        b.subnetIDs,
+			SubnetIds:        b.comp.PrivateSubnetIDs,
 			SecurityGroupIds: pulumi.StringArray{sg.ID().ToStringOutput()},
 		},
 		// Detach the function's security group before deletion, so that
@@ -127,13 +126,13 @@ func (b *builder) function() error {
 			SystemLogLevel:      pulumi.String("WARN"),
 		},
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
-			handler.EnvBucket:                 b.bucketName,
+			handler.EnvBucket:                 b.comp.BucketName,
 			handler.EnvMaxKeys:                pulumi.String(strconv.Itoa(b.lab.MaxKeys)),
 			handler.EnvConnectTimeoutMS:       pulumi.String(strconv.Itoa(b.lab.ConnectTimeoutMS)),
 			handler.EnvRequestTimeoutMS:       pulumi.String(strconv.Itoa(b.lab.RequestTimeoutMS)),
 			handler.EnvProbeInternetURL:       pulumi.String(InternetProbeURL),
-			handler.EnvProbeDeniedBucket:      b.deniedBucketName,
-			handler.EnvProbeCrossRegionBucket: b.crossRegionBucketName,
+			handler.EnvProbeDeniedBucket:      b.comp.DeniedProbeBucket,
+			handler.EnvProbeCrossRegionBucket: b.comp.CrossRegionBucket,
 			handler.EnvProbeCrossRegion:       b.comp.CrossRegion,
 		}},
 		Tags: b.tags(b.name + "-fn"),

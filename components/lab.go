@@ -186,18 +186,11 @@ type builder struct {
 	comp  *S3GatewayLab
 	child pulumi.ResourceOption
 
-	vpcID         pulumi.IDOutput
-	subnetIDs     pulumi.StringArrayOutput
-	routeTableIDs pulumi.StringArrayOutput
-	roleName      pulumi.StringOutput
-	roleARN       pulumi.StringOutput
-	bucketName    pulumi.StringOutput
-	labBucket     *lockedBucket
-	endpointID    pulumi.IDOutput
-	policyDeps    []pulumi.Resource
-	// Probe targets: buckets the function must not be able to read.
-	deniedBucketName      pulumi.StringOutput
-	crossRegionBucketName pulumi.StringOutput
+	// What later steps need beyond the component's own outputs (b.comp),
+	// which the steps fill in as they go.
+	roleName   pulumi.StringOutput
+	labBucket  *lockedBucket
+	policyDeps []pulumi.Resource
 }
 
 // tags returns the user's tags plus a Name tag for the console.

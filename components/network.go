@@ -27,7 +27,7 @@ func (b *builder) network() error {
 	if err != nil {
 		return fmt.Errorf("vpc: %w", err)
 	}
-	b.vpcID = vpc.ID()
+	b.comp.VPCID = vpc.ID().ToStringOutput()
 
 	// Taking over the default security group with no rules removes its
 	// allow-all rules (Checkov CKV2_AWS_12). Lambda moves its network
@@ -72,11 +72,8 @@ func (b *builder) network() error {
 		subnetIDs = append(subnetIDs, subnet.ID().ToStringOutput())
 		routeTableIDs = append(routeTableIDs, rt.ID().ToStringOutput())
 	}
-	b.subnetIDs = subnetIDs.ToStringArrayOutput()
-	b.routeTableIDs = routeTableIDs.ToStringArrayOutput()
-	b.comp.VPCID = vpc.ID().ToStringOutput()
-	b.comp.PrivateSubnetIDs = b.subnetIDs
-	b.comp.RouteTableIDs = b.routeTableIDs
+	b.comp.PrivateSubnetIDs = subnetIDs.ToStringArrayOutput()
+	b.comp.RouteTableIDs = routeTableIDs.ToStringArrayOutput()
 	return nil
 }
 
@@ -88,19 +85,18 @@ func (b *builder) endpoint() error {
 	policy := policyJSON(func(args []any) PolicyDocument {
 		in.FunctionRoleARN, in.BucketName = args[0].(string), args[1].(string)
 		return EndpointPolicy(in)
-	}, b.roleARN, b.bucketName)
+	}, b.comp.RoleARN, b.comp.BucketName)
 	ep, err := ec2.NewVpcEndpoint(b.ctx, b.name+"-s3-endpoint", &ec2.VpcEndpointArgs{
-		VpcId:           b.vpcID,
+		VpcId:           b.comp.VPCID,
 		ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.s3", b.facts.region)),
 		VpcEndpointType: pulumi.String("Gateway"),
-		RouteTableIds:   b.routeTableIDs,
+		RouteTableIds:   b.comp.RouteTableIDs,
 		Policy:          policy,
 		Tags:            b.tags(b.name + "-s3-endpoint"),
 	}, b.child)
 	if err != nil {
 		return fmt.Errorf("s3 gateway endpoint: %w", err)
 	}
-	b.endpointID = ep.ID()
 	b.comp.EndpointID = ep.ID().ToStringOutput()
 	b.comp.PrefixListID = ep.PrefixListId
 	b.comp.EndpointPolicy = policy

@@ -34,12 +34,10 @@ func (b *builder) probeBuckets() error {
 	if _, err := b.setPolicy(denied, b.name+"-denied-probe", tlsOnlyPolicy(b.policyInputs(), denied)); err != nil {
 		return err
 	}
-	b.deniedBucketName = denied.bucket.Bucket
 	b.comp.DeniedProbeBucket = denied.bucket.Bucket
 
 	if b.lab.CrossRegion == "" {
-		b.crossRegionBucketName = pulumi.String("").ToStringOutput()
-		b.comp.CrossRegionBucket = b.crossRegionBucketName
+		b.comp.CrossRegionBucket = pulumi.String("").ToStringOutput()
 		b.comp.CrossRegion = pulumi.String("").ToStringOutput()
 		return nil
 	}
@@ -57,7 +55,6 @@ func (b *builder) probeBuckets() error {
 	if _, err := b.setPolicy(other, b.name+"-cross-region-probe", tlsOnlyPolicy(b.policyInputs(), other), pulumi.Provider(provider)); err != nil {
 		return err
 	}
-	b.crossRegionBucketName = other.bucket.Bucket
 	b.comp.CrossRegionBucket = other.bucket.Bucket
 	b.comp.CrossRegion = pulumi.String(b.lab.CrossRegion).ToStringOutput()
 	return nil
