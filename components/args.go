@@ -58,16 +58,33 @@ type S3GatewayLabArgs struct {
 	AZCount int
 	// AvailabilityZones (availabilityZones), when set, names the zones to use
 	// (its length must equal AZCount); otherwise the first AZCount zones of
-	// the region that need no opt-in are used.
+	// the region that need no opt-in and are not excluded are used.
 	AvailabilityZones []string
+	// ExcludeZoneIDs (excludeZoneIds) are zone IDs (such as use1-az3) never
+	// to use. Zone names map to different physical zones in each account;
+	// zone IDs do not, so a zone where Lambda cannot place its interfaces is
+	// excluded by its ID.
+	ExcludeZoneIDs []string
 	// BucketPrefix (bucketPrefix) starts the lab bucket's name.
 	BucketPrefix string
+	// AdminPrincipalARNs (adminPrincipalArns) are the IAM roles and users
+	// that may manage the lab bucket from outside the VPC (read objects and
+	// versions: `pulumi up`, `refresh`, `destroy`): the CI role and the
+	// people's roles. Entries may be ArnLike patterns with * and ? in the
+	// role or user part, for SSO roles (role/aws-reserved/sso.amazonaws.com/*).
+	// Empty means the identity running the update. They must be of the
+	// stack's account, and must include the identity running the update.
+	AdminPrincipalARNs []string
 	// ForceDestroy (forceDestroy) lets `pulumi destroy` delete a bucket that
 	// still holds objects and versions.
 	ForceDestroy bool
 	// CrossRegion (crossRegion), when set, adds a bucket in that region that
 	// the private subnets must not reach (lab document 003).
 	CrossRegion string
+	// AWSProvider are the settings of the stack's AWS provider that an
+	// explicit provider (the other region's) must repeat, since explicit
+	// providers do not read the stack's aws:* configuration.
+	AWSProvider ProviderSettings
 	// SeedObjects are written to the bucket; DefaultSeedObjects when empty.
 	SeedObjects map[string]string
 	// LambdaMemoryMB (lambdaMemoryMb) and LambdaTimeoutSeconds
@@ -90,6 +107,33 @@ type S3GatewayLabArgs struct {
 	Tags map[string]string
 }
 
+// SettingError is one problem with one setting: its name (the stack
+// configuration key), the value, and what is accepted.
+type SettingError struct {
+	Setting string
+	Value   any
+	Problem string
+}
+
+func (e *SettingError) Error() string {
+	return fmt.Sprintf("%s %v: %s", e.Setting, e.Value, e.Problem)
+}
+
+// settingErrors collects SettingErrors.
+type settingErrors []error
+
+func (errs *settingErrors) add(setting string, value any, format string, args ...any) {
+	*errs = append(*errs, &SettingError{Setting: setting, Value: value, Problem: fmt.Sprintf(format, args...)})
+}
+
+// join returns nil or every problem, under one heading.
+func (errs settingErrors) join() error {
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("invalid lab settings:\n%w", err)
+	}
+	return nil
+}
+
 // lab is the validated, defaulted form of S3GatewayLabArgs.
 type lab struct {
 	S3GatewayLabArgs
@@ -98,7 +142,24 @@ type lab struct {
 	seedKeys []string
 }
 
-var bucketPrefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+var (
+	bucketPrefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	// zoneIDRE matches availability zone IDs such as use1-az1 or apne1-az4.
+	zoneIDRE = regexp.MustCompile(`^[a-z]+[0-9]+-az[0-9]+$`)
+	// principalARNRE matches IAM role and user ARNs, with ArnLike wildcards
+	// allowed in the path and name only: partition, account, user-or-role.
+	principalARNRE = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):(role|user)/[A-Za-z0-9+=,.@_/*?-]+$`)
+)
+
+// checkPrincipalARN checks that arn names an IAM role or user (an STS
+// session ARN would never match aws:PrincipalArn).
+func checkPrincipalARN(arn string) error {
+	if !principalARNRE.MatchString(arn) {
+		return errors.New("accepted: an IAM role or user ARN such as arn:aws:iam::123456789012:role/ci-deployer, " +
+			"with * or ? only in the role or user name and path (never an sts assumed-role ARN)")
+	}
+	return nil
+}
 
 // Validate checks every setting except HandlerCode and returns all problems
 // at once, each naming the setting, the value and what is accepted. Callers
@@ -112,10 +173,8 @@ func (a S3GatewayLabArgs) Validate() error {
 // validate is Validate, returning the validated and defaulted lab.
 func (a S3GatewayLabArgs) validate() (*lab, error) {
 	l := &lab{S3GatewayLabArgs: a}
-	var errs []error
-	bad := func(setting string, value any, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s %v: %s", setting, value, fmt.Sprintf(format, args...)))
-	}
+	var errs settingErrors
+	bad := errs.add
 
 	vpc, err := ParseVPCCIDR(a.VPCCIDR)
 	if err != nil {
@@ -189,8 +248,21 @@ func (a S3GatewayLabArgs) validate() (*lab, error) {
 	if len(l.seedKeys) > a.MaxKeys && a.MaxKeys >= handler.MinMaxKeys {
 		bad("maxKeys", a.MaxKeys, "smaller than the %d seeded objects: a listing could not show them all", len(l.seedKeys))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("invalid lab settings:\n%w", err)
+	for _, id := range a.ExcludeZoneIDs {
+		if !zoneIDRE.MatchString(id) {
+			bad("excludeZoneIds", a.ExcludeZoneIDs, "%q is not a zone ID: accepted IDs such as use1-az3 (aws ec2 describe-availability-zones shows them)", id)
+		}
+	}
+	for _, arn := range a.AdminPrincipalARNs {
+		if err := checkPrincipalARN(arn); err != nil {
+			bad("adminPrincipalArns", fmt.Sprintf("%q", arn), "%v", err)
+		}
+	}
+	for _, err := range a.AWSProvider.validate() {
+		errs = append(errs, err)
+	}
+	if err := errs.join(); err != nil {
+		return nil, err
 	}
 	return l, nil
 }

@@ -41,6 +41,25 @@ func (b *builder) functionRole() error {
 	return nil
 }
 
+// eniPolicy registers the role's network policy (ENIPolicy): before the
+// subnets, the function's security group and the function, which depend on
+// it, so that it is deleted after them.
+func (b *builder) eniPolicy() error {
+	in := b.policyInputs()
+	p, err := iam.NewRolePolicy(b.ctx, b.name+"-fn-eni-policy", &iam.RolePolicyArgs{
+		Role: b.roleName,
+		Policy: policyJSON(func(args []any) PolicyDocument {
+			in.VPCID = args[0].(string)
+			return ENIPolicy(in)
+		}, b.comp.VPCID),
+	}, b.child)
+	if err != nil {
+		return fmt.Errorf("function role ENI policy: %w", err)
+	}
+	b.eniRolePolicy = p
+	return nil
+}
+
 // function registers the security group, log group, role policy and the
 // function itself, in all private subnets.
 func (b *builder) function() error {
@@ -58,7 +77,7 @@ func (b *builder) function() error {
 			PrefixListIds: pulumi.StringArray{b.comp.PrefixListID},
 		}},
 		Tags: b.tags(b.name + "-fn-sg"),
-	}, b.child)
+	}, b.child, pulumi.DependsOn([]pulumi.Resource{b.eniRolePolicy}))
 	if err != nil {
 		return fmt.Errorf("function security group: %w", err)
 	}
@@ -83,15 +102,13 @@ func (b *builder) function() error {
 		Policy: policyJSON(func(args []any) PolicyDocument {
 			in.BucketName = args[0].(string)
 			in.LogGroupARN = args[1].(string)
-			in.SubnetIDs = args[2].([]string)
-			in.SecurityGroupID = string(args[3].(pulumi.ID))
-			for _, probe := range args[4:] {
+			for _, probe := range args[2:] {
 				if name := probe.(string); name != "" {
 					in.ProbeBuckets = append(in.ProbeBuckets, name)
 				}
 			}
 			return RolePolicy(in)
-		}, b.comp.BucketName, logs.Arn, b.comp.PrivateSubnetIDs, sg.ID(), b.comp.DeniedProbeBucket, b.comp.CrossRegionBucket),
+		}, b.comp.BucketName, logs.Arn, b.comp.DeniedProbeBucket, b.comp.CrossRegionBucket),
 	}, b.child)
 	if err != nil {
 		return fmt.Errorf("function role policy: %w", err)
@@ -117,7 +134,10 @@ func (b *builder) function() error {
 			SecurityGroupIds: pulumi.StringArray{sg.ID().ToStringOutput()},
 		},
 		// Detach the function's security group before deletion, so that
-		// teardown does not wait 20-45 minutes for Lambda's ENIs.
+		// teardown does not wait 20-45 minutes for Lambda's ENIs: the
+		// provider moves the function to the VPC's default security group
+		// first, and Lambda creates interfaces there with the execution
+		// role, which ENIPolicy allows.
 		ReplaceSecurityGroupsOnDestroy: pulumi.Bool(true),
 		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
 			LogFormat:           pulumi.String("JSON"),
@@ -136,7 +156,7 @@ func (b *builder) function() error {
 			handler.EnvProbeCrossRegion:       b.comp.CrossRegion,
 		}},
 		Tags: b.tags(b.name + "-fn"),
-	}, b.child, pulumi.DependsOn([]pulumi.Resource{logs, rolePolicy}))
+	}, b.child, pulumi.DependsOn([]pulumi.Resource{logs, rolePolicy, b.eniRolePolicy}))
 	if err != nil {
 		return fmt.Errorf("function: %w", err)
 	}

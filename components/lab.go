@@ -24,12 +24,17 @@ type S3GatewayLab struct {
 	Region           pulumi.StringOutput      `pulumi:"region"`
 	VPCID            pulumi.StringOutput      `pulumi:"vpcId"`
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
-	RouteTableIDs    pulumi.StringArrayOutput `pulumi:"routeTableIds"`
-	EndpointID       pulumi.StringOutput      `pulumi:"endpointId"`
-	PrefixListID     pulumi.StringOutput      `pulumi:"prefixListId"`
-	EndpointPolicy   pulumi.StringOutput      `pulumi:"endpointPolicy"`
-	BucketName       pulumi.StringOutput      `pulumi:"bucketName"`
-	SeedKeys         pulumi.StringArrayOutput `pulumi:"seedKeys"`
+	// AvailabilityZones and AvailabilityZoneIDs are the private subnets'
+	// zones, in the same order: names, and the IDs that name the same
+	// physical zone in every account.
+	AvailabilityZones   pulumi.StringArrayOutput `pulumi:"availabilityZones"`
+	AvailabilityZoneIDs pulumi.StringArrayOutput `pulumi:"availabilityZoneIds"`
+	RouteTableIDs       pulumi.StringArrayOutput `pulumi:"routeTableIds"`
+	EndpointID          pulumi.StringOutput      `pulumi:"endpointId"`
+	PrefixListID        pulumi.StringOutput      `pulumi:"prefixListId"`
+	EndpointPolicy      pulumi.StringOutput      `pulumi:"endpointPolicy"`
+	BucketName          pulumi.StringOutput      `pulumi:"bucketName"`
+	SeedKeys            pulumi.StringArrayOutput `pulumi:"seedKeys"`
 	// Probe targets: DeniedProbeBucket always; CrossRegionBucket and
 	// CrossRegion are empty unless S3GatewayLabArgs.CrossRegion is set.
 	DeniedProbeBucket pulumi.StringOutput `pulumi:"deniedProbeBucket"`
@@ -37,9 +42,11 @@ type S3GatewayLab struct {
 	CrossRegion       pulumi.StringOutput `pulumi:"crossRegion"`
 	SecurityGroupID   pulumi.StringOutput `pulumi:"securityGroupId"`
 	RoleARN           pulumi.StringOutput `pulumi:"roleArn"`
-	LogGroupName      pulumi.StringOutput `pulumi:"logGroupName"`
-	FunctionName      pulumi.StringOutput `pulumi:"functionName"`
-	FunctionARN       pulumi.StringOutput `pulumi:"functionArn"`
+	// AdminPrincipalARNs may manage the lab bucket from outside the VPC.
+	AdminPrincipalARNs pulumi.StringArrayOutput `pulumi:"adminPrincipalArns"`
+	LogGroupName       pulumi.StringOutput      `pulumi:"logGroupName"`
+	FunctionName       pulumi.StringOutput      `pulumi:"functionName"`
+	FunctionARN        pulumi.StringOutput      `pulumi:"functionArn"`
 }
 
 // facts are what the lab looks up before it registers anything.
@@ -48,7 +55,14 @@ type facts struct {
 	region      string
 	accountID   string
 	deployerARN string
-	zones       []string
+	admins      []string
+	zones       []zone
+}
+
+// zone is an availability zone: its name, which maps to a different physical
+// zone in each account, and its ID, which does not.
+type zone struct {
+	name, id string
 }
 
 // NewS3GatewayLab validates args, looks up the region's facts, and registers
@@ -74,7 +88,11 @@ func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, o
 		return nil, fmt.Errorf("register %s %q: %w", S3GatewayLabType, name, err)
 	}
 	b := &builder{ctx: ctx, name: name, lab: l, facts: f, comp: comp, child: pulumi.Parent(comp)}
-	for _, step := range []func() error{b.network, b.functionRole, b.bucket, b.endpoint, b.bucketPolicy, b.seedObjects, b.probeBuckets, b.function} {
+	for _, step := range []func() error{
+		b.vpc, b.functionRole, b.eniPolicy, b.subnets,
+		b.bucket, b.endpoint, b.bucketPolicy, b.seedObjects, b.probeBuckets,
+		b.function,
+	} {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("lab %q: %w", name, err)
 		}
@@ -82,6 +100,13 @@ func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, o
 
 	comp.Region = pulumi.String(f.region).ToStringOutput()
 	comp.SeedKeys = pulumi.ToStringArray(l.seedKeys).ToStringArrayOutput()
+	comp.AdminPrincipalARNs = pulumi.ToStringArray(f.admins).ToStringArrayOutput()
+	var names, ids []string
+	for _, z := range f.zones {
+		names, ids = append(names, z.name), append(ids, z.id)
+	}
+	comp.AvailabilityZones = pulumi.ToStringArray(names).ToStringArrayOutput()
+	comp.AvailabilityZoneIDs = pulumi.ToStringArray(ids).ToStringArrayOutput()
 	if err := ctx.RegisterResourceOutputs(comp, comp.Outputs()); err != nil {
 		return nil, fmt.Errorf("register outputs of %q: %w", name, err)
 	}
@@ -92,23 +117,26 @@ func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, o
 // what it registers as its outputs, and what a stack exports of it.
 func (comp *S3GatewayLab) Outputs() pulumi.Map {
 	return pulumi.Map{
-		"region":            comp.Region,
-		"vpcId":             comp.VPCID,
-		"privateSubnetIds":  comp.PrivateSubnetIDs,
-		"routeTableIds":     comp.RouteTableIDs,
-		"endpointId":        comp.EndpointID,
-		"prefixListId":      comp.PrefixListID,
-		"endpointPolicy":    comp.EndpointPolicy,
-		"bucketName":        comp.BucketName,
-		"seedKeys":          comp.SeedKeys,
-		"deniedProbeBucket": comp.DeniedProbeBucket,
-		"crossRegionBucket": comp.CrossRegionBucket,
-		"crossRegion":       comp.CrossRegion,
-		"securityGroupId":   comp.SecurityGroupID,
-		"roleArn":           comp.RoleARN,
-		"logGroupName":      comp.LogGroupName,
-		"functionName":      comp.FunctionName,
-		"functionArn":       comp.FunctionARN,
+		"region":              comp.Region,
+		"vpcId":               comp.VPCID,
+		"privateSubnetIds":    comp.PrivateSubnetIDs,
+		"availabilityZones":   comp.AvailabilityZones,
+		"availabilityZoneIds": comp.AvailabilityZoneIDs,
+		"routeTableIds":       comp.RouteTableIDs,
+		"endpointId":          comp.EndpointID,
+		"prefixListId":        comp.PrefixListID,
+		"endpointPolicy":      comp.EndpointPolicy,
+		"bucketName":          comp.BucketName,
+		"seedKeys":            comp.SeedKeys,
+		"deniedProbeBucket":   comp.DeniedProbeBucket,
+		"crossRegionBucket":   comp.CrossRegionBucket,
+		"crossRegion":         comp.CrossRegion,
+		"securityGroupId":     comp.SecurityGroupID,
+		"roleArn":             comp.RoleARN,
+		"adminPrincipalArns":  comp.AdminPrincipalARNs,
+		"logGroupName":        comp.LogGroupName,
+		"functionName":        comp.FunctionName,
+		"functionArn":         comp.FunctionARN,
 	}
 }
 
@@ -142,39 +170,89 @@ func lookUpFacts(ctx *pulumi.Context, l *lab) (*facts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("look up availability zones: %w", err)
 	}
-	chosen, err := chooseZones(l, region.Name, zones.Names)
-	if err != nil {
-		return nil, err
+	if len(zones.Names) != len(zones.ZoneIds) {
+		return nil, fmt.Errorf("look up availability zones: %d names but %d zone IDs", len(zones.Names), len(zones.ZoneIds))
 	}
-	if l.CrossRegion == region.Name {
-		return nil, fmt.Errorf("invalid lab settings:\ncrossRegion %s: is the stack's own region: accepted another region, or empty", l.CrossRegion)
+	var available []zone
+	for i, name := range zones.Names {
+		available = append(available, zone{name: name, id: zones.ZoneIds[i]})
 	}
-	return &facts{
+	f := &facts{
 		partition:   partition.Partition,
 		region:      region.Name,
 		accountID:   caller.AccountId,
 		deployerARN: session.IssuerArn,
-		zones:       chosen,
-	}, nil
+	}
+	// Problems found with the facts are reported together, as validate does.
+	var errs settingErrors
+	f.zones = chooseZones(l, region.Name, available, &errs)
+	if l.CrossRegion == region.Name {
+		errs.add("crossRegion", l.CrossRegion, "is the stack's own region: accepted another region, or empty")
+	}
+	f.admins = chooseAdmins(l, f, &errs)
+	if err := errs.join(); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
-// chooseZones returns the explicit zones if they all exist in the region,
-// otherwise the first AZCount available zones.
-func chooseZones(l *lab, region string, available []string) ([]string, error) {
+// chooseZones returns the explicit zones if they all exist in the region and
+// none is excluded, otherwise the first AZCount available zones whose IDs are
+// not excluded. Problems go to errs.
+func chooseZones(l *lab, region string, available []zone, errs *settingErrors) []zone {
+	var usable []zone
+	var accepted []string
+	for _, z := range available {
+		if !slices.Contains(l.ExcludeZoneIDs, z.id) {
+			usable = append(usable, z)
+			accepted = append(accepted, fmt.Sprintf("%s (%s)", z.name, z.id))
+		}
+	}
 	if len(l.AvailabilityZones) > 0 {
-		for _, az := range l.AvailabilityZones {
-			if !slices.Contains(available, az) {
-				return nil, fmt.Errorf("invalid lab settings:\navailabilityZones %v: %q is not an available zone of %s: accepted %v",
-					l.AvailabilityZones, az, region, available)
+		var chosen []zone
+		for _, name := range l.AvailabilityZones {
+			i := slices.IndexFunc(available, func(z zone) bool { return z.name == name })
+			switch {
+			case i < 0:
+				errs.add("availabilityZones", l.AvailabilityZones, "%q is not an available zone of %s that needs no opt-in: accepted %v",
+					name, region, accepted)
+			case slices.Contains(l.ExcludeZoneIDs, available[i].id):
+				errs.add("availabilityZones", l.AvailabilityZones, "%q is zone %s, which excludeZoneIds excludes: accepted %v",
+					name, available[i].id, accepted)
+			default:
+				chosen = append(chosen, available[i])
 			}
 		}
-		return l.AvailabilityZones, nil
+		return chosen
 	}
-	if l.AZCount > len(available) {
-		return nil, fmt.Errorf("invalid lab settings:\nazCount %d: %s has only %d availability zones that need no opt-in: accepted %d to %d",
-			l.AZCount, region, len(available), MinAZCount, len(available))
+	if l.AZCount > len(usable) {
+		errs.add("azCount", l.AZCount, "%s has only %d availability zones that need no opt-in and are not excluded (excludeZoneIds %v): accepted %d to %d",
+			region, len(usable), l.ExcludeZoneIDs, MinAZCount, len(usable))
+		return nil
 	}
-	return available[:l.AZCount], nil
+	return usable[:l.AZCount]
+}
+
+// chooseAdmins returns the bucket's admin principals: the configured ones,
+// which must be of the stack's partition and account and must include the
+// identity running the update (or it would lock itself out of the bucket),
+// or else that identity alone.
+func chooseAdmins(l *lab, f *facts, errs *settingErrors) []string {
+	if len(l.AdminPrincipalARNs) == 0 {
+		return []string{f.deployerARN}
+	}
+	for _, arn := range l.AdminPrincipalARNs {
+		m := principalARNRE.FindStringSubmatch(arn)
+		if m[1] != f.partition || m[2] != f.accountID {
+			errs.add("adminPrincipalArns", fmt.Sprintf("%q", arn), "not of this stack's account: accepted IAM roles and users of arn:%s:iam::%s",
+				f.partition, f.accountID)
+		}
+	}
+	if !slices.ContainsFunc(l.AdminPrincipalARNs, func(pattern string) bool { return ArnLike(pattern, f.deployerARN) }) {
+		errs.add("adminPrincipalArns", l.AdminPrincipalARNs, "does not include %s, which runs this update: it would lose access to the lab bucket; add it",
+			f.deployerARN)
+	}
+	return slices.Clone(l.AdminPrincipalARNs)
 }
 
 // builder registers the lab's children, step by step.
@@ -191,6 +269,9 @@ type builder struct {
 	roleName   pulumi.StringOutput
 	labBucket  *lockedBucket
 	policyDeps []pulumi.Resource
+	// eniPolicy must outlive the function's network: the subnets, the
+	// function's security group and the function depend on it.
+	eniRolePolicy pulumi.Resource
 }
 
 // tags returns the user's tags plus a Name tag for the console.
@@ -205,10 +286,10 @@ func (b *builder) tags(name string) pulumi.StringMap {
 // policyInputs resolves the facts every policy is built from.
 func (b *builder) policyInputs() PolicyInputs {
 	return PolicyInputs{
-		Partition:   b.facts.partition,
-		Region:      b.facts.region,
-		AccountID:   b.facts.accountID,
-		DeployerARN: b.facts.deployerARN,
+		Partition:          b.facts.partition,
+		Region:             b.facts.region,
+		AccountID:          b.facts.accountID,
+		AdminPrincipalARNs: b.facts.admins,
 	}
 }
 

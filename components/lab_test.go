@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformlab/s3-gateway-lab/internal/plan"
@@ -49,6 +50,9 @@ func runLabs(t *testing.T, region string, args *S3GatewayLabArgs, names ...strin
 			outs[name+"-prefixListId"] = lab.PrefixListID
 			outs[name+"-seedKeys"] = lab.SeedKeys
 			outs[name+"-endpointPolicy"] = lab.EndpointPolicy
+			outs[name+"-availabilityZones"] = lab.AvailabilityZones
+			outs[name+"-availabilityZoneIds"] = lab.AvailabilityZoneIDs
+			outs[name+"-adminPrincipalArns"] = lab.AdminPrincipalARNs
 		}
 		return outs, nil
 	}, plan.Options{Project: testProject, Stack: testStack, Config: map[string]string{"aws:region": region}})
@@ -114,7 +118,7 @@ func TestResourceSet(t *testing.T) {
 		"aws:ec2/securityGroup:SecurityGroup":                                                        1,
 		"aws:cloudwatch/logGroup:LogGroup":                                                           1,
 		"aws:iam/role:Role":                                                                          1,
-		"aws:iam/rolePolicy:RolePolicy":                                                              1,
+		"aws:iam/rolePolicy:RolePolicy":                                                              2, // data and ENI policies
 		"aws:lambda/function:Function":                                                               1,
 	}
 	got := map[string]int{}
@@ -313,7 +317,7 @@ func TestBucketLockedDown(t *testing.T) {
 		t.Errorf("bucket policy does not wait for the public access block: depends on %v", bp.Dependencies)
 	}
 	in := PolicyInputs{Partition: "aws", BucketName: bucketName, EndpointID: plan.Unknown("lab-s3-endpoint", "id"),
-		DeployerARN: plan.MockDeployerARN}
+		AdminPrincipalARNs: []string{plan.MockDeployerARN}}
 	assertPolicy(t, "bucket policy", bp.Inputs["policy"], BucketPolicy(in))
 }
 
@@ -419,8 +423,9 @@ func TestFunction(t *testing.T) {
 
 	// The log group exists before the function, and so do the role's permissions.
 	logs := one(t, p, "aws:cloudwatch/logGroup:LogGroup")
-	rp := one(t, p, "aws:iam/rolePolicy:RolePolicy")
-	for _, dep := range []plan.Resource{logs, rp} {
+	rp := byName(t, p, "lab-fn-role-policy")
+	eni := byName(t, p, "lab-fn-eni-policy")
+	for _, dep := range []plan.Resource{logs, rp, eni} {
 		if !slices.Contains(fn.Dependencies, dep.URN) {
 			t.Errorf("function does not depend on %s", dep.Name)
 		}
@@ -443,17 +448,46 @@ func TestRolePolicies(t *testing.T) {
 	if n := len(p.Find("aws:iam/rolePolicyAttachment:RolePolicyAttachment")); n > 0 {
 		t.Errorf("got %d managed policy attachments, want none", n)
 	}
-	rp := one(t, p, "aws:iam/rolePolicy:RolePolicy")
-	if rp.Inputs["role"] != plan.Unknown("lab-fn-role", "name") {
-		t.Errorf("role policy is on %v, want the function role", rp.Inputs["role"])
+	for _, name := range []string{"lab-fn-role-policy", "lab-fn-eni-policy"} {
+		if rp := byName(t, p, name); rp.Inputs["role"] != plan.Unknown("lab-fn-role", "name") {
+			t.Errorf("%s is on %v, want the function role", name, rp.Inputs["role"])
+		}
 	}
 	in := base
 	in.BucketName = plan.Unknown("lab-bucket", "bucket")
 	in.LogGroupARN = plan.Unknown("lab-fn-logs", "arn")
-	in.SubnetIDs = []string{plan.Unknown("lab-private-us-east-1a", "id"), plan.Unknown("lab-private-us-east-1b", "id")}
-	in.SecurityGroupID = plan.Unknown("lab-fn-sg", "id")
 	in.ProbeBuckets = []string{plan.Unknown("lab-denied-probe", "bucket")}
-	assertPolicy(t, "role policy", rp.Inputs["policy"], RolePolicy(in))
+	assertPolicy(t, "role policy", byName(t, p, "lab-fn-role-policy").Inputs["policy"], RolePolicy(in))
+	in = base
+	in.VPCID = plan.Unknown("lab-vpc", "id")
+	assertPolicy(t, "ENI policy", byName(t, p, "lab-fn-eni-policy").Inputs["policy"], ENIPolicy(in))
+}
+
+// TestTeardownOrder: Lambda needs the role's ENI permissions until its
+// interfaces are gone, which is after the function, its security group and
+// the subnets are deleted. Pulumi deletes a resource before what it depends
+// on, so each of them must depend on the ENI policy; and the function may be
+// created only once the policy exists.
+func TestTeardownOrder(t *testing.T) {
+	p := mustRunLab(t)
+	eni := byName(t, p, "lab-fn-eni-policy")
+	var dependents []plan.Resource
+	dependents = append(dependents, p.Find("aws:ec2/subnet:Subnet")...)
+	dependents = append(dependents, byName(t, p, "lab-fn-sg"), byName(t, p, "lab-fn"))
+	for _, r := range dependents {
+		if !slices.Contains(r.Dependencies, eni.URN) {
+			t.Errorf("%s does not depend on the ENI policy: destroy would delete the policy first (depends on %v)", r.Name, r.Dependencies)
+		}
+	}
+	// The ENI policy itself depends only on the role and the VPC.
+	want := []string{byName(t, p, "lab-fn-role").URN, byName(t, p, "lab-vpc").URN}
+	slices.Sort(want)
+	if !slices.Equal(eni.Dependencies, want) {
+		t.Errorf("ENI policy depends on %v, want %v", eni.Dependencies, want)
+	}
+	if rp := byName(t, p, "lab-fn-role-policy"); slices.Contains(rp.Dependencies, eni.URN) {
+		t.Errorf("the data policy should not wait for the ENI policy")
+	}
 }
 
 func TestTags(t *testing.T) {
@@ -517,6 +551,101 @@ func TestTwoInstances(t *testing.T) {
 	}
 }
 
+// TestZonesByID: excluded zone IDs are skipped, and the chosen zones are
+// reported with their IDs (outputs and a tag on each subnet).
+func TestZonesByID(t *testing.T) {
+	args := validArgs()
+	args.ExcludeZoneIDs = []string{"use1-az3"} // us-east-1b in the mock
+	p, err := runLabs(t, "us-east-1", args, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	for _, s := range p.Find("aws:ec2/subnet:Subnet") {
+		got[s.Inputs["availabilityZone"].(string)] = s.Inputs["tags"].(map[string]any)[TagZoneID]
+	}
+	want := map[string]any{"us-east-1a": "use1-az2", "us-east-1c": "use1-az4"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("subnets' zones and zone-id tags: got %v, want %v", got, want)
+	}
+	if z, ids := strs(p.Outputs["lab-availabilityZones"]), strs(p.Outputs["lab-availabilityZoneIds"]); !slices.Equal(z, []string{"us-east-1a", "us-east-1c"}) ||
+		!slices.Equal(ids, []string{"use1-az2", "use1-az4"}) {
+		t.Errorf("zone outputs: got %v %v", z, ids)
+	}
+}
+
+// TestAdminPrincipals: the bucket's admins default to the identity running
+// the update; a configured list (patterns included) replaces it.
+func TestAdminPrincipals(t *testing.T) {
+	admins := func(t *testing.T, args *S3GatewayLabArgs) []string {
+		t.Helper()
+		p, err := runLabs(t, "us-east-1", args, "lab")
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := byName(t, p, "lab-bucket-policy").Inputs["policy"].(map[string]any)
+		for _, st := range doc["Statement"].([]any) {
+			st := st.(map[string]any)
+			if st["Sid"] == "DenyReadsOffEndpoint" {
+				got := strs(st["Condition"].(map[string]any)["ArnNotLike"].(map[string]any)["aws:PrincipalArn"])
+				if out := strs(p.Outputs["lab-adminPrincipalArns"]); !slices.Equal(out, got) {
+					t.Errorf("adminPrincipalArns output %v, policy %v", out, got)
+				}
+				return got
+			}
+		}
+		t.Fatal("no DenyReadsOffEndpoint statement")
+		return nil
+	}
+	if got := admins(t, validArgs()); !slices.Equal(got, []string{plan.MockDeployerARN}) {
+		t.Errorf("default admins: got %v, want the deployer", got)
+	}
+	args := validArgs()
+	args.AdminPrincipalARNs = []string{
+		"arn:aws:iam::" + plan.MockAccountID + ":role/platform-*",
+		"arn:aws:iam::" + plan.MockAccountID + ":role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*",
+	}
+	if got := admins(t, args); !slices.Equal(got, args.AdminPrincipalARNs) {
+		t.Errorf("configured admins: got %v, want %v", got, args.AdminPrincipalARNs)
+	}
+}
+
+// TestCrossRegionProviderSettings: the other region's provider repeats the
+// stack's profile, shared files and role to assume, and is pinned to the
+// stack's account. The settings are the provider's own Go type.
+func TestCrossRegionProviderSettings(t *testing.T) {
+	args := validArgs()
+	args.CrossRegion = "eu-west-1"
+	role, session, ext := "arn:aws:iam::"+plan.MockAccountID+":role/deployer", "lab", "x-1"
+	args.AWSProvider = ProviderSettings{
+		Profile:                "platform",
+		SharedConfigFiles:      []string{"/etc/aws/config"},
+		SharedCredentialsFiles: []string{"/etc/aws/credentials"},
+		AssumeRole:             &aws.ProviderAssumeRole{RoleArn: &role, SessionName: &session, ExternalId: &ext},
+	}
+	p, err := runLabs(t, "us-east-1", args, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := one(t, p, "pulumi:providers:aws")
+	got, err := json.Marshal(prov.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"profile":"platform"`, `"sharedConfigFiles":["/etc/aws/config"]`,
+		`"sharedCredentialsFiles":["/etc/aws/credentials"]`, `"allowedAccountIds":["` + plan.MockAccountID + `"]`,
+		`"roleArn":"` + role + `"`, `"sessionName":"lab"`, `"externalId":"x-1"`, `"region":"eu-west-1"`} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("cross-region provider inputs lack %s: %s", want, got)
+		}
+	}
+
+	bad := validArgs()
+	empty := ""
+	bad.AWSProvider.AssumeRole = &aws.ProviderAssumeRole{RoleArn: &empty}
+	assertRegistersNothing(t, "us-east-1", bad, `aws:assumeRole roleArn "": accepted: the ARN of the IAM role to assume`)
+}
+
 func TestExplicitZones(t *testing.T) {
 	args := validArgs()
 	args.AvailabilityZones = []string{"us-east-1c", "us-east-1f"}
@@ -547,6 +676,25 @@ func TestZoneErrorsRegisterNothing(t *testing.T) {
 			"azCount 4: eu-west-1 has only 3 availability zones"},
 		{"zone of another region", "us-east-1", func(a *S3GatewayLabArgs) { a.AvailabilityZones = []string{"us-east-1a", "eu-west-1b"} },
 			`availabilityZones [us-east-1a eu-west-1b]: "eu-west-1b" is not an available zone of us-east-1`},
+		// In the mock, eu-west-1a is euw1-az2.
+		{"explicit zone excluded by ID", "eu-west-1", func(a *S3GatewayLabArgs) {
+			a.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b"}
+			a.ExcludeZoneIDs = []string{"euw1-az2"}
+		}, `availabilityZones [eu-west-1a eu-west-1b]: "eu-west-1a" is zone euw1-az2, which excludeZoneIds excludes`},
+		{"too few zones once excluded", "eu-west-1", func(a *S3GatewayLabArgs) {
+			a.AZCount = 3
+			a.ExcludeZoneIDs = []string{"euw1-az1"}
+		}, "azCount 3: eu-west-1 has only 2 availability zones that need no opt-in and are not excluded"},
+		{"admin of another account", "us-east-1", func(a *S3GatewayLabArgs) {
+			a.AdminPrincipalARNs = []string{plan.MockDeployerARN, "arn:aws:iam::444455556666:role/ci"}
+		}, `adminPrincipalArns "arn:aws:iam::444455556666:role/ci": not of this stack's account`},
+		{"admins without the deployer", "us-east-1", func(a *S3GatewayLabArgs) {
+			a.AdminPrincipalARNs = []string{"arn:aws:iam::" + plan.MockAccountID + ":role/ci"}
+		}, "does not include " + plan.MockDeployerARN + ", which runs this update"},
+		{"every problem at once", "us-east-1", func(a *S3GatewayLabArgs) {
+			a.CrossRegion = "us-east-1"
+			a.AvailabilityZones = []string{"us-east-1a", "us-east-1z"}
+		}, "us-east-1z\" is not an available zone of us-east-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -651,7 +799,7 @@ func TestProbeTargets(t *testing.T) {
 	if strings.Contains(string(b), denied) {
 		t.Errorf("endpoint policy names the denied-probe bucket: %s", b)
 	}
-	rp, err := json.Marshal(one(t, p, "aws:iam/rolePolicy:RolePolicy").Inputs["policy"])
+	rp, err := json.Marshal(byName(t, p, "lab-fn-role-policy").Inputs["policy"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -694,7 +842,7 @@ func TestCrossRegionSwitch(t *testing.T) {
 	if env["PROBE_CROSS_REGION"] != "eu-west-1" || env["PROBE_CROSS_REGION_BUCKET"] != plan.Unknown("lab-cross-region-probe", "bucket") {
 		t.Errorf("function probe env: got %v", env)
 	}
-	rp, err := json.Marshal(one(t, p, "aws:iam/rolePolicy:RolePolicy").Inputs["policy"])
+	rp, err := json.Marshal(byName(t, p, "lab-fn-role-policy").Inputs["policy"])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// network registers the VPC, takes over its default security group, and adds
-// one private subnet with its own route table per availability zone. Nothing
-// here routes to the internet: no internet gateway, no NAT gateway, no
-// 0.0.0.0/0 route. The only non-local route the private route tables get is
-// the one the S3 gateway endpoint adds.
-func (b *builder) network() error {
+// vpc registers the VPC and takes over its default security group.
+func (b *builder) vpc() error {
 	// Deviation from Checkov CKV2_AWS_11 and cdk-nag AwsSolutions-VPC7 (VPC
 	// flow logs): flow logs belong to the wider lab and come as a switch;
 	// the private subnets have no path out of the VPC but S3's prefix list.
@@ -39,17 +35,29 @@ func (b *builder) network() error {
 	}, b.child); err != nil {
 		return fmt.Errorf("default security group: %w", err)
 	}
+	return nil
+}
 
+// subnets adds one private subnet with its own route table per availability
+// zone. Nothing here routes to the internet: no internet gateway, no NAT
+// gateway, no 0.0.0.0/0 route. The only non-local route the private route
+// tables get is the one the S3 gateway endpoint adds. The subnets depend on
+// the role's ENI policy, so that destroy deletes them (and waits for Lambda to
+// delete its interfaces in them) before it deletes that policy.
+func (b *builder) subnets() error {
 	var subnetIDs, routeTableIDs pulumi.StringArray
-	for i, az := range b.facts.zones {
+	for i, z := range b.facts.zones {
+		az := z.name
 		subnetName := fmt.Sprintf("%s-private-%s", b.name, az)
+		tags := b.tags(subnetName)
+		tags[TagZoneID] = pulumi.String(z.id)
 		subnet, err := ec2.NewSubnet(b.ctx, subnetName, &ec2.SubnetArgs{
-			VpcId:               vpc.ID(),
+			VpcId:               b.comp.VPCID,
 			CidrBlock:           pulumi.String(b.lab.subnets[i].String()),
 			AvailabilityZone:    pulumi.String(az),
 			MapPublicIpOnLaunch: pulumi.Bool(false),
-			Tags:                b.tags(subnetName),
-		}, b.child)
+			Tags:                tags,
+		}, b.child, pulumi.DependsOn([]pulumi.Resource{b.eniRolePolicy}))
 		if err != nil {
 			return fmt.Errorf("subnet in %s: %w", az, err)
 		}
@@ -57,7 +65,7 @@ func (b *builder) network() error {
 		// endpoint's prefix-list route is not fought over by this resource.
 		rtName := fmt.Sprintf("%s-rt-%s", b.name, az)
 		rt, err := ec2.NewRouteTable(b.ctx, rtName, &ec2.RouteTableArgs{
-			VpcId: vpc.ID(),
+			VpcId: b.comp.VPCID,
 			Tags:  b.tags(rtName),
 		}, b.child)
 		if err != nil {
@@ -76,6 +84,9 @@ func (b *builder) network() error {
 	b.comp.RouteTableIDs = routeTableIDs.ToStringArrayOutput()
 	return nil
 }
+
+// TagZoneID is the tag that records a subnet's availability zone ID.
+const TagZoneID = "lab:zone-id"
 
 // endpoint registers the S3 gateway endpoint on exactly the private route
 // tables, with a policy that allows the function's role to list the lab

@@ -3,7 +3,8 @@ package components
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // PolicyVersion is the IAM policy language version every lab policy uses.
@@ -68,16 +69,16 @@ type PolicyInputs struct {
 	Partition       string
 	Region          string
 	AccountID       string
+	VPCID           string
 	BucketName      string
 	EndpointID      string
 	FunctionRoleARN string
-	// DeployerARN is the IAM principal (role or user, never an STS session)
-	// that runs `pulumi up`; the bucket policy lets it manage the bucket from
-	// outside the VPC.
-	DeployerARN     string
-	LogGroupARN     string
-	SubnetIDs       []string
-	SecurityGroupID string
+	// AdminPrincipalARNs are the IAM roles and users (never STS sessions)
+	// that may manage the lab bucket from outside the VPC: `pulumi up`,
+	// `refresh` and `destroy` read its objects and versions. Entries may be
+	// ArnLike patterns (for SSO roles' generated names).
+	AdminPrincipalARNs []string
+	LogGroupARN        string
 	// ProbeBuckets are the buckets the function's negative probes list: the
 	// role may list them, the endpoint policy does not allow them.
 	ProbeBuckets []string
@@ -95,6 +96,9 @@ func (in PolicyInputs) ec2ARN(resource string) string {
 	return fmt.Sprintf("arn:%s:ec2:%s:%s:%s", in.Partition, in.Region, in.AccountID, resource)
 }
 
+// VPCARN is the lab VPC's ARN, the value of the ec2:Vpc condition key.
+func (in PolicyInputs) VPCARN() string { return in.ec2ARN("vpc/" + in.VPCID) }
+
 // grant is one permission the lab's function needs on the lab bucket. The
 // endpoint policy and the role policy are both built from labReads, and the
 // bucket policy denies the same actions off the endpoint, so the three cannot
@@ -110,10 +114,13 @@ var labReads = []grant{
 	{sid: "ReadLabObjects", actions: []string{"s3:GetObject"}, resource: PolicyInputs.ObjectsARN},
 }
 
-// versionReads are the read actions on older object versions. The function
-// is not granted them, but the bucket is versioned, so they are denied off
-// the endpoint with the rest.
-var versionReads = []string{"s3:GetObjectVersion", "s3:ListBucketVersions"}
+// offEndpointReads are the actions the bucket policy denies off the
+// endpoint: every object read (GetObject, GetObjectVersion, GetObjectAcl,
+// GetObjectAttributes, GetObjectTagging, ...) and every listing (ListBucket,
+// ListBucketVersions, ListBucketMultipartUploads), by wildcard, so that no
+// read action is forgotten by name. IAM action wildcards match within the
+// service prefix: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+var offEndpointReads = []string{"s3:GetObject*", "s3:ListBucket*"}
 
 // LabReadActions are the S3 actions the lab's function is granted.
 func LabReadActions() []string {
@@ -128,15 +135,23 @@ func LabReadActions() []string {
 // may list the lab bucket and read its objects through the endpoint, nothing
 // else, nobody else. Anything not allowed here is denied at the endpoint, for
 // every bucket, which is what makes "a bucket the endpoint does not allow" fail.
+//
+// A gateway endpoint's policy must name Principal "*"; the principal is
+// narrowed with the aws:PrincipalArn condition key ("Principals for gateway
+// endpoints", https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
+// For a Lambda function, aws:PrincipalArn is its execution role's ARN, not
+// the STS session's
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
 func EndpointPolicy(in PolicyInputs) PolicyDocument {
 	doc := PolicyDocument{Version: PolicyVersion}
 	for _, g := range labReads {
 		doc.Statement = append(doc.Statement, Statement{
 			Sid:       "Allow" + g.sid,
 			Effect:    "Allow",
-			Principal: &Principal{AWS: []string{in.FunctionRoleARN}},
+			Principal: &Principal{Everyone: true},
 			Action:    g.actions,
 			Resource:  []string{g.resource(in)},
+			Condition: Condition{"ArnEquals": {"aws:PrincipalArn": {in.FunctionRoleARN}}},
 		})
 	}
 	return doc
@@ -146,14 +161,16 @@ func EndpointPolicy(in PolicyInputs) PolicyDocument {
 //
 //   - DenyInsecureTransport: every request without TLS is denied
 //     (cdk-nag AwsSolutions-S10).
-//   - DenyReadsOffEndpoint: reads that do not come through the lab's endpoint
-//     (aws:SourceVpce) are denied, except for the deployer, so that `pulumi up`,
-//     `refresh` and `destroy` still work from outside the VPC: the provider
-//     reads back the seeded objects and lists versions on a forced destroy.
+//   - DenyReadsOffEndpoint: object reads and listings that do not come
+//     through the lab's endpoint (aws:SourceVpce) are denied, except for the
+//     admin principals (aws:PrincipalArn, ArnNotLike so that patterns work),
+//     so that `pulumi up`, `refresh` and `destroy` still work from outside
+//     the VPC: the provider reads back the seeded objects and lists versions
+//     on a forced destroy. A negated operator with several values denies
+//     only when the key matches none of them
+//     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html).
 func BucketPolicy(in PolicyInputs) PolicyDocument {
 	bucket := []string{in.BucketARN(), in.ObjectsARN()}
-	reads := append(LabReadActions(), versionReads...)
-	sort.Strings(reads)
 	return PolicyDocument{
 		Version: PolicyVersion,
 		Statement: []Statement{
@@ -162,11 +179,11 @@ func BucketPolicy(in PolicyInputs) PolicyDocument {
 				Sid:       "DenyReadsOffEndpoint",
 				Effect:    "Deny",
 				Principal: &Principal{Everyone: true},
-				Action:    reads,
+				Action:    slices.Clone(offEndpointReads),
 				Resource:  bucket,
 				Condition: Condition{
 					"StringNotEquals": {"aws:SourceVpce": {in.EndpointID}},
-					"ArnNotEquals":    {"aws:PrincipalArn": {in.DeployerARN}},
+					"ArnNotLike":      {"aws:PrincipalArn": slices.Clone(in.AdminPrincipalARNs)},
 				},
 			},
 		},
@@ -206,9 +223,9 @@ func AssumeRolePolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// RolePolicy is the function role's only policy: read the lab bucket, list
-// the probe buckets, write to its own log group, manage its own network
-// interfaces.
+// RolePolicy is the function role's data policy: read the lab bucket, list
+// the probe buckets, write to its own log group. Its network permissions are
+// in ENIPolicy, which must outlive the function's network (see there).
 func RolePolicy(in PolicyInputs) PolicyDocument {
 	doc := PolicyDocument{Version: PolicyVersion}
 	for _, g := range labReads {
@@ -227,42 +244,107 @@ func RolePolicy(in PolicyInputs) PolicyDocument {
 			Sid: "ListProbeBuckets", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: arns,
 		})
 	}
-	eniResources := []string{in.ec2ARN("network-interface/*"), in.ec2ARN("security-group/" + in.SecurityGroupID)}
-	for _, id := range in.SubnetIDs {
-		eniResources = append(eniResources, in.ec2ARN("subnet/"+id))
-	}
-	doc.Statement = append(doc.Statement,
-		Statement{
-			Sid:      "WriteOwnLogGroup",
-			Effect:   "Allow",
-			Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-			Resource: []string{in.LogGroupARN + ":*"},
-		},
-		// Deviation from cdk-nag AwsSolutions-IAM5 and Checkov CKV_AWS_355
-		// (wildcard resource): ec2:DescribeNetworkInterfaces and
-		// ec2:DescribeSubnets do not support resource-level permissions; AWS
-		// only accepts "*" for them.
-		Statement{
-			Sid:      "DescribeNetwork",
-			Effect:   "Allow",
-			Action:   []string{"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"},
-			Resource: []string{"*"},
-		},
-		Statement{
-			Sid:      "CreateFunctionENIs",
-			Effect:   "Allow",
-			Action:   []string{"ec2:CreateNetworkInterface"},
-			Resource: eniResources,
-		},
-		// The ENIs' IDs are not known before Lambda creates them, so this is
-		// scoped to network interfaces of this account and region.
-		Statement{
-			Sid:    "ManageFunctionENIs",
-			Effect: "Allow",
-			Action: []string{"ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface",
-				"ec2:UnassignPrivateIpAddresses"},
-			Resource: []string{in.ec2ARN("network-interface/*")},
-		},
-	)
+	doc.Statement = append(doc.Statement, Statement{
+		Sid:      "WriteOwnLogGroup",
+		Effect:   "Allow",
+		Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resource: []string{in.LogGroupARN + ":*"},
+	})
 	return doc
+}
+
+// ENIActions are the EC2 actions Lambda takes with the execution role to
+// attach a function to a VPC, beside the Describe calls
+// (AWSLambdaVPCAccessExecutionRole;
+// https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
+var ENIActions = []string{
+	"ec2:AssignPrivateIpAddresses",
+	"ec2:CreateNetworkInterface",
+	"ec2:DeleteNetworkInterface",
+	"ec2:UnassignPrivateIpAddresses",
+}
+
+// ENIPolicy is the function role's network policy: Lambda creates, uses and
+// deletes the function's network interfaces with it. It names no subnet or
+// security group ID: on destroy, the provider's replaceSecurityGroupsOnDestroy
+// moves the function to the VPC's default security group, and Lambda creates
+// interfaces in it with this role; afterwards Lambda still needs the role to
+// delete its interfaces while the subnets and security group are deleted.
+// Scoping by the ec2:Vpc condition key on every resource the actions touch
+// keeps the role out of every other VPC
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+// The program creates this policy before the subnets, security group and
+// function, which depend on it, so it is deleted after all of them.
+func ENIPolicy(in PolicyInputs) PolicyDocument {
+	inVPC := Condition{"ArnEquals": {"ec2:Vpc": {in.VPCARN()}}}
+	return PolicyDocument{
+		Version: PolicyVersion,
+		Statement: []Statement{
+			// Deviation from cdk-nag AwsSolutions-IAM5 and Checkov CKV_AWS_355
+			// (wildcard resource): ec2:DescribeNetworkInterfaces and
+			// ec2:DescribeSubnets do not support resource-level permissions;
+			// AWS only accepts "*" for them.
+			{
+				Sid:      "DescribeNetwork",
+				Effect:   "Allow",
+				Action:   []string{"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"},
+				Resource: []string{"*"},
+			},
+			{
+				Sid:    "CreateFunctionENIsInLabVPC",
+				Effect: "Allow",
+				Action: []string{"ec2:CreateNetworkInterface"},
+				Resource: []string{in.ec2ARN("network-interface/*"), in.ec2ARN("security-group/*"),
+					in.ec2ARN("subnet/*")},
+				Condition: inVPC,
+			},
+			// The interfaces' IDs are not known before Lambda creates them.
+			{
+				Sid:    "ManageFunctionENIsInLabVPC",
+				Effect: "Allow",
+				Action: []string{"ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface",
+					"ec2:UnassignPrivateIpAddresses"},
+				Resource:  []string{in.ec2ARN("network-interface/*")},
+				Condition: inVPC,
+			},
+		},
+	}
+}
+
+// ArnLike reports whether arn matches pattern as IAM's ArnLike condition
+// operator does: each of the six colon-separated parts is matched on its own,
+// * matching any run of characters (slashes included) and ? one character
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
+// The program uses it only to check that the identity running an update is
+// among the bucket's admins; the policies themselves are evaluated by AWS.
+func ArnLike(pattern, arn string) bool {
+	ps, as := strings.SplitN(pattern, ":", 6), strings.SplitN(arn, ":", 6)
+	if len(ps) != 6 || len(as) != 6 {
+		return false
+	}
+	for i := range ps {
+		if !globMatch(ps[i], as[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// globMatch matches s against a pattern of literal characters, * and ?.
+func globMatch(pattern, s string) bool {
+	if pattern == "" {
+		return s == ""
+	}
+	switch pattern[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if globMatch(pattern[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && globMatch(pattern[1:], s[1:])
+	}
+	return s != "" && s[0] == pattern[0] && globMatch(pattern[1:], s[1:])
 }

@@ -41,10 +41,8 @@ func (b *builder) probeBuckets() error {
 		b.comp.CrossRegion = pulumi.String("").ToStringOutput()
 		return nil
 	}
-	provider, err := aws.NewProvider(b.ctx, b.name+"-cross-region", &aws.ProviderArgs{
-		Region:      pulumi.String(b.lab.CrossRegion),
-		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(b.lab.Tags)},
-	}, b.child)
+	provider, err := aws.NewProvider(b.ctx, b.name+"-cross-region",
+		b.lab.AWSProvider.providerArgs(b.lab.CrossRegion, b.facts.accountID, b.lab.Tags), b.child)
 	if err != nil {
 		return fmt.Errorf("provider for %s: %w", b.lab.CrossRegion, err)
 	}

@@ -140,7 +140,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 }
 
 // Zones are the availability zones the mock region has: six for us-east-1,
-// four for us-west-2, three elsewhere.
+// four for us-west-2, three elsewhere. As in a real account, names and IDs
+// do not line up: zone "a" is az2, and the last zone is az1.
 func Zones(region string) (names, ids []string) {
 	n := 3
 	switch region {
@@ -151,9 +152,30 @@ func Zones(region string) (names, ids []string) {
 	}
 	for i := range n {
 		names = append(names, fmt.Sprintf("%s%c", region, 'a'+i))
-		ids = append(ids, fmt.Sprintf("%s-az%d", strings.ReplaceAll(region, "-", ""), i+1))
+		ids = append(ids, fmt.Sprintf("%s-az%d", regionCode(region), (i+1)%n+1))
 	}
 	return names, ids
+}
+
+// regionCode abbreviates a region name as zone IDs do: us-east-1 -> use1,
+// ap-southeast-2 -> apse2, eu-central-1 -> euc1.
+func regionCode(region string) string {
+	parts := strings.Split(region, "-")
+	var b strings.Builder
+	for i, p := range parts {
+		switch {
+		case i == 0 || i == len(parts)-1:
+			b.WriteString(p)
+		default:
+			for _, dir := range []string{"north", "south", "east", "west", "central"} {
+				if strings.HasPrefix(p, dir) {
+					b.WriteByte(dir[0])
+					p = strings.TrimPrefix(p, dir)
+				}
+			}
+		}
+	}
+	return b.String()
 }
 
 // urn builds a URN the way the engine (and the SDK's mock monitor) does.

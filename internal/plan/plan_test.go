@@ -78,10 +78,16 @@ func TestUnknownInvokeFails(t *testing.T) {
 
 func TestZones(t *testing.T) {
 	names, ids := Zones("us-east-1")
-	if len(names) != 6 || names[5] != "us-east-1f" || ids[0] != "useast1-az1" {
+	if len(names) != 6 || names[5] != "us-east-1f" || ids[0] != "use1-az2" || ids[5] != "use1-az1" {
 		t.Errorf("Zones(us-east-1) = %v %v", names, ids)
 	}
-	if names, _ := Zones("eu-west-1"); len(names) != 3 {
-		t.Errorf("Zones(eu-west-1) = %v, want 3", names)
+	if names, ids := Zones("eu-west-1"); len(names) != 3 || ids[0] != "euw1-az2" {
+		t.Errorf("Zones(eu-west-1) = %v %v, want 3 zones with IDs euw1-az*", names, ids)
+	}
+	for region, want := range map[string]string{"ap-southeast-2": "apse2", "ap-northeast-1": "apne1", "eu-central-1": "euc1",
+		"sa-east-1": "sae1"} {
+		if got := regionCode(region); got != want {
+			t.Errorf("regionCode(%s) = %s, want %s", region, got, want)
+		}
 	}
 }

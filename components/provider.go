@@ -1,0 +1,80 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ProviderSettings are the stack's AWS provider settings (aws:profile,
+// aws:sharedConfigFiles, aws:sharedCredentialsFiles, aws:assumeRole) that an
+// explicit provider must repeat: an explicit provider reads none of the
+// stack's aws:* configuration, only its own arguments and the environment
+// (https://www.pulumi.com/docs/iac/concepts/resources/providers/#explicit-provider-configuration),
+// so without them the other region's bucket would be created with other
+// credentials, possibly in another account.
+type ProviderSettings struct {
+	Profile                string
+	SharedConfigFiles      []string
+	SharedCredentialsFiles []string
+	// AssumeRole is the provider's own type, so that what the stack's
+	// aws:assumeRole holds is passed on field by field.
+	AssumeRole *aws.ProviderAssumeRole
+}
+
+func (p ProviderSettings) validate() settingErrors {
+	var errs settingErrors
+	if p.AssumeRole != nil {
+		arn := ""
+		if p.AssumeRole.RoleArn != nil {
+			arn = *p.AssumeRole.RoleArn
+		}
+		if !principalARNRE.MatchString(arn) || principalARNRE.FindStringSubmatch(arn)[3] != "role" {
+			errs.add("aws:assumeRole", fmt.Sprintf("roleArn %q", arn), "accepted: the ARN of the IAM role to assume, such as arn:aws:iam::123456789012:role/deployer")
+		}
+	}
+	return errs
+}
+
+// providerArgs returns the arguments of an explicit provider for region that
+// acts as the stack's default provider does, and refuses to work in any
+// account but accountID (allowedAccountIds), so that the lab's resources
+// never land in two accounts.
+func (p ProviderSettings) providerArgs(region, accountID string, tags map[string]string) *aws.ProviderArgs {
+	args := &aws.ProviderArgs{
+		Region:            pulumi.String(region),
+		AllowedAccountIds: pulumi.StringArray{pulumi.String(accountID)},
+		DefaultTags:       &aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(tags)},
+	}
+	if p.Profile != "" {
+		args.Profile = pulumi.String(p.Profile)
+	}
+	if len(p.SharedConfigFiles) > 0 {
+		args.SharedConfigFiles = pulumi.ToStringArray(p.SharedConfigFiles)
+	}
+	if len(p.SharedCredentialsFiles) > 0 {
+		args.SharedCredentialsFiles = pulumi.ToStringArray(p.SharedCredentialsFiles)
+	}
+	if r := p.AssumeRole; r != nil {
+		ar := &aws.ProviderAssumeRoleArgs{
+			Duration:       pulumi.StringPtrFromPtr(r.Duration),
+			ExternalId:     pulumi.StringPtrFromPtr(r.ExternalId),
+			Policy:         pulumi.StringPtrFromPtr(r.Policy),
+			RoleArn:        pulumi.StringPtrFromPtr(r.RoleArn),
+			SessionName:    pulumi.StringPtrFromPtr(r.SessionName),
+			SourceIdentity: pulumi.StringPtrFromPtr(r.SourceIdentity),
+		}
+		if len(r.PolicyArns) > 0 {
+			ar.PolicyArns = pulumi.ToStringArray(r.PolicyArns)
+		}
+		if len(r.Tags) > 0 {
+			ar.Tags = pulumi.ToStringMap(r.Tags)
+		}
+		if len(r.TransitiveTagKeys) > 0 {
+			ar.TransitiveTagKeys = pulumi.ToStringArray(r.TransitiveTagKeys)
+		}
+		args.AssumeRole = ar
+	}
+	return args
+}
