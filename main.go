@@ -14,7 +14,11 @@ func main() {
 
 // program declares the lab and exports its outputs.
 func program(ctx *pulumi.Context) error {
-	outputs, err := labstack.Deploy(ctx)
+	config, err := labstack.EngineConfig()
+	if err != nil {
+		return err
+	}
+	outputs, err := labstack.Deploy(ctx, config)
 	if err != nil {
 		return err
 	}

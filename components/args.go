@@ -170,8 +170,28 @@ func (a S3GatewayLabArgs) Validate() error {
 	return err
 }
 
+// Problems returns every problem Validate reports, one SettingError each, so
+// that a caller can set aside those of settings it already failed to read.
+func (a S3GatewayLabArgs) Problems() []*SettingError {
+	_, errs := a.check()
+	out := make([]*SettingError, 0, len(errs))
+	for _, err := range errs {
+		out = append(out, err.(*SettingError))
+	}
+	return out
+}
+
 // validate is Validate, returning the validated and defaulted lab.
 func (a S3GatewayLabArgs) validate() (*lab, error) {
+	l, errs := a.check()
+	if err := errs.join(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// check validates and defaults the args, collecting every problem.
+func (a S3GatewayLabArgs) check() (*lab, settingErrors) {
 	l := &lab{S3GatewayLabArgs: a}
 	var errs settingErrors
 	bad := errs.add
@@ -258,13 +278,8 @@ func (a S3GatewayLabArgs) validate() (*lab, error) {
 			bad("adminPrincipalArns", fmt.Sprintf("%q", arn), "%v", err)
 		}
 	}
-	for _, err := range a.AWSProvider.validate() {
-		errs = append(errs, err)
-	}
-	if err := errs.join(); err != nil {
-		return nil, err
-	}
-	return l, nil
+	errs = append(errs, a.AWSProvider.validate()...)
+	return l, errs
 }
 
 // checkBucketPrefix applies S3's bucket naming rules to the prefix. Dots are

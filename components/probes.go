@@ -15,6 +15,9 @@ const InternetProbeURL = "https://checkip.amazonaws.com/"
 // regionRE matches AWS region names such as us-east-1 or us-gov-west-1.
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 
+// IsRegionName reports whether s has the shape of an AWS region name.
+func IsRegionName(s string) bool { return regionRE.MatchString(s) }
+
 // probeBuckets registers the buckets the function's negative probes aim at.
 //
 //   - The denied-probe bucket, in the lab's region: the role may list it, so

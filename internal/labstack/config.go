@@ -4,14 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 	"gopkg.in/yaml.v3"
 
 	"github.com/platformlab/s3-gateway-lab/components"
@@ -24,8 +26,10 @@ const (
 	KeySubnetPrefixLength   = "subnetPrefixLength"
 	KeyAZCount              = "azCount"
 	KeyAvailabilityZones    = "availabilityZones"
+	KeyExcludeZoneIDs       = "excludeZoneIds"
 	KeyBucketPrefix         = "bucketPrefix"
 	KeyForceDestroy         = "forceDestroy"
+	KeyAdminPrincipalARNs   = "adminPrincipalArns"
 	KeyLambdaMemoryMB       = "lambdaMemoryMb"
 	KeyLambdaTimeoutSeconds = "lambdaTimeoutSeconds"
 	KeyLogRetentionDays     = "logRetentionDays"
@@ -36,6 +40,24 @@ const (
 	KeyExpiresAt            = "expiresAt"
 )
 
+// Keys are the project's configuration keys, the only ones accepted in its
+// namespace.
+var Keys = []string{
+	KeyVPCCIDR, KeySubnetPrefixLength, KeyAZCount, KeyAvailabilityZones, KeyExcludeZoneIDs, KeyBucketPrefix,
+	KeyForceDestroy, KeyAdminPrincipalARNs, KeyLambdaMemoryMB, KeyLambdaTimeoutSeconds, KeyLogRetentionDays,
+	KeyMaxKeys, KeyConnectTimeoutMS, KeyRequestTimeoutMS, KeyCrossRegion, KeyExpiresAt,
+}
+
+// AWS provider configuration the program reads, besides aws:region: what the
+// other region's explicit provider must repeat.
+const (
+	AWSRegion                 = "aws:region"
+	AWSProfile                = "aws:profile"
+	AWSSharedConfigFiles      = "aws:sharedConfigFiles"
+	AWSSharedCredentialsFiles = "aws:sharedCredentialsFiles"
+	AWSAssumeRole             = "aws:assumeRole"
+)
+
 // Tag keys the program puts on every taggable resource.
 const (
 	TagProject   = "lab:project"
@@ -43,18 +65,38 @@ const (
 	TagExpiresAt = "lab:expires-at"
 )
 
-// ArgsFromConfig reads the lab's settings from the stack configuration. Every
-// problem is reported at once, naming the key and the value.
-func ArgsFromConfig(ctx *pulumi.Context) (*components.S3GatewayLabArgs, error) {
-	cfg := config.New(ctx, "")
-	r := reader{get: cfg.Get, namespace: ctx.Project()}
+// EngineConfig returns the whole configuration the Pulumi engine passed to
+// the program (fully qualified keys, string values). The Go SDK reads it from
+// the same environment variable; it offers no call that lists the keys, which
+// the program needs to refuse the ones it does not know.
+func EngineConfig() (map[string]string, error) {
+	all := map[string]string{}
+	if raw := os.Getenv(pulumi.EnvConfig); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &all); err != nil {
+			return nil, fmt.Errorf("read the stack configuration from %s: %w", pulumi.EnvConfig, err)
+		}
+	}
+	return all, nil
+}
+
+// ArgsFromConfig reads the lab's settings from all, the stack's whole
+// configuration, and checks them. Every problem is reported at once: keys
+// nobody reads (with the nearest accepted key), values of the wrong type, and
+// values the lab refuses, naming the key, the value and what is accepted. A
+// setting whose value has the wrong type is not checked further, so that one
+// mistake is not reported twice.
+func ArgsFromConfig(all map[string]string, project, stack string, problems ...error) (*components.S3GatewayLabArgs, error) {
+	r := reader{all: all, namespace: project, failed: map[string]bool{}}
+	r.errs = append(problems, CheckKeys(all, project)...)
 	args := &components.S3GatewayLabArgs{
 		VPCCIDR:              r.str(KeyVPCCIDR),
 		SubnetPrefixLength:   r.integer(KeySubnetPrefixLength),
 		AZCount:              r.integer(KeyAZCount),
 		AvailabilityZones:    r.strings(KeyAvailabilityZones),
+		ExcludeZoneIDs:       r.strings(KeyExcludeZoneIDs),
 		BucketPrefix:         r.str(KeyBucketPrefix),
 		ForceDestroy:         r.boolean(KeyForceDestroy),
+		AdminPrincipalARNs:   r.strings(KeyAdminPrincipalARNs),
 		LambdaMemoryMB:       r.integer(KeyLambdaMemoryMB),
 		LambdaTimeoutSeconds: r.integer(KeyLambdaTimeoutSeconds),
 		LogRetentionDays:     r.integer(KeyLogRetentionDays),
@@ -62,18 +104,23 @@ func ArgsFromConfig(ctx *pulumi.Context) (*components.S3GatewayLabArgs, error) {
 		ConnectTimeoutMS:     r.integer(KeyConnectTimeoutMS),
 		RequestTimeoutMS:     r.integer(KeyRequestTimeoutMS),
 		CrossRegion:          r.optional(KeyCrossRegion),
+		AWSProvider:          r.awsProvider(),
 		Tags: map[string]string{
-			TagProject: ctx.Project(),
-			TagStack:   ctx.Stack(),
+			TagProject: project,
+			TagStack:   stack,
 		},
 	}
 	if expires := r.optional(KeyExpiresAt); expires != "" {
 		t, err := time.Parse(time.RFC3339, expires)
 		if err != nil {
-			r.errs = append(r.errs, fmt.Errorf("%s:%s %q: accepted: an RFC 3339 time such as 2026-11-22T20:00:00Z, or empty",
-				r.namespace, KeyExpiresAt, expires))
+			r.fail(KeyExpiresAt, expires, "an RFC 3339 time such as 2026-11-22T20:00:00Z, or empty")
 		} else {
 			args.Tags[TagExpiresAt] = t.UTC().Format(time.RFC3339)
+		}
+	}
+	for _, p := range args.Problems() {
+		if !r.failed[p.Setting] {
+			r.errs = append(r.errs, p)
 		}
 	}
 	if err := errors.Join(r.errs...); err != nil {
@@ -82,16 +129,130 @@ func ArgsFromConfig(ctx *pulumi.Context) (*components.S3GatewayLabArgs, error) {
 	return args, nil
 }
 
-// reader reads typed values and collects errors.
+// CheckKeys returns a problem for every key of all that the program does not
+// read: a key of the project that it does not declare, a key of the AWS
+// provider that the provider does not take, a key of any other namespace; and
+// for a missing or malformed aws:region. Each names the nearest accepted key
+// when there is one.
+func CheckKeys(all map[string]string, project string) []error {
+	var errs []error
+	keys := slices.Sorted(maps.Keys(all))
+	accepted := acceptedKeys(project)
+	for _, key := range keys {
+		ns, name, ok := strings.Cut(key, ":")
+		switch {
+		case ok && ns == project && slices.Contains(Keys, name),
+			ok && ns == "aws" && slices.Contains(awsProviderKeys(), name),
+			ok && ns == "pulumi": // the engine's own settings
+			continue
+		}
+		msg := fmt.Sprintf("%s: unknown configuration key", key)
+		switch {
+		case !ok:
+			msg = fmt.Sprintf("%s: a key without a namespace", key)
+		case ns != project && ns != "aws":
+			msg = fmt.Sprintf("%s: namespace %q is neither the project's (%s) nor the AWS provider's (aws)", key, ns, project)
+		}
+		if near := nearest(name, accepted); near != "" {
+			msg += fmt.Sprintf("; did you mean %s?", near)
+		}
+		errs = append(errs, fmt.Errorf("%s; accepted keys: %s:{%s}, and the AWS provider's aws:* settings", msg, project,
+			strings.Join(Keys, ",")))
+	}
+	switch region, ok := all[AWSRegion]; {
+	case !ok || region == "":
+		errs = append(errs, fmt.Errorf("%s is not set: accepted a region such as us-east-1 (pulumi config set aws:region us-east-1)", AWSRegion))
+	case !components.IsRegionName(region):
+		errs = append(errs, fmt.Errorf("%s %q: not an AWS region name: accepted a region such as us-east-1", AWSRegion, region))
+	}
+	return errs
+}
+
+// acceptedKeys are the fully qualified keys a stack may set.
+func acceptedKeys(project string) []string {
+	var out []string
+	for _, k := range Keys {
+		out = append(out, project+":"+k)
+	}
+	for _, k := range awsProviderKeys() {
+		out = append(out, "aws:"+k)
+	}
+	return out
+}
+
+// awsProviderKeys are the configuration keys the AWS provider takes: the
+// names of its arguments, read from the provider SDK's own Go type (the
+// pulumi tags of aws.ProviderArgs's element type), so that they follow the
+// provider version pinned in go.mod.
+func awsProviderKeys() []string {
+	t := aws.ProviderArgs{}.ElementType()
+	var out []string
+	for i := range t.NumField() {
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("pulumi"), ","); tag != "" {
+			out = append(out, tag)
+		}
+	}
+	return out
+}
+
+// nearest returns the accepted key closest to name (compared with its
+// namespace and without), if one is close enough to be a likely typo.
+func nearest(name string, accepted []string) string {
+	best, bestDist := "", 0
+	for _, a := range accepted {
+		_, bare, _ := strings.Cut(a, ":")
+		d := min(editDistance(strings.ToLower(name), strings.ToLower(bare)), editDistance(strings.ToLower(name), strings.ToLower(a)))
+		if best == "" || d < bestDist {
+			best, bestDist = a, d
+		}
+	}
+	if bestDist > max(2, len(name)/3) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// reader reads typed values and collects errors; failed holds the keys whose
+// values could not be read.
 type reader struct {
-	get       func(key string) string
+	all       map[string]string
 	namespace string
 	errs      []error
+	failed    map[string]bool
+}
+
+func (r *reader) get(key string) string { return r.all[r.namespace+":"+key] }
+
+func (r *reader) fail(key, value, accepted string) {
+	r.failed[key] = true
+	r.errs = append(r.errs, fmt.Errorf("%s:%s %q: accepted: %s", r.namespace, key, value, accepted))
 }
 
 func (r *reader) raw(key string) (string, bool) {
 	v := r.get(key)
 	if v == "" {
+		r.failed[key] = true
 		r.errs = append(r.errs, fmt.Errorf("%s:%s is not set: Pulumi.yaml declares its default; run from the project directory",
 			r.namespace, key))
 		return "", false
@@ -116,7 +277,7 @@ func (r *reader) integer(key string) int {
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("%s:%s %q: accepted: an integer", r.namespace, key, v))
+		r.fail(key, v, "an integer")
 	}
 	return n
 }
@@ -128,7 +289,7 @@ func (r *reader) boolean(key string) bool {
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(v))
 	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("%s:%s %q: accepted: true or false", r.namespace, key, v))
+		r.fail(key, v, "true or false")
 	}
 	return b
 }
@@ -140,10 +301,37 @@ func (r *reader) strings(key string) []string {
 	}
 	var out []string
 	if err := json.Unmarshal([]byte(v), &out); err != nil {
-		r.errs = append(r.errs, fmt.Errorf("%s:%s %q: accepted: a list of strings, such as [\"us-east-1a\",\"us-east-1b\"]",
-			r.namespace, key, v))
+		r.fail(key, v, `a list of strings, such as ["a","b"]`)
 	}
 	return out
+}
+
+// awsProvider reads the stack's AWS provider settings that the other
+// region's provider repeats. aws:assumeRole is decoded into the provider
+// SDK's own type; a field it does not have is an error.
+func (r *reader) awsProvider() components.ProviderSettings {
+	var p components.ProviderSettings
+	p.Profile = strings.TrimSpace(r.all[AWSProfile])
+	for key, into := range map[string]*[]string{AWSSharedConfigFiles: &p.SharedConfigFiles, AWSSharedCredentialsFiles: &p.SharedCredentialsFiles} {
+		if v := r.all[key]; v != "" {
+			if err := json.Unmarshal([]byte(v), into); err != nil {
+				r.errs = append(r.errs, fmt.Errorf("%s %q: accepted: a list of file paths", key, v))
+			}
+		}
+	}
+	if v := r.all[AWSAssumeRole]; v != "" {
+		var role aws.ProviderAssumeRole
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&role); err != nil {
+			r.failed[AWSAssumeRole] = true
+			r.errs = append(r.errs, fmt.Errorf("%s %q: %v: accepted: an object with roleArn and optionally sessionName, externalId, "+
+				"duration, policy, policyArns, sourceIdentity, tags, transitiveTagKeys", AWSAssumeRole, v, err))
+		} else {
+			p.AssumeRole = &role
+		}
+	}
+	return p
 }
 
 // projectFile is the part of Pulumi.yaml the offline plan reads.
@@ -154,15 +342,25 @@ type projectFile struct {
 	} `yaml:"config"`
 }
 
-// stackFile is the part of Pulumi.<stack>.yaml the offline plan reads.
-type stackFile struct {
-	Config map[string]any `yaml:"config"`
-}
+// stackFileKeys are the top-level keys of a stack settings file
+// (https://www.pulumi.com/docs/iac/concepts/projects/stack-settings-file/).
+var stackFileKeys = []string{"config", "encryptedkey", "encryptionsalt", "environment", "secretsprovider"}
+
+// FileProblems are mistakes in a stack settings file's layout that the
+// engine would pass over silently, such as a setting outside config:. The
+// configuration StackConfig returns with them is still complete.
+type FileProblems []error
+
+func (f FileProblems) Error() string { return errors.Join(f...).Error() }
+
+// Unwrap returns the problems.
+func (f FileProblems) Unwrap() []error { return f }
 
 // StackConfig returns the configuration the engine would pass to the program
 // for stack: Pulumi.yaml's defaults overlaid with Pulumi.<stack>.yaml's
 // values, with fully qualified keys and string values. Secrets are not
-// supported (the lab has none).
+// supported (the lab has none). Top-level keys the engine does not read are
+// returned as FileProblems, with the configuration.
 func StackConfig(root, stack string) (map[string]string, error) {
 	var proj projectFile
 	if err := readYAML(filepath.Join(root, "Pulumi.yaml"), &proj); err != nil {
@@ -182,12 +380,23 @@ func StackConfig(root, stack string) (map[string]string, error) {
 		}
 		out[qualify(proj.Name, key)] = v
 	}
-	var st stackFile
+	var st map[string]any
 	path := filepath.Join(root, "Pulumi."+stack+".yaml")
 	if err := readYAML(path, &st); err != nil {
 		return nil, err
 	}
-	for key, val := range st.Config {
+	var problems FileProblems
+	for _, key := range slices.Sorted(maps.Keys(st)) {
+		if !slices.Contains(stackFileKeys, key) {
+			problems = append(problems, fmt.Errorf("%s: top-level key %q is not read by Pulumi: accepted %v; a setting goes under config:",
+				path, key, stackFileKeys))
+		}
+	}
+	config, ok := st["config"].(map[string]any)
+	if st["config"] != nil && !ok {
+		return nil, fmt.Errorf("%s: config is not a map of settings", path)
+	}
+	for key, val := range config {
 		if m, ok := val.(map[string]any); ok && m["secure"] != nil {
 			return nil, fmt.Errorf("%s: %s is a secret: the offline plan does not read secrets", path, key)
 		}
@@ -196,6 +405,9 @@ func StackConfig(root, stack string) (map[string]string, error) {
 			return nil, fmt.Errorf("%s: config %s: %w", path, key, err)
 		}
 		out[qualify(proj.Name, key)] = v
+	}
+	if len(problems) > 0 {
+		return out, problems
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@
 package labstack
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -24,13 +25,14 @@ const LabName = "lab"
 // ListPayload is the invocation payload that lists the bucket.
 const ListPayload = `{"action":"list"}`
 
-// Deploy declares the lab and returns the outputs the stack exports.
-func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
-	args, err := ArgsFromConfig(ctx)
+// Deploy declares the lab and returns the outputs the stack exports. config
+// is the stack's whole configuration (EngineConfig, or StackConfig offline);
+// problems found in the stack's files before are reported with its own.
+// Nothing is registered, and the handler is not built, unless every setting
+// is accepted.
+func Deploy(ctx *pulumi.Context, config map[string]string, problems ...error) (pulumi.Map, error) {
+	args, err := ArgsFromConfig(config, ctx.Project(), ctx.Stack(), problems...)
 	if err != nil {
-		return nil, err
-	}
-	if err := args.Validate(); err != nil {
 		return nil, err
 	}
 	root := ctx.RootDirectory()
@@ -60,8 +62,16 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 // configuration read from the project directory root.
 func Plan(root, stack string) (*plan.Plan, error) {
 	cfg, err := StackConfig(root, stack)
-	if err != nil {
+	var problems FileProblems
+	if err != nil && !errors.As(err, &problems) {
 		return nil, err
 	}
-	return plan.Run(Deploy, plan.Options{Project: Project, Stack: stack, RootDirectory: root, Config: cfg})
+	return PlanConfig(root, stack, cfg, problems...)
+}
+
+// PlanConfig runs the program offline with the configuration cfg.
+func PlanConfig(root, stack string, cfg map[string]string, problems ...error) (*plan.Plan, error) {
+	return plan.Run(func(ctx *pulumi.Context) (pulumi.Map, error) {
+		return Deploy(ctx, cfg, problems...)
+	}, plan.Options{Project: Project, Stack: stack, RootDirectory: root, Config: cfg})
 }

@@ -130,9 +130,7 @@ func TestPulumiYAMLDeclaresEverySetting(t *testing.T) {
 	if proj.Name != Project || proj.Runtime != "go" {
 		t.Errorf("Pulumi.yaml: name %q runtime %v, want %s and go", proj.Name, proj.Runtime, Project)
 	}
-	keys := []string{KeyVPCCIDR, KeySubnetPrefixLength, KeyAZCount, KeyAvailabilityZones, KeyBucketPrefix, KeyForceDestroy,
-		KeyLambdaMemoryMB, KeyLambdaTimeoutSeconds, KeyLogRetentionDays, KeyMaxKeys, KeyConnectTimeoutMS, KeyRequestTimeoutMS,
-		KeyCrossRegion, KeyExpiresAt}
+	keys := Keys
 	for _, k := range keys {
 		c, ok := proj.Config[k]
 		if !ok {
@@ -187,6 +185,18 @@ func TestConfigErrors(t *testing.T) {
 		{"s3-gateway-lab:vpcCidr", "", []string{"s3-gateway-lab:vpcCidr is not set"}},
 		{"s3-gateway-lab:expiresAt", "tomorrow", []string{`s3-gateway-lab:expiresAt "tomorrow"`, "RFC 3339"}},
 		{"s3-gateway-lab:crossRegion", "us-east-1", []string{"crossRegion us-east-1: is the stack's own region"}},
+		{"s3-gateway-lab:vpcCIDR", "10.0.0.0/16", []string{"s3-gateway-lab:vpcCIDR: unknown configuration key; did you mean s3-gateway-lab:vpcCidr?",
+			"accepted keys: s3-gateway-lab:{vpcCidr,"}},
+		{"aws:azCount", "3", []string{"aws:azCount: unknown configuration key; did you mean s3-gateway-lab:azCount?"}},
+		{"s3gatewaylab:azCount", "3", []string{`s3gatewaylab:azCount: namespace "s3gatewaylab" is neither the project's (s3-gateway-lab) nor the AWS provider's (aws); did you mean s3-gateway-lab:azCount?`}},
+		{"aws:profil", "dev", []string{"aws:profil: unknown configuration key; did you mean aws:profile?"}},
+		{"aws:region", "", []string{"aws:region is not set"}},
+		{"aws:region", "US East", []string{`aws:region "US East": not an AWS region name`}},
+		{"s3-gateway-lab:adminPrincipalArns", `["arn:aws:sts::123456789012:assumed-role/ci/session"]`,
+			[]string{`adminPrincipalArns "arn:aws:sts::123456789012:assumed-role/ci/session": accepted: an IAM role or user ARN`}},
+		{"s3-gateway-lab:excludeZoneIds", `["us-east-1a"]`, []string{`excludeZoneIds [us-east-1a]: "us-east-1a" is not a zone ID`}},
+		{"aws:assumeRole", `{"roleArn":"arn:aws:iam::123456789012:role/deployer","sesionName":"x"}`,
+			[]string{`aws:assumeRole`, `unknown field "sesionName"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -199,7 +209,7 @@ func TestConfigErrors(t *testing.T) {
 			} else {
 				cfg[tt.key] = tt.value
 			}
-			p, err := plan.Run(Deploy, plan.Options{Project: Project, Stack: "dev", RootDirectory: root(t), Config: cfg})
+			p, err := PlanConfig(root(t), "dev", cfg)
 			if err == nil {
 				t.Fatalf("got no error, want one containing %v", tt.wantErr)
 			}
@@ -215,6 +225,95 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+// TestConfigProblemsAllAtOnce: a type error does not hide a value error, an
+// unknown key does not hide either, and a setting of the wrong type is not
+// reported a second time by the lab's own checks.
+func TestConfigProblemsAllAtOnce(t *testing.T) {
+	cfg, err := StackConfig(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg["s3-gateway-lab:azCount"] = "two"
+	cfg["s3-gateway-lab:vpcCidr"] = "10.0.0.0/33"
+	cfg["s3-gateway-lab:lambdaMemoryMb"] = "64"
+	cfg["s3-gateway-lab:bucketPrefx"] = "lab"
+	p, err := PlanConfig(root(t), "dev", cfg)
+	if err == nil {
+		t.Fatal("got no error")
+	}
+	for _, want := range []string{`s3-gateway-lab:azCount "two": accepted: an integer`, `vpcCidr "10.0.0.0/33"`,
+		"lambdaMemoryMb 64", "did you mean s3-gateway-lab:bucketPrefix?"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "azCount 0") {
+		t.Errorf("the unreadable azCount is reported again as a value: %v", err)
+	}
+	if len(p.Resources) != 0 {
+		t.Errorf("registered %d resources, want none", len(p.Resources))
+	}
+}
+
+// TestStackFileLayout: a setting written outside config: in a stack file is
+// silently ignored by Pulumi; the offline plan refuses it, with the other
+// problems.
+func TestStackFileLayout(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"Pulumi.yaml"} {
+		data, err := os.ReadFile(filepath.Join(root(t), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stackFile := "config:\n  aws:region: us-east-1\n  s3-gateway-lab:azCont: 2\ns3-gateway-lab:azCount: 3\n"
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.odd.yaml"), []byte(stackFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Plan(dir, "odd")
+	if err == nil {
+		t.Fatal("got no error")
+	}
+	for _, want := range []string{`top-level key "s3-gateway-lab:azCount" is not read by Pulumi`, "a setting goes under config:",
+		"s3-gateway-lab:azCont: unknown configuration key; did you mean s3-gateway-lab:azCount?"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+// TestAWSProviderKeysFromTheProvider: the accepted aws:* keys come from the
+// provider SDK's own type, and include the ones the program reads.
+func TestAWSProviderKeysFromTheProvider(t *testing.T) {
+	keys := awsProviderKeys()
+	for _, k := range []string{AWSRegion, AWSProfile, AWSSharedConfigFiles, AWSSharedCredentialsFiles, AWSAssumeRole,
+		"aws:skipMetadataApiCheck", "aws:defaultTags"} {
+		if !slices.Contains(keys, strings.TrimPrefix(k, "aws:")) {
+			t.Errorf("the AWS provider's keys lack %s: %v", k, keys)
+		}
+	}
+	if len(keys) < 30 {
+		t.Errorf("only %d AWS provider keys found: %v", len(keys), keys)
+	}
+}
+
+// TestEngineConfig: the program reads the whole configuration from the
+// variable the Go SDK reads it from.
+func TestEngineConfig(t *testing.T) {
+	t.Setenv("PULUMI_CONFIG", `{"aws:region":"eu-west-1","s3-gateway-lab:azCount":"3"}`)
+	got, err := EngineConfig()
+	if err != nil || got["aws:region"] != "eu-west-1" || got["s3-gateway-lab:azCount"] != "3" {
+		t.Errorf("EngineConfig: got %v, %v", got, err)
+	}
+	t.Setenv("PULUMI_CONFIG", `{not json`)
+	if _, err := EngineConfig(); err == nil || !strings.Contains(err.Error(), "PULUMI_CONFIG") {
+		t.Errorf("EngineConfig of bad JSON: got %v", err)
+	}
+}
+
 // TestExpiryTag: expiresAt is tagged on every tagged resource, so a stray
 // ephemeral stack can be found and removed.
 func TestExpiryTag(t *testing.T) {
@@ -223,7 +322,7 @@ func TestExpiryTag(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg["s3-gateway-lab:expiresAt"] = "2026-11-23T01:00:00+01:00"
-	p, err := plan.Run(Deploy, plan.Options{Project: Project, Stack: "eph-1", RootDirectory: root(t), Config: cfg})
+	p, err := PlanConfig(root(t), "eph-1", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
