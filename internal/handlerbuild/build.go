@@ -23,6 +23,15 @@ const (
 	Binary    = "bootstrap"
 )
 
+// Toolchain is the Go toolchain the handler is always built with, whatever
+// Go the machine has: two Go patch versions compile the same code to
+// different bytes, and the function's code hash (hence every preview) would
+// differ between a laptop and CI. The go command switches to it through
+// GOTOOLCHAIN, downloading it from the module proxy when the local go is
+// another version (https://go.dev/doc/toolchain). go.mod's go line names
+// the same version (a test keeps them equal).
+const Toolchain = "go1.26.8"
+
 // zipTime is the fixed modification time of the zip entry.
 var zipTime = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
 
@@ -39,14 +48,7 @@ func Build(ctx context.Context, root, outDir string, extraEnv ...string) (string
 		return "", fmt.Errorf("build handler: %w", err)
 	}
 	bin := filepath.Join(absOut, Binary)
-	cmd := exec.CommandContext(ctx, "go", "build",
-		"-trimpath", "-buildvcs=false",
-		"-tags", "lambda.norpc",
-		"-ldflags", "-s -w -buildid=",
-		"-o", bin, SourceDir)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly")
-	cmd.Env = append(cmd.Env, extraEnv...)
+	cmd := command(ctx, root, bin, extraEnv...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -60,6 +62,22 @@ func Build(ctx context.Context, root, outDir string, extraEnv ...string) (string
 		return "", fmt.Errorf("build handler: %w", err)
 	}
 	return filepath.ToSlash(filepath.Join(outDir, ZipName)), nil
+}
+
+// command is the go build of the handler into bin. The settings that decide
+// the bytes come last in the environment, so the caller's environment cannot
+// override them.
+func command(ctx context.Context, root, bin string, extraEnv ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "go", "build",
+		"-trimpath", "-buildvcs=false",
+		"-tags", "lambda.norpc",
+		"-ldflags", "-s -w -buildid=",
+		"-o", bin, SourceDir)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), extraEnv...)
+	cmd.Env = append(cmd.Env, "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly",
+		"GOTOOLCHAIN="+Toolchain)
+	return cmd
 }
 
 // writeZip writes a zip with one entry, bootstrap, executable, with a fixed

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -129,7 +130,40 @@ func TestBuildOutput(t *testing.T) {
 			t.Errorf("build setting %s: got %q, want %q", k, settings[k], v)
 		}
 	}
+	if info.GoVersion != Toolchain {
+		t.Errorf("bootstrap built with %s, want the pinned %s", info.GoVersion, Toolchain)
+	}
 	if _, ok := settings["vcs.revision"]; ok {
 		t.Error("bootstrap embeds a VCS revision: a commit would change the code hash without a code change")
+	}
+}
+
+// TestToolchainPinned: whatever the caller's environment says (GOTOOLCHAIN
+// =local on a machine with another Go, or a GOTOOLCHAIN in extraEnv), the
+// build runs with the pinned toolchain, and go.mod names the same one.
+func TestToolchainPinned(t *testing.T) {
+	t.Setenv("GOTOOLCHAIN", "local")
+	t.Setenv("GOARCH", "amd64")
+	cmd := command(context.Background(), projectRoot(t), "bootstrap", "GOTOOLCHAIN=go1.20", "GOCACHE=/tmp/x")
+	last := map[string]string{}
+	for _, kv := range cmd.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		last[k] = v
+	}
+	want := map[string]string{"GOTOOLCHAIN": Toolchain, "GOARCH": "arm64", "GOOS": "linux", "CGO_ENABLED": "0", "GOCACHE": "/tmp/x"}
+	for k, v := range want {
+		if last[k] != v {
+			t.Errorf("build environment %s=%q, want %q", k, last[k], v)
+		}
+	}
+	gomod, err := os.ReadFile(filepath.Join(projectRoot(t), "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// go mod tidy drops a toolchain line equal to the go line, so go.mod
+	// says `go 1.26.8` and no other toolchain.
+	goLine := "\ngo " + strings.TrimPrefix(Toolchain, "go") + "\n"
+	if !strings.Contains(string(gomod), goLine) || strings.Contains(string(gomod), "\ntoolchain ") {
+		t.Errorf("go.mod does not say %q (and no other toolchain line): bump Toolchain and go.mod together", strings.TrimSpace(goLine))
 	}
 }
