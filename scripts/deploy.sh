@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Deploys a stack of the lab (default: dev) with one command:
 #   ./scripts/deploy.sh [stack] [pulumi up flags, e.g. --yes]
-# State goes to the local backend (~/.pulumi) unless PULUMI_BACKEND_URL names
-# another (Pulumi Cloud, s3://bucket, ...). The lab has no secrets, so the
-# local backend's passphrase defaults to empty; set PULUMI_CONFIG_PASSPHRASE
-# to use one.
+# State goes to PULUMI_BACKEND_URL (s3://bucket, ...), or Pulumi Cloud when
+# PULUMI_ACCESS_TOKEN is set, else the local backend (~/.pulumi) - except in
+# CI, where it refuses to run without a shared backend (scripts/backend.sh).
+# The lab has no secrets, so a self-managed backend's passphrase defaults to
+# empty; set PULUMI_CONFIG_PASSPHRASE to use one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,10 @@ for tool in pulumi go; do
   fi
 done
 
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://~}"
+# shellcheck source=scripts/backend.sh
+. scripts/backend.sh
+backend="$(lab_backend)" || { echo "deploy: could not run" >&2; exit 2; }
+export PULUMI_BACKEND_URL="$backend"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
 
 pulumi stack select --create --non-interactive "$stack"

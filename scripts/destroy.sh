@@ -12,7 +12,10 @@ if ! command -v pulumi >/dev/null 2>&1; then
   echo "destroy: pulumi is not installed: see README.md, Prerequisites" >&2
   exit 2
 fi
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://~}"
+# shellcheck source=scripts/backend.sh
+. scripts/backend.sh
+backend="$(lab_backend)" || { echo "destroy: could not run" >&2; exit 2; }
+export PULUMI_BACKEND_URL="$backend"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
 
 pulumi destroy --stack "$stack" "$@"

@@ -109,3 +109,30 @@ func TestScriptsWithoutPulumi(t *testing.T) {
 		}
 	}
 }
+
+// TestNoLocalStateInCI: in CI (or with a Pulumi Cloud token) the scripts
+// never fall back to the local backend; CI without a shared backend fails
+// before pulumi is called, naming both settings. Same rule as
+// internal/pulumicli.SharedBackend.
+func TestNoLocalStateInCI(t *testing.T) {
+	for _, script := range []string{"deploy.sh", "destroy.sh"} {
+		for _, ci := range []string{"CI=true", "GITHUB_ACTIONS=true", "CI=1"} {
+			out, calls, err := runScript(t, script, []string{ci}, false, "dev", "--yes")
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 || len(calls) != 0 {
+				t.Errorf("%s with %s and no backend: got %v, calls %v; want exit 2 and no calls", script, ci, err, calls)
+			}
+			if !strings.Contains(out, "PULUMI_BACKEND_URL") || !strings.Contains(out, "PULUMI_ACCESS_TOKEN") {
+				t.Errorf("%s with %s: output %q does not name both settings", script, ci, out)
+			}
+		}
+		out, calls, err := runScript(t, script, []string{"CI=true", "PULUMI_ACCESS_TOKEN=pul-x", "FAKE_HAS_REGION=1"}, false, "dev")
+		if err != nil || len(calls) == 0 || !strings.HasPrefix(calls[0], "backend=https://api.pulumi.com ") {
+			t.Errorf("%s in CI with a token: got %v, calls %v, output %q; want Pulumi Cloud", script, err, calls, out)
+		}
+		_, calls, err = runScript(t, script, []string{"CI=false"}, false, "dev")
+		if err != nil || len(calls) == 0 || !strings.HasPrefix(calls[0], "backend=file://~ ") {
+			t.Errorf("%s with CI=false: got %v, calls %v; want the local backend", script, err, calls)
+		}
+	}
+}

@@ -1,7 +1,8 @@
 // Command ephemeral deploys a uniquely named, short-lived stack of the lab,
 // verifies it, and always destroys and removes it — on success, on failure
-// and on Ctrl-C/SIGTERM — unless -keep is given. State goes to a local
-// backend in a temporary directory unless -backend names another. Every
+// and on Ctrl-C/SIGTERM — unless -keep is given. State goes to -backend, else
+// to the shared backend of PULUMI_BACKEND_URL or PULUMI_ACCESS_TOKEN, else
+// (never in CI) to a local backend in a temporary directory. Every
 // resource is tagged with the stack's name (lab:stack) and an expiry
 // (lab:expires-at), so a stray stack can be found and removed.
 //
@@ -56,7 +57,8 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 	region := fs.String("region", envOr("AWS_REGION", "us-east-1"), "AWS region of the stack")
 	ttl := fs.Duration("ttl", 2*time.Hour, "expiry tagged on every resource (now + ttl)")
 	keep := fs.Bool("keep", false, "leave the stack deployed (and its state) after the run")
-	backend := fs.String("backend", "", "state backend URL (default: a local backend in a new temporary directory)")
+	backend := fs.String("backend", "", "state backend URL (default: PULUMI_BACKEND_URL, Pulumi Cloud with PULUMI_ACCESS_TOKEN, "+
+		"else outside CI a local backend in a new temporary directory)")
 	root := fs.String("root", ".", "project directory (where Pulumi.yaml is)")
 	useIMDS := fs.Bool("use-imds", false, "let the SDK take credentials from the EC2 instance metadata service")
 	extra := settings{}
@@ -70,10 +72,17 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 		return verify.ExitCouldNotRun
 	}
 
-	// Preflight: nothing is created unless the CLI and credentials are there.
+	// Preflight: nothing is created unless the CLI, a state backend that
+	// outlives this run (in CI) and credentials are there.
 	if err := pulumicli.Check(); err != nil {
 		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
 		return verify.ExitCouldNotRun
+	}
+	if *backend == "" {
+		if *backend, err = pulumicli.SharedBackend(os.Getenv); err != nil {
+			fmt.Fprintln(stderr, "ephemeral: could not run:", err)
+			return verify.ExitCouldNotRun
+		}
 	}
 	ec2Client, lambdaClient, err := verify.NewClients(ctx, verify.ClientOptions{Region: *region, UseIMDS: *useIMDS})
 	if err != nil {

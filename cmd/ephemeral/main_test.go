@@ -39,6 +39,8 @@ func TestWithoutCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin)
+	t.Setenv("CI", "")
+	t.Setenv("GITHUB_ACTIONS", "")
 	awsfake.WithoutCredentials(t)
 	code, errOut := runCmd(t, "-region", "us-east-1")
 	if code != verify.ExitCouldNotRun || !strings.Contains(errOut, "no AWS credentials") {
@@ -46,6 +48,28 @@ func TestWithoutCredentials(t *testing.T) {
 	}
 	if _, err := os.Stat(called); err == nil {
 		t.Error("the Pulumi CLI was run although nothing should have been created")
+	}
+}
+
+// TestNoSharedBackendInCI: in CI, without PULUMI_BACKEND_URL or a Pulumi
+// Cloud token, nothing is created: a runner's temporary state would be lost
+// with the stack still deployed.
+func TestNoSharedBackendInCI(t *testing.T) {
+	bin := t.TempDir()
+	called := filepath.Join(t.TempDir(), "called")
+	if err := os.WriteFile(filepath.Join(bin, "pulumi"), []byte("#!/bin/sh\ntouch "+called+"\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	t.Setenv("CI", "true")
+	t.Setenv("PULUMI_BACKEND_URL", "")
+	t.Setenv("PULUMI_ACCESS_TOKEN", "")
+	code, errOut := runCmd(t, "-region", "us-east-1")
+	if code != verify.ExitCouldNotRun || !strings.Contains(errOut, "PULUMI_BACKEND_URL") || !strings.Contains(errOut, "PULUMI_ACCESS_TOKEN") {
+		t.Errorf("got exit %d, stderr %q; want %d naming both settings", code, errOut, verify.ExitCouldNotRun)
+	}
+	if _, err := os.Stat(called); err == nil {
+		t.Error("the Pulumi CLI was run")
 	}
 }
 

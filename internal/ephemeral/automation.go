@@ -35,9 +35,12 @@ type Settings struct {
 func Automation(s Settings, now time.Time, verifyFn func(ctx context.Context, outputs map[string]any) int) Ops {
 	var stack auto.Stack
 	var ok bool
-	env := pulumicli.Env(s.BackendURL)
+	env, envErr := pulumicli.Env(s.BackendURL)
 	return Ops{
 		Create: func(ctx context.Context, name string) error {
+			if envErr != nil {
+				return envErr
+			}
 			st, err := auto.NewStackLocalSource(ctx, name, s.Root, auto.EnvVars(env))
 			if err != nil {
 				return fmt.Errorf("create stack %s: %w", name, err)

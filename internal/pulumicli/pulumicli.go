@@ -4,21 +4,32 @@
 package pulumicli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
-// DefaultBackendURL is the local state backend (~/.pulumi), as
-// scripts/deploy.sh uses when PULUMI_BACKEND_URL is not set.
-const DefaultBackendURL = "file://~"
+// LocalBackendURL is the local state backend (~/.pulumi), which
+// scripts/deploy.sh uses too when no shared backend is configured outside CI.
+const LocalBackendURL = "file://~"
+
+// CloudBackendURL is Pulumi Cloud, the backend a PULUMI_ACCESS_TOKEN is for.
+const CloudBackendURL = "https://api.pulumi.com"
 
 // ErrNoCLI means the Pulumi CLI is not on PATH.
 var ErrNoCLI = errors.New("the Pulumi CLI is not installed")
+
+// ErrNoSharedBackend means a run in CI has no shared state backend: state
+// written to the runner's disk is thrown away with the runner, and the
+// stack's resources could then never be destroyed by a later run.
+var ErrNoSharedBackend = errors.New("no shared state backend: in CI, set PULUMI_BACKEND_URL (such as s3://my-state-bucket) " +
+	"or PULUMI_ACCESS_TOKEN (Pulumi Cloud); state on a CI runner's disk is lost with the runner")
 
 // Check reports, with advice, whether the Pulumi CLI can be run.
 func Check() error {
@@ -29,21 +40,47 @@ func Check() error {
 	return nil
 }
 
-// Env is the environment the Automation API runs the CLI with: backendURL if
-// set, else PULUMI_BACKEND_URL, else the local backend; the passphrase from
-// PULUMI_CONFIG_PASSPHRASE, empty when unset (the lab has no secrets).
-func Env(backendURL string) map[string]string {
-	if backendURL == "" {
-		backendURL = os.Getenv("PULUMI_BACKEND_URL")
+// InCI reports whether getenv describes a CI run (CI set and not false, as
+// GitHub Actions and most CI systems set it).
+func InCI(getenv func(string) string) bool {
+	ci := getenv("CI")
+	return (ci != "" && !strings.EqualFold(ci, "false") && ci != "0") || getenv("GITHUB_ACTIONS") == "true"
+}
+
+// SharedBackend returns the shared state backend getenv names:
+// PULUMI_BACKEND_URL, else Pulumi Cloud when PULUMI_ACCESS_TOKEN is set. With
+// neither, it returns "" outside CI (the caller picks a local backend) and
+// ErrNoSharedBackend in CI: a CI run never falls back to a local backend.
+// scripts/backend.sh applies the same rule to the shell scripts.
+func SharedBackend(getenv func(string) string) (string, error) {
+	switch {
+	case getenv("PULUMI_BACKEND_URL") != "":
+		return getenv("PULUMI_BACKEND_URL"), nil
+	case getenv("PULUMI_ACCESS_TOKEN") != "":
+		return CloudBackendURL, nil
+	case InCI(getenv):
+		return "", ErrNoSharedBackend
 	}
+	return "", nil
+}
+
+// Env is the environment the Automation API runs the CLI with: backendURL if
+// set, else the shared backend of the environment, else (outside CI only)
+// the local backend; the passphrase from PULUMI_CONFIG_PASSPHRASE, empty when
+// unset (the lab has no secrets).
+func Env(backendURL string) (map[string]string, error) {
 	if backendURL == "" {
-		backendURL = DefaultBackendURL
+		shared, err := SharedBackend(os.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		backendURL = cmp.Or(shared, LocalBackendURL)
 	}
 	return map[string]string{
 		"PULUMI_BACKEND_URL":       backendURL,
 		"PULUMI_CONFIG_PASSPHRASE": os.Getenv("PULUMI_CONFIG_PASSPHRASE"),
 		"PULUMI_SKIP_UPDATE_CHECK": "true",
-	}
+	}, nil
 }
 
 // Outputs reads the outputs of stack, a stack of the project in root.
@@ -51,7 +88,11 @@ func Outputs(ctx context.Context, root, stack string) (map[string]any, error) {
 	if err := Check(); err != nil {
 		return nil, err
 	}
-	s, err := auto.SelectStackLocalSource(ctx, stack, root, auto.EnvVars(Env("")))
+	env, err := Env("")
+	if err != nil {
+		return nil, err
+	}
+	s, err := auto.SelectStackLocalSource(ctx, stack, root, auto.EnvVars(env))
 	if err != nil {
 		return nil, fmt.Errorf("select stack %s: %w", stack, err)
 	}

@@ -3,23 +3,65 @@ package pulumicli
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
 func TestEnv(t *testing.T) {
-	t.Setenv("PULUMI_BACKEND_URL", "")
-	t.Setenv("PULUMI_CONFIG_PASSPHRASE", "")
-	if got := Env("")["PULUMI_BACKEND_URL"]; got != DefaultBackendURL {
-		t.Errorf("default backend: got %q, want %q", got, DefaultBackendURL)
+	for _, k := range []string{"PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "CI", "GITHUB_ACTIONS", "PULUMI_CONFIG_PASSPHRASE"} {
+		t.Setenv(k, "")
+	}
+	env, err := Env("")
+	if err != nil || env["PULUMI_BACKEND_URL"] != LocalBackendURL {
+		t.Errorf("default backend outside CI: got %v, %v; want %q", env, err, LocalBackendURL)
 	}
 	t.Setenv("PULUMI_BACKEND_URL", "s3://team-state")
 	t.Setenv("PULUMI_CONFIG_PASSPHRASE", "pw")
-	env := Env("")
-	if env["PULUMI_BACKEND_URL"] != "s3://team-state" || env["PULUMI_CONFIG_PASSPHRASE"] != "pw" {
-		t.Errorf("environment not honoured: %v", env)
+	env, err = Env("")
+	if err != nil || env["PULUMI_BACKEND_URL"] != "s3://team-state" || env["PULUMI_CONFIG_PASSPHRASE"] != "pw" {
+		t.Errorf("environment not honoured: %v, %v", env, err)
 	}
-	if got := Env("file:///tmp/x")["PULUMI_BACKEND_URL"]; got != "file:///tmp/x" {
-		t.Errorf("explicit backend: got %q", got)
+	if env, err := Env("file:///tmp/x"); err != nil || env["PULUMI_BACKEND_URL"] != "file:///tmp/x" {
+		t.Errorf("explicit backend: got %v, %v", env, err)
+	}
+}
+
+// TestSharedBackend: in CI, or whenever a Pulumi Cloud token is there, state
+// never falls back to a local file backend; CI without a shared backend fails
+// at once, naming both settings.
+func TestSharedBackend(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string
+		wantErr bool
+	}{
+		{"local run", map[string]string{}, "", false},
+		{"backend URL", map[string]string{"PULUMI_BACKEND_URL": "s3://state"}, "s3://state", false},
+		{"token outside CI", map[string]string{"PULUMI_ACCESS_TOKEN": "pul-1"}, CloudBackendURL, false},
+		{"token in CI", map[string]string{"PULUMI_ACCESS_TOKEN": "pul-1", "CI": "true"}, CloudBackendURL, false},
+		{"backend URL in CI", map[string]string{"PULUMI_BACKEND_URL": "s3://state", "CI": "true"}, "s3://state", false},
+		{"CI without a backend", map[string]string{"CI": "true"}, "", true},
+		{"GitHub Actions without a backend", map[string]string{"GITHUB_ACTIONS": "true"}, "", true},
+		{"CI=false", map[string]string{"CI": "false"}, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := SharedBackend(func(k string) string { return tt.env[k] })
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Fatalf("got %q, %v; want %q, error %v", got, err, tt.want, tt.wantErr)
+			}
+			if err != nil && (!errors.Is(err, ErrNoSharedBackend) || !strings.Contains(err.Error(), "PULUMI_BACKEND_URL") ||
+				!strings.Contains(err.Error(), "PULUMI_ACCESS_TOKEN")) {
+				t.Errorf("error %q does not name both settings", err)
+			}
+		})
+	}
+	t.Setenv("CI", "true")
+	t.Setenv("PULUMI_BACKEND_URL", "")
+	t.Setenv("PULUMI_ACCESS_TOKEN", "")
+	if _, err := Env(""); !errors.Is(err, ErrNoSharedBackend) {
+		t.Errorf("Env in CI without a backend: got %v, want ErrNoSharedBackend", err)
 	}
 }
 

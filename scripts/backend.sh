@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Sourced by deploy.sh and destroy.sh: chooses the Pulumi state backend with
+# the rule internal/pulumicli.SharedBackend applies to the Go commands:
+#   PULUMI_BACKEND_URL if set; else Pulumi Cloud if PULUMI_ACCESS_TOKEN is set;
+#   else, outside CI only, the local backend (~/.pulumi). In CI (CI set and not
+#   false, or GITHUB_ACTIONS=true) it fails instead: state on a runner's disk is
+#   lost with the runner, and its stacks could never be destroyed.
+
+# lab_in_ci succeeds in a CI run.
+lab_in_ci() {
+  [ "${GITHUB_ACTIONS:-}" = "true" ] && return 0
+  case "${CI:-}" in
+    "" | false | FALSE | False | 0) return 1 ;;
+  esac
+  return 0
+}
+
+# lab_backend prints the backend URL, or explains and returns 2.
+lab_backend() {
+  if [ -n "${PULUMI_BACKEND_URL:-}" ]; then
+    echo "$PULUMI_BACKEND_URL"
+  elif [ -n "${PULUMI_ACCESS_TOKEN:-}" ]; then
+    echo "https://api.pulumi.com"
+  elif lab_in_ci; then
+    echo "no shared state backend: in CI, set PULUMI_BACKEND_URL (such as s3://my-state-bucket) or PULUMI_ACCESS_TOKEN (Pulumi Cloud); state on a CI runner's disk is lost with the runner" >&2
+    return 2
+  else
+    echo "file://~"
+  fi
+}
