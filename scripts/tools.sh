@@ -4,6 +4,11 @@
 #   versitygw  - a real S3 server the handler tests run against on loopback
 #   actionlint - lints the GitHub Actions workflows
 #   staticcheck - lints the Go code
+# and, for the tests that check the lab against things nobody here wrote:
+#   the IAM policy evaluator @cloud-copilot/iam-simulate (npm, pinned in
+#     tools/iam-eval/package-lock.json) into tools/iam-eval/node_modules
+#   moto 5.2.1, an AWS API emulator (EC2, S3, IAM, ...), when moto_server is
+#     missing (pip install; Python 3 required)
 set -euo pipefail
 
 VERSITYGW_VERSION=v1.8.0
@@ -39,4 +44,19 @@ if ! command -v shellcheck >/dev/null 2>&1; then
     echo "tools: shellcheck is missing; install it (apt install shellcheck / brew install shellcheck)"
   fi
 fi
+# The policy evaluator: exact versions from the lock file.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "tools: npm is missing: install Node.js 20 or later (apt install nodejs npm / brew install node)" >&2
+  exit 1
+fi
+npm ci --prefix tools/iam-eval --no-audit --no-fund --loglevel=error >/dev/null
+MOTO_VERSION=5.2.1
+if ! moto_server --help >/dev/null 2>&1; then
+  echo "tools: installing moto[server]==${MOTO_VERSION}"
+  python3 -m pip install --quiet "moto[server]==${MOTO_VERSION}" || {
+    echo "tools: could not install moto; install it with: pip install 'moto[server]==${MOTO_VERSION}'" >&2
+    exit 1
+  }
+fi
+echo "tools: iam-simulate $(node -p "require('./tools/iam-eval/package.json').dependencies['@cloud-copilot/iam-simulate']"), moto $(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo '?')"
 echo "tools: versitygw $VERSITYGW_VERSION, actionlint $ACTIONLINT_VERSION, staticcheck $STATICCHECK_VERSION in $bin"

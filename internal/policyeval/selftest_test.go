@@ -1,0 +1,248 @@
+package policyeval
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// These tests check the harness itself: that placeholders resolve consistently, and that
+// the matrix fails when a policy is broken on purpose.
+
+func TestPlaceholdersResolveConsistently(t *testing.T) {
+	root := repoRoot(t)
+	for _, l := range loadLabs(t, root) {
+		t.Run(l.plan.label(), func(t *testing.T) {
+			rv := newResolver(l.plan, l.region)
+			a, err := rv.resolveString("[unknown lab-fn-role.arn] [unknown lab-bucket.bucket]")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := newResolver(l.plan, l.region).resolveString("[unknown lab-fn-role.arn] [unknown lab-bucket.bucket]")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a != b {
+				t.Errorf("two resolvers disagree: got %q and %q", a, b)
+			}
+			if want := l.roleARN + " " + l.bucket; a != want {
+				t.Errorf("got %q, want %q (the lab's own values)", a, want)
+			}
+
+			// Every placeholder the lab resolved has a value of the right shape, and no
+			// two placeholders share a value unless they name the same thing.
+			shapes := map[string]*regexp.Regexp{
+				"vpce-":   regexp.MustCompile(`^vpce-[0-9a-f]{17}$`),
+				"vpc-":    regexp.MustCompile(`^vpc-[0-9a-f]{17}$`),
+				"subnet-": regexp.MustCompile(`^subnet-[0-9a-f]{17}$`),
+				"sg-":     regexp.MustCompile(`^sg-[0-9a-f]{17}$`),
+			}
+			owner := map[string]string{}
+			for ph, v := range l.values {
+				for prefix, re := range shapes {
+					if strings.HasPrefix(v, prefix) && !re.MatchString(v) {
+						t.Errorf("%s = %q, want it to match %s", ph, v, re)
+					}
+				}
+				res, _, _ := strings.Cut(ph, ".")
+				if prev, ok := owner[v]; ok && prev != res {
+					t.Errorf("%s and a placeholder of %s both resolve to %q", ph, prev, v)
+				}
+				owner[v] = res
+			}
+			for ph, re := range map[string]*regexp.Regexp{
+				"lab-fn-role.arn":    regexp.MustCompile(`^arn:aws:iam::123456789012:role/lab-fn-role-[0-9a-f]{7}$`),
+				"lab-bucket.bucket":  regexp.MustCompile(`^[a-z0-9-]{3,63}$`),
+				"lab-s3-endpoint.id": shapes["vpce-"],
+				"lab-vpc.id":         shapes["vpc-"],
+			} {
+				if !re.MatchString(l.values[ph]) {
+					t.Errorf("%s = %q, want it to match %s", ph, l.values[ph], re)
+				}
+			}
+
+			// No placeholder survives in any policy the matrix evaluates.
+			docs := []any{l.endpointPolicy.Policy}
+			for _, p := range l.rolePolicies {
+				docs = append(docs, p.Policy)
+			}
+			for _, p := range l.bucketPolicies {
+				docs = append(docs, p)
+			}
+			for _, d := range docs {
+				data, _ := json.Marshal(d)
+				if m := placeholderRE.Find(data); m != nil {
+					t.Errorf("policy still holds placeholder %s: %s", m, data)
+				}
+			}
+		})
+	}
+}
+
+// statements returns a policy's statements as maps, for mutation.
+func statements(t *testing.T, doc any) []map[string]any {
+	t.Helper()
+	m, _ := doc.(map[string]any)
+	var out []map[string]any
+	switch st := m["Statement"].(type) {
+	case []any:
+		for _, s := range st {
+			if sm, ok := s.(map[string]any); ok {
+				out = append(out, sm)
+			}
+		}
+	case map[string]any:
+		out = append(out, st)
+	}
+	if len(out) == 0 {
+		t.Fatalf("policy has no statements: %v", doc)
+	}
+	return out
+}
+
+func hasAction(s map[string]any, action string) bool {
+	switch a := s["Action"].(type) {
+	case string:
+		return a == action
+	case []any:
+		for _, e := range a {
+			if e == action {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestSuiteCatchesBrokenPolicies(t *testing.T) {
+	root := repoRoot(t)
+	pinned := requireEvaluator(t, root)
+	mutations := []struct {
+		name   string
+		mutate func(t *testing.T, l *lab)
+		flips  []string // matrix rows that must then fail
+	}{
+		{
+			name: "endpoint policy allows s3:* on *",
+			mutate: func(t *testing.T, l *lab) {
+				l.endpointPolicy.Policy = map[string]any{"Version": "2012-10-17", "Statement": []any{
+					map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"},
+				}}
+			},
+			flips: []string{
+				"function cannot list another bucket through the endpoint",
+				"another principal cannot use the endpoint to read the bucket",
+				"another principal cannot use the endpoint to list the bucket",
+			},
+		},
+		{
+			name: "bucket policy without the admin exception",
+			mutate: func(t *testing.T, l *lab) {
+				for _, s := range statements(t, l.bucketPolicies[l.bucket]) {
+					cond, _ := s["Condition"].(map[string]any)
+					for op, keys := range cond {
+						if km, ok := keys.(map[string]any); ok && km["aws:PrincipalArn"] != nil {
+							delete(cond, op)
+						}
+					}
+				}
+			},
+			flips: []string{
+				"deployer lists the bucket from outside the VPC",
+				"deployer reads an object from outside the VPC",
+				"deployer lists object versions from outside the VPC",
+			},
+		},
+		{
+			name: "bucket policy without the endpoint condition",
+			mutate: func(t *testing.T, l *lab) {
+				for _, s := range statements(t, l.bucketPolicies[l.bucket]) {
+					cond, _ := s["Condition"].(map[string]any)
+					for op, keys := range cond {
+						if km, ok := keys.(map[string]any); ok && km["aws:SourceVpce"] != nil {
+							delete(cond, op)
+						}
+					}
+				}
+			},
+			flips: []string{
+				"function lists the lab bucket through the endpoint",
+				"function reads a lab object through the endpoint",
+			},
+		},
+		{
+			name: "bucket policy without the TLS deny",
+			mutate: func(t *testing.T, l *lab) {
+				doc := l.bucketPolicies[l.bucket].(map[string]any)
+				var kept []any
+				for _, s := range statements(t, doc) {
+					if cond, _ := s["Condition"].(map[string]any); cond["Bool"] == nil {
+						kept = append(kept, s)
+					}
+				}
+				doc["Statement"] = kept
+			},
+			flips: []string{"function cannot read without TLS"},
+		},
+		{
+			name: "network interface permissions on any resource in any VPC",
+			mutate: func(t *testing.T, l *lab) {
+				for _, p := range l.rolePolicies {
+					for _, s := range statements(t, p.Policy) {
+						if hasAction(s, "ec2:CreateNetworkInterface") || hasAction(s, "ec2:DeleteNetworkInterface") {
+							s["Resource"] = "*"
+							delete(s, "Condition")
+						}
+					}
+				}
+			},
+			flips: []string{
+				"role cannot create a network interface in a subnet of another VPC",
+				"role cannot create a network interface with a security group of another VPC",
+				"role cannot create a network interface in another VPC",
+				"role cannot delete a network interface of another VPC",
+			},
+		},
+	}
+	for _, path := range planPaths(t, root) {
+		p, err := loadPlan(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(p.label(), func(t *testing.T) {
+			for _, m := range mutations {
+				t.Run(m.name, func(t *testing.T) {
+					l, err := newLab(p) // a fresh copy of the policies for each mutation
+					if err != nil {
+						t.Fatal(err)
+					}
+					m.mutate(t, l)
+					all := cases(l)
+					byName := map[string]matrixCase{}
+					var rows []matrixCase
+					for _, c := range all {
+						byName[c.name] = c
+					}
+					for _, name := range m.flips {
+						c, ok := byName[name]
+						if !ok {
+							t.Fatalf("no matrix row named %q", name)
+						}
+						rows = append(rows, c)
+					}
+					verdicts := runCases(t, root, pinned, l, rows)
+					for _, c := range rows {
+						v := verdicts[c.name]
+						if v.Result == "Error" {
+							t.Errorf("%q: the evaluator rejected the broken input, so it proves nothing: %s", c.name, v.explain())
+						} else if ok, _ := check(c, v); ok {
+							t.Errorf("%q still holds with the %s (got %s); the suite would not catch it\nevaluator: %s",
+								c.name, m.name, v.Result, v.explain())
+						}
+					}
+				})
+			}
+		})
+	}
+}
