@@ -6,7 +6,8 @@
 // resource is tagged with the stack's name (lab:stack) and an expiry
 // (lab:expires-at), so a stray stack can be found and removed.
 //
-//	go run ./cmd/ephemeral [-region us-east-1] [-ttl 2h] [-keep] [-set key=value ...]
+//	go build -o bin/ ./cmd/ephemeral
+//	./bin/ephemeral [-region us-east-1] [-ttl 2h] [-keep] [-set key=value ...]
 //
 // Exit codes: 0 verified and cleaned up; 1 up failed or a claim did not hold;
 // 2 could not run (no Pulumi CLI or AWS credentials); 3 some checks could not
@@ -109,7 +110,7 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 			fmt.Fprintln(stderr, "ephemeral: verify:", err)
 			return verify.ExitCouldNotRun
 		}
-		v := &verify.Verifier{EC2: ec2Client, Lambda: lambdaClient, Outputs: o, Progress: stderr}
+		v := &verify.Verifier{EC2: ec2Client, Lambda: lambdaClient, Outputs: o, Progress: stderr, RetryFor: verify.DefaultRetryFor}
 		results := v.Run(ctx)
 		fmt.Fprint(stdout, verify.Table(results))
 		return verify.ExitCode(results)

@@ -1,8 +1,12 @@
 // Command verify checks a deployed stack of the lab against the real AWS APIs
 // and prints a table: check, expected, observed, PASS/FAIL, time.
 //
-//	go run ./cmd/verify -stack dev [-json]
-//	pulumi stack output --json --stack dev | go run ./cmd/verify -outputs - [-json]
+//	go build -o bin/ ./cmd/verify
+//	./bin/verify -stack dev [-json] [-retry-for 3m]
+//	pulumi stack output --json --stack dev | ./bin/verify -outputs - [-json]
+//
+// Run the built binary, not `go run`, where the exit code matters: go run
+// turns every non-zero exit code into 1.
 //
 // Exit codes: 0 every check passed; 1 a claim of the lab did not hold;
 // 2 could not run (no Pulumi CLI, no stack, missing outputs, no AWS
@@ -42,6 +46,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	endpointURL := fs.String("endpoint-url", "", "send EC2 and Lambda calls to this URL (an emulator)")
 	useIMDS := fs.Bool("use-imds", false, "let the SDK take credentials from the EC2 instance metadata service")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
+	retryFor := fs.Duration("retry-for", verify.DefaultRetryFor,
+		"try the function's claims again for this long before calling one failed (policy changes take minutes to apply); 0 tries once")
 	if err := fs.Parse(args); err != nil {
 		return verify.ExitCouldNotRun
 	}
@@ -72,7 +78,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintf(stderr, "verify: checking the lab in %s (function %s, endpoint %s)\n",
 		outputs.Region, outputs.FunctionName, outputs.EndpointID)
-	v := &verify.Verifier{EC2: ec2Client, Lambda: lambdaClient, Outputs: outputs, Progress: stderr}
+	v := &verify.Verifier{EC2: ec2Client, Lambda: lambdaClient, Outputs: outputs, Progress: stderr, RetryFor: *retryFor}
 	results := v.Run(ctx)
 	if *asJSON {
 		b, err := verify.JSON(results)

@@ -31,8 +31,8 @@ func fakeLab() awsfake.Lab {
 		Endpoint: awsfake.Endpoint{ID: "vpce-1", Type: "Gateway", State: "available", Policy: policy, RouteTableIDs: []string{"rtb-a"}},
 		Reports: map[string]handler.Report{
 			"list":                {Action: "list", OK: true, Keys: []string{"hello.txt"}},
-			"probe:internet":      {Action: "probe", Error: unreachable},
-			"probe:denied-bucket": {Action: "probe", Error: &handler.ErrorReport{Kind: handler.KindAccessDenied}},
+			"probe:internet":      {Action: "probe", Probe: "internet", Error: unreachable},
+			"probe:denied-bucket": {Action: "probe", Probe: "denied-bucket", Error: &handler.ErrorReport{Kind: handler.KindAccessDenied}},
 		},
 	}
 }

@@ -55,6 +55,17 @@ type Lab struct {
 	Reports map[string]handler.Report
 	// FunctionError, when set, makes every invocation fail in the function.
 	FunctionError string
+	// Unsettled answers the first Times invocations of a key with Report
+	// instead of Reports[key], as while a policy change propagates.
+	Unsettled map[string]Unsettled
+	// Echo makes the function return its payload: code other than the lab's.
+	Echo bool
+}
+
+// Unsettled is the answer of a claim before it settles.
+type Unsettled struct {
+	Report handler.Report
+	Times  int
 }
 
 // Server is the fake AWS endpoint.
@@ -169,7 +180,18 @@ func (s *Server) invoke(w http.ResponseWriter, name string, body []byte) {
 	if key == handler.ActionProbe {
 		key += ":" + ev.Probe
 	}
+	if lab.Echo {
+		_, _ = w.Write(body)
+		return
+	}
 	rep, ok := lab.Reports[key]
+	s.mu.Lock()
+	if u, unsettled := s.lab.Unsettled[key]; unsettled && u.Times > 0 {
+		rep, ok = u.Report, true
+		u.Times--
+		s.lab.Unsettled[key] = u
+	}
+	s.mu.Unlock()
 	if !ok {
 		w.Header().Set("X-Amz-Function-Error", "Unhandled")
 		fmt.Fprintf(w, `{"errorMessage":"no report for %s","errorType":"errorString"}`, key)
@@ -197,7 +219,7 @@ func (s *Server) ec2(w http.ResponseWriter, form url.Values) {
 	var b strings.Builder
 	switch action {
 	case "DescribeRouteTables":
-		ids := indexed(form, "RouteTableId")
+		ids := append(indexed(form, "RouteTableId"), filterValues(form, "Filter", "route-table-id")...)
 		b.WriteString("<routeTableSet>")
 		for _, rt := range lab.RouteTables {
 			if len(ids) > 0 && !slices.Contains(ids, rt.ID) {
@@ -234,7 +256,15 @@ func (s *Server) ec2(w http.ResponseWriter, form url.Values) {
 	case "DescribeVpcEndpoints":
 		ep := lab.Endpoint
 		b.WriteString("<vpcEndpointSet>")
-		if ids := indexed(form, "VpcEndpointId"); slices.Contains(ids, ep.ID) {
+		ids := indexed(form, "VpcEndpointId")
+		for _, id := range ids {
+			if id != ep.ID {
+				// As EC2 answers an ID it does not know.
+				ec2Error(w, http.StatusBadRequest, "InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '"+id+"' does not exist")
+				return
+			}
+		}
+		if len(ids) > 0 {
 			b.WriteString("<item>")
 			tag(&b, "vpcEndpointId", ep.ID)
 			tag(&b, "vpcEndpointType", ep.Type)
@@ -273,13 +303,21 @@ func indexed(form url.Values, name string) []string {
 
 // filterValue returns the first value of the filter named name.
 func filterValue(form url.Values, param, name string) string {
+	if vs := filterValues(form, param, name); len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// filterValues returns the values of the filter named name.
+func filterValues(form url.Values, param, name string) []string {
 	for i := 1; ; i++ {
 		n := form.Get(fmt.Sprintf("%s.%d.Name", param, i))
 		if n == "" {
-			return ""
+			return nil
 		}
 		if n == name {
-			return form.Get(fmt.Sprintf("%s.%d.Value.1", param, i))
+			return indexed(form, fmt.Sprintf("%s.%d.Value", param, i))
 		}
 	}
 }

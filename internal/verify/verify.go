@@ -6,6 +6,7 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/smithy-go"
 
 	"github.com/platformlab/s3-gateway-lab/lambda/handler"
 )
@@ -133,10 +135,29 @@ type Verifier struct {
 	// Progress, when set, gets a line as each check starts and ends.
 	Progress io.Writer
 	Now      func() time.Time
+
+	// RetryFor bounds how long, from the start of Run, the claims proved
+	// through the function (the listing and the probes) are tried again
+	// before one is called failed: AWS applies endpoint and bucket policy
+	// changes within minutes, not at once ("it can take a few minutes for
+	// the policy to take effect",
+	// https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
+	// Zero tries each claim once.
+	RetryFor time.Duration
+	// RetryEvery is the pause between tries (default 10 s).
+	RetryEvery time.Duration
+	// Sleep waits d or until ctx ends (default: a timer); tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	retryUntil time.Time
 }
+
+// DefaultRetryFor is how long the commands retry function claims by default.
+const DefaultRetryFor = 3 * time.Minute
 
 // Run runs every check and returns the results in order.
 func (v *Verifier) Run(ctx context.Context) []Result {
+	v.retryUntil = v.now().Add(v.RetryFor)
 	var results []Result
 	for _, step := range []struct {
 		name string
@@ -199,7 +220,12 @@ func (v *Verifier) checkRouteTables(ctx context.Context) []Result {
 	start := v.now()
 	o := v.Outputs
 	wantRoute := fmt.Sprintf("%s -> %s", o.PrefixListID, o.EndpointID)
-	out, err := v.EC2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: o.RouteTableIDs})
+	// By filter, not by ID: a missing ID then leaves its table out (a FAIL
+	// of that table) instead of failing the whole call with
+	// InvalidRouteTableID.NotFound (an ERROR of every table).
+	out, err := v.EC2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("route-table-id"), Values: o.RouteTableIDs}},
+	})
 	if err != nil {
 		var rs []Result
 		for _, id := range o.RouteTableIDs {
@@ -285,6 +311,11 @@ func (v *Verifier) checkEndpoint(ctx context.Context) []Result {
 	name := "endpoint " + o.EndpointID
 	wantRTs := sortedCopy(o.RouteTableIDs)
 	out, err := v.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{o.EndpointID}})
+	// A deleted endpoint is a failed claim, not an API error
+	// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+	if apiErr := smithy.APIError(nil); errors.As(err, &apiErr) && apiErr.ErrorCode() == "InvalidVpcEndpointId.NotFound" {
+		return v.timed(start, result(name+": state", "available", "not found ("+apiErr.ErrorCode()+")", false))
+	}
 	if err != nil {
 		return v.timed(start, apiError(name+": state", "available", err))
 	}
@@ -309,16 +340,15 @@ func (v *Verifier) checkListing(ctx context.Context) []Result {
 	start := v.now()
 	want := sortedCopy(v.Outputs.SeedKeys)
 	check := "function " + v.Outputs.FunctionName + " lists the seeded keys"
-	rep, err := v.invoke(ctx, handler.Event{Action: handler.ActionList})
-	if err != nil {
-		return v.timed(start, apiError(check, strings.Join(want, ","), err))
-	}
-	if !rep.OK {
-		return v.timed(start, result(check, strings.Join(want, ","), describeFailure(rep), false))
-	}
-	got := sortedCopy(rep.Keys)
-	return v.timed(start, result(check, strings.Join(want, ","),
-		fmt.Sprintf("%s (%d ms)", orNone(got), rep.ElapsedMS), slices.Equal(got, want) && !rep.Truncated))
+	r := v.claim(ctx, check, strings.Join(want, ","), handler.Event{Action: handler.ActionList},
+		func(rep handler.Report) (string, bool) {
+			if !rep.OK {
+				return describeFailure(rep), false
+			}
+			got := sortedCopy(rep.Keys)
+			return fmt.Sprintf("%s (%d ms)", orNone(got), rep.ElapsedMS), slices.Equal(got, want) && !rep.Truncated
+		})
+	return v.timed(start, r)
 }
 
 // probeClaims are the negative claims and the outcome each expects.
@@ -341,23 +371,77 @@ func (v *Verifier) checkProbes(ctx context.Context) []Result {
 				Observed: "not deployed (crossRegion is empty)", Status: Skip})...)
 			continue
 		}
-		rep, err := v.invoke(ctx, handler.Event{Action: handler.ActionProbe, Probe: c.probe})
-		if err != nil {
-			rs = append(rs, v.timed(start, apiError(c.check, c.want, err))...)
-			continue
-		}
-		observed := "reached " + rep.Target
-		ok := false
-		if rep.Error != nil {
-			observed = fmt.Sprintf("%s after %d ms", rep.Error.Kind, rep.ElapsedMS)
-			ok = rep.Error.Kind == c.want
-		}
-		rs = append(rs, v.timed(start, result(c.check, c.want, observed, ok))...)
+		r := v.claim(ctx, c.check, c.want, handler.Event{Action: handler.ActionProbe, Probe: c.probe},
+			func(rep handler.Report) (string, bool) {
+				if rep.Error == nil {
+					return "reached " + rep.Target, false
+				}
+				return fmt.Sprintf("%s after %d ms", rep.Error.Kind, rep.ElapsedMS), rep.Error.Kind == c.want
+			})
+		rs = append(rs, v.timed(start, r)...)
 	}
 	return rs
 }
 
-// invoke calls the function synchronously and decodes its report.
+// claim checks a claim proved through the function: it invokes the function
+// with ev and judges the report, and while the claim does not hold, tries
+// again every RetryEvery until RetryFor after the start of Run, showing each
+// try on Progress. An API error after the SDK's retries, or a reply that is
+// not a report of the lab's handler, ends the tries as an ERROR.
+func (v *Verifier) claim(ctx context.Context, check, expected string, ev handler.Event,
+	judge func(handler.Report) (observed string, ok bool)) Result {
+	every := v.RetryEvery
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	for try := 1; ; try++ {
+		rep, err := v.invoke(ctx, ev)
+		if errors.Is(err, ErrNotAReport) {
+			return Result{Check: check, Expected: expected, Observed: "wrong code: " + err.Error(), Status: Error}
+		}
+		if err != nil {
+			return apiError(check, expected, err)
+		}
+		observed, ok := judge(rep)
+		if ok || !v.now().Add(every).Before(v.retryUntil) {
+			if !ok && try > 1 {
+				observed += fmt.Sprintf(" (after %d tries)", try)
+			}
+			return result(check, expected, observed, ok)
+		}
+		v.progress("    try %d: %s: %s; trying again in %s (until %s)", try, check, observed, every,
+			v.retryUntil.Format(time.TimeOnly))
+		if err := v.sleep(ctx, every); err != nil {
+			return apiError(check, expected, err)
+		}
+	}
+}
+
+func (v *Verifier) sleep(ctx context.Context, d time.Duration) error {
+	if v.Sleep != nil {
+		return v.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// ErrNotAReport means the function answered with something that is not a
+// report of the lab's handler for the event sent: the function runs other
+// code than the lab's (or an older version of it).
+var ErrNotAReport = errors.New("the reply is not a report of the lab's handler for this event (is the function running the lab's code?)")
+
+// reportFields are the fields every report of the handler has.
+var reportFields = []string{"action", "ok", "bucket", "region", "keyCount", "keys", "truncated", "elapsedMs"}
+
+// invoke calls the function synchronously and decodes its report. A reply
+// is taken as a report only when it has every field a report has and
+// answers the action (and probe) that was sent.
 func (v *Verifier) invoke(ctx context.Context, ev handler.Event) (handler.Report, error) {
 	payload, err := json.Marshal(ev)
 	if err != nil {
@@ -371,8 +455,22 @@ func (v *Verifier) invoke(ctx context.Context, ev handler.Event) (handler.Report
 	if fe := aws.ToString(out.FunctionError); fe != "" {
 		return rep, fmt.Errorf("function error %s: %s", fe, strings.TrimSpace(string(out.Payload)))
 	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(out.Payload, &fields); err != nil {
+		return rep, fmt.Errorf("%w: %q", ErrNotAReport, out.Payload)
+	}
+	for _, f := range reportFields {
+		if _, ok := fields[f]; !ok {
+			return rep, fmt.Errorf("%w: no %q in %s", ErrNotAReport, f, out.Payload)
+		}
+	}
 	if err := json.Unmarshal(out.Payload, &rep); err != nil {
-		return rep, fmt.Errorf("decode report %q: %w", out.Payload, err)
+		return rep, fmt.Errorf("%w: %v: %s", ErrNotAReport, err, out.Payload)
+	}
+	wantAction := cmp.Or(ev.Action, handler.ActionList)
+	if rep.Action != wantAction || rep.Probe != ev.Probe {
+		return rep, fmt.Errorf("%w: it answers action %q probe %q, not action %q probe %q", ErrNotAReport,
+			rep.Action, rep.Probe, wantAction, ev.Probe)
 	}
 	return rep, nil
 }

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -14,17 +15,21 @@ import (
 )
 
 const declaredPolicy = `{"Version":"2012-10-17","Statement":[` +
-	`{"Sid":"AllowListLabBucket","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/lab-fn-role"]},"Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::lab-bucket-1"]},` +
-	`{"Sid":"AllowReadLabObjects","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/lab-fn-role"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::lab-bucket-1/*"]}]}`
+	`{"Sid":"AllowListLabBucket","Effect":"Allow","Principal":"*","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::lab-bucket-1"],` +
+	`"Condition":{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/lab-fn-role"]}}},` +
+	`{"Sid":"AllowReadLabObjects","Effect":"Allow","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::lab-bucket-1/*"],` +
+	`"Condition":{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/lab-fn-role"]}}}]}`
 
 // deployedPolicy is declaredPolicy as AWS may hand it back: reformatted,
 // keys reordered, single-element lists collapsed.
 const deployedPolicy = `{
   "Statement": [
-    {"Action": "s3:ListBucket", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/lab-fn-role"},
-     "Resource": "arn:aws:s3:::lab-bucket-1", "Sid": "AllowListLabBucket"},
-    {"Sid": "AllowReadLabObjects", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/lab-fn-role"},
-     "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::lab-bucket-1/*"]}
+    {"Action": "s3:ListBucket", "Effect": "Allow", "Principal": "*",
+     "Resource": "arn:aws:s3:::lab-bucket-1", "Sid": "AllowListLabBucket",
+     "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/lab-fn-role"}}},
+    {"Sid": "AllowReadLabObjects", "Effect": "Allow", "Principal": "*",
+     "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::lab-bucket-1/*"],
+     "Condition": {"ArnEquals": {"aws:PrincipalArn": ["arn:aws:iam::111122223333:role/lab-fn-role"]}}}
   ],
   "Version": "2012-10-17"
 }`
@@ -66,7 +71,7 @@ func passingLab() awsfake.Lab {
 }
 
 // run verifies a fake lab and returns the results keyed by check name.
-func run(t *testing.T, srv *awsfake.Server, o Outputs) ([]Result, map[string]Result) {
+func run(t *testing.T, srv *awsfake.Server, o Outputs, opts ...func(*Verifier)) ([]Result, map[string]Result) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -79,6 +84,9 @@ func run(t *testing.T, srv *awsfake.Server, o Outputs) ([]Result, map[string]Res
 	}
 	var progress strings.Builder
 	v := &Verifier{EC2: ec2c, Lambda: lambdac, Outputs: o, Progress: &progress}
+	for _, opt := range opts {
+		opt(v)
+	}
 	results := v.Run(ctx)
 	if !strings.Contains(progress.String(), "… route tables") || !strings.Contains(progress.String(), "PASS") && ExitCode(results) == ExitPass {
 		t.Errorf("progress output does not show the checks: %q", progress.String())
@@ -177,7 +185,7 @@ func TestFailingClaims(t *testing.T) {
 			breakLab: func(l *awsfake.Lab) { l.NatGateways = []string{"nat-1"} }},
 		{name: "endpoint pending", check: "endpoint vpce-1: state", observed: "pending",
 			breakLab: func(l *awsfake.Lab) { l.Endpoint.State = "pending" }},
-		{name: "endpoint gone", check: "endpoint vpce-1: state", observed: "0 endpoints found",
+		{name: "endpoint gone", check: "endpoint vpce-1: state", observed: "not found (InvalidVpcEndpointId.NotFound)",
 			breakLab: func(l *awsfake.Lab) { l.Endpoint.ID = "vpce-other" }},
 		{name: "interface endpoint", check: "endpoint vpce-1: type", observed: "Interface",
 			breakLab: func(l *awsfake.Lab) { l.Endpoint.Type = "Interface" }},
@@ -267,6 +275,105 @@ func TestFunctionError(t *testing.T) {
 	}
 	if code := ExitCode(results); code != ExitIncomplete {
 		t.Errorf("exit code: got %d, want %d", code, ExitIncomplete)
+	}
+}
+
+// fakeClock is a clock that only moves when the verifier sleeps.
+type fakeClock struct{ now time.Time }
+
+func (c *fakeClock) options(retryFor time.Duration, progress *strings.Builder) func(*Verifier) {
+	return func(v *Verifier) {
+		v.Now = func() time.Time { return c.now }
+		v.Sleep = func(_ context.Context, d time.Duration) error { c.now = c.now.Add(d); return nil }
+		v.RetryFor, v.RetryEvery = retryFor, 10*time.Second
+		if progress != nil {
+			v.Progress = io.MultiWriter(v.Progress, progress)
+		}
+	}
+}
+
+// TestClaimsSettle: while an endpoint policy change propagates, the denied
+// probe still gets through; the verifier tries again within its window, shows
+// each try, and passes once the claim holds.
+func TestClaimsSettle(t *testing.T) {
+	lab := passingLab()
+	lab.Unsettled = map[string]awsfake.Unsettled{"probe:denied-bucket": {Times: 2,
+		Report: handler.Report{Action: "probe", Probe: "denied-bucket", OK: true, Target: "lab-deny-1", Keys: []string{}}}}
+	srv := awsfake.New(lab)
+	defer srv.Close()
+	clock := &fakeClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	var progress strings.Builder
+	results, byCheck := run(t, srv, outputs(), clock.options(3*time.Minute, &progress))
+	if r := byCheck["a bucket the endpoint policy does not allow is denied"]; r.Status != Pass {
+		t.Errorf("denied probe after propagation: got %s (%s), want PASS", r.Status, r.Observed)
+	}
+	if code := ExitCode(results); code != ExitPass {
+		t.Errorf("exit code: got %d, want 0\n%s", code, Table(results))
+	}
+	if got := strings.Count(progress.String(), "trying again in 10s"); got != 2 {
+		t.Errorf("progress shows %d retries, want 2:\n%s", got, progress.String())
+	}
+	if got := clock.now.Sub(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)); got != 20*time.Second {
+		t.Errorf("waited %s, want 20s", got)
+	}
+}
+
+// TestClaimsFailAfterTheWindow: a claim that never holds fails once the
+// retry window is over, saying how many tries it had; without a window it
+// fails at the first try.
+func TestClaimsFailAfterTheWindow(t *testing.T) {
+	for _, tt := range []struct {
+		window time.Duration
+		tries  string
+	}{{3 * time.Minute, "(after 18 tries)"}, {0, "reached lab-deny-1"}} {
+		lab := passingLab()
+		lab.Reports["probe:denied-bucket"] = handler.Report{Action: "probe", Probe: "denied-bucket", OK: true, Target: "lab-deny-1"}
+		srv := awsfake.New(lab)
+		clock := &fakeClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+		results, byCheck := run(t, srv, outputs(), clock.options(tt.window, nil))
+		srv.Close()
+		r := byCheck["a bucket the endpoint policy does not allow is denied"]
+		if r.Status != Fail || !strings.HasSuffix(r.Observed, tt.tries) {
+			t.Errorf("window %s: got %s %q, want FAIL ending %q", tt.window, r.Status, r.Observed, tt.tries)
+		}
+		if tt.window == 0 && strings.Contains(r.Observed, "tries") {
+			t.Errorf("no window: got %q, want one try", r.Observed)
+		}
+		if code := ExitCode(results); code != ExitFail {
+			t.Errorf("exit code: got %d, want 1", code)
+		}
+	}
+}
+
+// TestWrongCode: a function that does not answer with a report of the lab's
+// handler for the event sent (here: it echoes its payload, or answers
+// another probe) is reported as wrong code, an ERROR, never as a failed
+// claim, and is not retried.
+func TestWrongCode(t *testing.T) {
+	lab := passingLab()
+	lab.Echo = true
+	srv := awsfake.New(lab)
+	results, byCheck := run(t, srv, outputs(), (&fakeClock{}).options(3*time.Minute, nil))
+	srv.Close()
+	for _, c := range []string{"function lab-fn-1 lists the seeded keys", "private subnets cannot reach the internet"} {
+		if r := byCheck[c]; r.Status != Error || !strings.Contains(r.Observed, "wrong code") {
+			t.Errorf("%s with an echoing function: got %s %q, want ERROR wrong code", c, r.Status, r.Observed)
+		}
+	}
+	if code := ExitCode(results); code != ExitIncomplete {
+		t.Errorf("exit code: got %d, want %d", code, ExitIncomplete)
+	}
+	if n := srv.Calls("Invoke"); n != 3 {
+		t.Errorf("Invoke calls: got %d, want 3 (no retries of wrong code)", n)
+	}
+
+	lab = passingLab()
+	lab.Reports["probe:internet"] = lab.Reports["probe:denied-bucket"]
+	srv = awsfake.New(lab)
+	defer srv.Close()
+	_, byCheck = run(t, srv, outputs())
+	if r := byCheck["private subnets cannot reach the internet"]; r.Status != Error || !strings.Contains(r.Observed, `answers action "probe" probe "denied-bucket"`) {
+		t.Errorf("a report of another probe: got %s %q, want ERROR naming the probe answered", r.Status, r.Observed)
 	}
 }
 
