@@ -10,7 +10,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformlab/s3-gateway-lab/lambda/handler"
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
 // Limits the lab's settings are checked against.
@@ -243,14 +243,14 @@ func (a S3GatewayLabArgs) check() (*lab, settingErrors) {
 	if !slices.Contains(LogRetentionDays, a.LogRetentionDays) {
 		bad("logRetentionDays", a.LogRetentionDays, "not a retention CloudWatch Logs accepts: one of %v", LogRetentionDays)
 	}
-	if a.MaxKeys < handler.MinMaxKeys || a.MaxKeys > handler.MaxMaxKeys {
-		bad("maxKeys", a.MaxKeys, "accepted %d to %d", handler.MinMaxKeys, handler.MaxMaxKeys)
+	if a.MaxKeys < contract.MinMaxKeys || a.MaxKeys > contract.MaxMaxKeys {
+		bad("maxKeys", a.MaxKeys, "accepted %d to %d", contract.MinMaxKeys, contract.MaxMaxKeys)
 	}
-	if a.ConnectTimeoutMS < handler.MinConnectTimeoutMS || a.ConnectTimeoutMS > handler.MaxRequestTimeoutMS {
-		bad("connectTimeoutMs", a.ConnectTimeoutMS, "accepted %d to %d", handler.MinConnectTimeoutMS, handler.MaxRequestTimeoutMS)
+	if a.ConnectTimeoutMS < contract.MinConnectTimeoutMS || a.ConnectTimeoutMS > contract.MaxRequestTimeoutMS {
+		bad("connectTimeoutMs", a.ConnectTimeoutMS, "accepted %d to %d", contract.MinConnectTimeoutMS, contract.MaxRequestTimeoutMS)
 	}
-	if a.RequestTimeoutMS < a.ConnectTimeoutMS || a.RequestTimeoutMS > handler.MaxRequestTimeoutMS {
-		bad("requestTimeoutMs", a.RequestTimeoutMS, "accepted connectTimeoutMs (%d) to %d", a.ConnectTimeoutMS, handler.MaxRequestTimeoutMS)
+	if a.RequestTimeoutMS < a.ConnectTimeoutMS || a.RequestTimeoutMS > contract.MaxRequestTimeoutMS {
+		bad("requestTimeoutMs", a.RequestTimeoutMS, "accepted connectTimeoutMs (%d) to %d", a.ConnectTimeoutMS, contract.MaxRequestTimeoutMS)
 	} else if a.RequestTimeoutMS >= a.LambdaTimeoutSeconds*1000 {
 		bad("requestTimeoutMs", a.RequestTimeoutMS, "must be shorter than lambdaTimeoutSeconds (%ds) so the report is returned",
 			a.LambdaTimeoutSeconds)
@@ -265,7 +265,7 @@ func (a S3GatewayLabArgs) check() (*lab, settingErrors) {
 		l.seedKeys = append(l.seedKeys, key)
 	}
 	slices.Sort(l.seedKeys)
-	if len(l.seedKeys) > a.MaxKeys && a.MaxKeys >= handler.MinMaxKeys {
+	if len(l.seedKeys) > a.MaxKeys && a.MaxKeys >= contract.MinMaxKeys {
 		bad("maxKeys", a.MaxKeys, "smaller than the %d seeded objects: a listing could not show them all", len(l.seedKeys))
 	}
 	for _, id := range a.ExcludeZoneIDs {

@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformlab/s3-gateway-lab/lambda/handler"
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
 // Function settings fixed by the lab.
@@ -146,14 +146,14 @@ func (b *builder) function() error {
 			SystemLogLevel:      pulumi.String("WARN"),
 		},
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
-			handler.EnvBucket:                 b.comp.BucketName,
-			handler.EnvMaxKeys:                pulumi.String(strconv.Itoa(b.lab.MaxKeys)),
-			handler.EnvConnectTimeoutMS:       pulumi.String(strconv.Itoa(b.lab.ConnectTimeoutMS)),
-			handler.EnvRequestTimeoutMS:       pulumi.String(strconv.Itoa(b.lab.RequestTimeoutMS)),
-			handler.EnvProbeInternetURL:       pulumi.String(InternetProbeURL),
-			handler.EnvProbeDeniedBucket:      b.comp.DeniedProbeBucket,
-			handler.EnvProbeCrossRegionBucket: b.comp.CrossRegionBucket,
-			handler.EnvProbeCrossRegion:       b.comp.CrossRegion,
+			contract.EnvBucket:                 b.comp.BucketName,
+			contract.EnvMaxKeys:                pulumi.String(strconv.Itoa(b.lab.MaxKeys)),
+			contract.EnvConnectTimeoutMS:       pulumi.String(strconv.Itoa(b.lab.ConnectTimeoutMS)),
+			contract.EnvRequestTimeoutMS:       pulumi.String(strconv.Itoa(b.lab.RequestTimeoutMS)),
+			contract.EnvProbeInternetURL:       pulumi.String(InternetProbeURL),
+			contract.EnvProbeDeniedBucket:      b.comp.DeniedProbeBucket,
+			contract.EnvProbeCrossRegionBucket: b.comp.CrossRegionBucket,
+			contract.EnvProbeCrossRegion:       b.comp.CrossRegion,
 		}},
 		Tags: b.tags(b.name + "-fn"),
 	}, b.child, pulumi.DependsOn([]pulumi.Resource{logs, rolePolicy, b.eniRolePolicy}))

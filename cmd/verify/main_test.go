@@ -10,7 +10,7 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
 	"github.com/platformlab/s3-gateway-lab/internal/verify"
-	"github.com/platformlab/s3-gateway-lab/lambda/handler"
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
 const policy = `{"Version":"2012-10-17","Statement":[{"Sid":"AllowListLabBucket","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:role/r"]},"Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::b"]}]}`
@@ -23,16 +23,16 @@ var stackOutputs = map[string]any{
 }
 
 func fakeLab() awsfake.Lab {
-	unreachable := &handler.ErrorReport{Kind: handler.KindUnreachable}
+	unreachable := &contract.ErrorReport{Kind: contract.KindUnreachable}
 	return awsfake.Lab{
 		RouteTables: []awsfake.RouteTable{{ID: "rtb-a", VPCID: "vpc-1", Routes: []awsfake.Route{
 			{DestinationCIDR: "10.42.0.0/16", GatewayID: "local", State: "active"},
 			{DestinationPrefixList: "pl-1", GatewayID: "vpce-1", State: "active"}}}},
 		Endpoint: awsfake.Endpoint{ID: "vpce-1", Type: "Gateway", State: "available", Policy: policy, RouteTableIDs: []string{"rtb-a"}},
-		Reports: map[string]handler.Report{
+		Reports: map[string]contract.Report{
 			"list":                {Action: "list", OK: true, Keys: []string{"hello.txt"}},
 			"probe:internet":      {Action: "probe", Probe: "internet", Error: unreachable},
-			"probe:denied-bucket": {Action: "probe", Probe: "denied-bucket", Error: &handler.ErrorReport{Kind: handler.KindAccessDenied}},
+			"probe:denied-bucket": {Action: "probe", Probe: "denied-bucket", Error: &contract.ErrorReport{Kind: contract.KindAccessDenied}},
 		},
 	}
 }

@@ -20,7 +20,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/platformlab/s3-gateway-lab/lambda/handler"
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
 // Route is one route of a route table.
@@ -52,7 +52,7 @@ type Lab struct {
 	NatGateways      []string
 	Endpoint         Endpoint
 	// Reports answer invocations: key "list", or "probe:<name>".
-	Reports map[string]handler.Report
+	Reports map[string]contract.Report
 	// FunctionError, when set, makes every invocation fail in the function.
 	FunctionError string
 	// Unsettled answers the first Times invocations of a key with Report
@@ -64,7 +64,7 @@ type Lab struct {
 
 // Unsettled is the answer of a claim before it settles.
 type Unsettled struct {
-	Report handler.Report
+	Report contract.Report
 	Times  int
 }
 
@@ -158,7 +158,7 @@ func (s *Server) invoke(w http.ResponseWriter, name string, body []byte) {
 		lambdaError(w, http.StatusInternalServerError, "ServiceException", "An internal error occurred.")
 		return
 	}
-	var ev handler.Event
+	var ev contract.Event
 	if err := json.Unmarshal(body, &ev); err != nil {
 		lambdaError(w, http.StatusBadRequest, "InvalidRequestContentException", "could not parse request body into json")
 		return
@@ -175,9 +175,9 @@ func (s *Server) invoke(w http.ResponseWriter, name string, body []byte) {
 	}
 	key := ev.Action
 	if key == "" {
-		key = handler.ActionList
+		key = contract.ActionList
 	}
-	if key == handler.ActionProbe {
+	if key == contract.ActionProbe {
 		key += ":" + ev.Probe
 	}
 	if lab.Echo {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/internal/plan"
 	"github.com/platformlab/s3-gateway-lab/internal/verify"
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 	"github.com/platformlab/s3-gateway-lab/lambda/handler"
 )
 
@@ -380,7 +381,7 @@ func TestFunctionEnvFeedsTheHandler(t *testing.T) {
 	}
 	vars := fns[0].Inputs["environment"].(map[string]any)["variables"].(map[string]any)
 	cfg, err := handler.ConfigFromEnv(func(k string) string {
-		if k == handler.EnvRegion {
+		if k == contract.EnvRegion {
 			return "us-east-1" // set by the Lambda runtime
 		}
 		s, _ := vars[k].(string)

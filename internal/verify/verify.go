@@ -23,7 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/smithy-go"
 
-	"github.com/platformlab/s3-gateway-lab/lambda/handler"
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
 // Status is a check's outcome.
@@ -340,8 +340,8 @@ func (v *Verifier) checkListing(ctx context.Context) []Result {
 	start := v.now()
 	want := sortedCopy(v.Outputs.SeedKeys)
 	check := "function " + v.Outputs.FunctionName + " lists the seeded keys"
-	r := v.claim(ctx, check, strings.Join(want, ","), handler.Event{Action: handler.ActionList},
-		func(rep handler.Report) (string, bool) {
+	r := v.claim(ctx, check, strings.Join(want, ","), contract.Event{Action: contract.ActionList},
+		func(rep contract.Report) (string, bool) {
 			if !rep.OK {
 				return describeFailure(rep), false
 			}
@@ -355,9 +355,9 @@ func (v *Verifier) checkListing(ctx context.Context) []Result {
 var probeClaims = []struct {
 	probe, check, want string
 }{
-	{handler.ProbeInternet, "private subnets cannot reach the internet", handler.KindUnreachable},
-	{handler.ProbeDeniedBucket, "a bucket the endpoint policy does not allow is denied", handler.KindAccessDenied},
-	{handler.ProbeCrossRegion, "the bucket in another region is unreachable", handler.KindUnreachable},
+	{contract.ProbeInternet, "private subnets cannot reach the internet", contract.KindUnreachable},
+	{contract.ProbeDeniedBucket, "a bucket the endpoint policy does not allow is denied", contract.KindAccessDenied},
+	{contract.ProbeCrossRegion, "the bucket in another region is unreachable", contract.KindUnreachable},
 }
 
 // checkProbes runs the function's probes: each path must be closed, in the
@@ -366,13 +366,13 @@ func (v *Verifier) checkProbes(ctx context.Context) []Result {
 	var rs []Result
 	for _, c := range probeClaims {
 		start := v.now()
-		if c.probe == handler.ProbeCrossRegion && v.Outputs.CrossRegionBucket == "" {
+		if c.probe == contract.ProbeCrossRegion && v.Outputs.CrossRegionBucket == "" {
 			rs = append(rs, v.timed(start, Result{Check: c.check, Expected: c.want,
 				Observed: "not deployed (crossRegion is empty)", Status: Skip})...)
 			continue
 		}
-		r := v.claim(ctx, c.check, c.want, handler.Event{Action: handler.ActionProbe, Probe: c.probe},
-			func(rep handler.Report) (string, bool) {
+		r := v.claim(ctx, c.check, c.want, contract.Event{Action: contract.ActionProbe, Probe: c.probe},
+			func(rep contract.Report) (string, bool) {
 				if rep.Error == nil {
 					return "reached " + rep.Target, false
 				}
@@ -388,8 +388,8 @@ func (v *Verifier) checkProbes(ctx context.Context) []Result {
 // again every RetryEvery until RetryFor after the start of Run, showing each
 // try on Progress. An API error after the SDK's retries, or a reply that is
 // not a report of the lab's handler, ends the tries as an ERROR.
-func (v *Verifier) claim(ctx context.Context, check, expected string, ev handler.Event,
-	judge func(handler.Report) (observed string, ok bool)) Result {
+func (v *Verifier) claim(ctx context.Context, check, expected string, ev contract.Event,
+	judge func(contract.Report) (observed string, ok bool)) Result {
 	every := v.RetryEvery
 	if every <= 0 {
 		every = 10 * time.Second
@@ -442,16 +442,16 @@ var reportFields = []string{"action", "ok", "bucket", "region", "keyCount", "key
 // invoke calls the function synchronously and decodes its report. A reply
 // is taken as a report only when it has every field a report has and
 // answers the action (and probe) that was sent.
-func (v *Verifier) invoke(ctx context.Context, ev handler.Event) (handler.Report, error) {
+func (v *Verifier) invoke(ctx context.Context, ev contract.Event) (contract.Report, error) {
 	payload, err := json.Marshal(ev)
 	if err != nil {
-		return handler.Report{}, err
+		return contract.Report{}, err
 	}
 	out, err := v.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(v.Outputs.FunctionName), Payload: payload})
 	if err != nil {
-		return handler.Report{}, err
+		return contract.Report{}, err
 	}
-	var rep handler.Report
+	var rep contract.Report
 	if fe := aws.ToString(out.FunctionError); fe != "" {
 		return rep, fmt.Errorf("function error %s: %s", fe, strings.TrimSpace(string(out.Payload)))
 	}
@@ -467,7 +467,7 @@ func (v *Verifier) invoke(ctx context.Context, ev handler.Event) (handler.Report
 	if err := json.Unmarshal(out.Payload, &rep); err != nil {
 		return rep, fmt.Errorf("%w: %v: %s", ErrNotAReport, err, out.Payload)
 	}
-	wantAction := cmp.Or(ev.Action, handler.ActionList)
+	wantAction := cmp.Or(ev.Action, contract.ActionList)
 	if rep.Action != wantAction || rep.Probe != ev.Probe {
 		return rep, fmt.Errorf("%w: it answers action %q probe %q, not action %q probe %q", ErrNotAReport,
 			rep.Action, rep.Probe, wantAction, ev.Probe)
@@ -475,7 +475,7 @@ func (v *Verifier) invoke(ctx context.Context, ev handler.Event) (handler.Report
 	return rep, nil
 }
 
-func describeFailure(rep handler.Report) string {
+func describeFailure(rep contract.Report) string {
 	if rep.Error == nil {
 		return "failed without an error"
 	}

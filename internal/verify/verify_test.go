@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
-	"github.com/platformlab/s3-gateway-lab/lambda/handler"
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
 const declaredPolicy = `{"Version":"2012-10-17","Statement":[` +
@@ -57,15 +57,15 @@ func passingLab() awsfake.Lab {
 		RouteTables: []awsfake.RouteTable{privateTable("rtb-a"), privateTable("rtb-b")},
 		Endpoint: awsfake.Endpoint{ID: "vpce-1", VPCID: "vpc-1", Type: "Gateway", State: "available",
 			ServiceName: "com.amazonaws.us-east-1.s3", Policy: deployedPolicy, RouteTableIDs: []string{"rtb-b", "rtb-a"}},
-		Reports: map[string]handler.Report{
+		Reports: map[string]contract.Report{
 			"list": {Action: "list", OK: true, Bucket: "lab-bucket-1", Keys: []string{"hello.txt", "data/sample.json", "reports/README.md"},
 				KeyCount: 3, ElapsedMS: 120},
 			"probe:internet": {Action: "probe", Probe: "internet", Target: "https://checkip.amazonaws.com/",
-				Error: &handler.ErrorReport{Kind: handler.KindUnreachable, Message: "dial tcp: i/o timeout"}, ElapsedMS: 2001},
+				Error: &contract.ErrorReport{Kind: contract.KindUnreachable, Message: "dial tcp: i/o timeout"}, ElapsedMS: 2001},
 			"probe:denied-bucket": {Action: "probe", Probe: "denied-bucket", Target: "lab-deny-1",
-				Error: &handler.ErrorReport{Kind: handler.KindAccessDenied, Message: "AccessDenied: no VPC endpoint policy allows"}, ElapsedMS: 80},
+				Error: &contract.ErrorReport{Kind: contract.KindAccessDenied, Message: "AccessDenied: no VPC endpoint policy allows"}, ElapsedMS: 80},
 			"probe:cross-region": {Action: "probe", Probe: "cross-region", Target: "lab-xr-1",
-				Error: &handler.ErrorReport{Kind: handler.KindUnreachable, Message: "dial tcp: i/o timeout"}, ElapsedMS: 2002},
+				Error: &contract.ErrorReport{Kind: contract.KindUnreachable, Message: "dial tcp: i/o timeout"}, ElapsedMS: 2002},
 		},
 	}
 }
@@ -213,24 +213,24 @@ func TestFailingClaims(t *testing.T) {
 			}},
 		{name: "listing denied", check: "function lab-fn-1 lists the seeded keys", observed: "access_denied",
 			breakLab: func(l *awsfake.Lab) {
-				l.Reports["list"] = handler.Report{Action: "list", Error: &handler.ErrorReport{Kind: handler.KindAccessDenied, Message: "AccessDenied"}}
+				l.Reports["list"] = contract.Report{Action: "list", Error: &contract.ErrorReport{Kind: contract.KindAccessDenied, Message: "AccessDenied"}}
 			}},
 		{name: "internet reachable", check: "private subnets cannot reach the internet", observed: "reached https://checkip.amazonaws.com/",
 			breakLab: func(l *awsfake.Lab) {
-				l.Reports["probe:internet"] = handler.Report{Action: "probe", Probe: "internet", OK: true, Target: "https://checkip.amazonaws.com/"}
+				l.Reports["probe:internet"] = contract.Report{Action: "probe", Probe: "internet", OK: true, Target: "https://checkip.amazonaws.com/"}
 			}},
 		{name: "internet blocked the wrong way", check: "private subnets cannot reach the internet", observed: "access_denied",
 			breakLab: func(l *awsfake.Lab) {
-				l.Reports["probe:internet"] = handler.Report{Action: "probe", Probe: "internet", Error: &handler.ErrorReport{Kind: handler.KindAccessDenied}}
+				l.Reports["probe:internet"] = contract.Report{Action: "probe", Probe: "internet", Error: &contract.ErrorReport{Kind: contract.KindAccessDenied}}
 			}},
 		{name: "denied bucket readable", check: "a bucket the endpoint policy does not allow is denied", observed: "reached lab-deny-1",
 			breakLab: func(l *awsfake.Lab) {
-				l.Reports["probe:denied-bucket"] = handler.Report{Action: "probe", Probe: "denied-bucket", OK: true, Target: "lab-deny-1"}
+				l.Reports["probe:denied-bucket"] = contract.Report{Action: "probe", Probe: "denied-bucket", OK: true, Target: "lab-deny-1"}
 			}},
 		{name: "cross-region bucket reachable", check: "the bucket in another region is unreachable", observed: "reached lab-xr-1",
 			outputs: func(o *Outputs) { o.CrossRegionBucket, o.CrossRegion = "lab-xr-1", "eu-west-1" },
 			breakLab: func(l *awsfake.Lab) {
-				l.Reports["probe:cross-region"] = handler.Report{Action: "probe", Probe: "cross-region", OK: true, Target: "lab-xr-1"}
+				l.Reports["probe:cross-region"] = contract.Report{Action: "probe", Probe: "cross-region", OK: true, Target: "lab-xr-1"}
 			}},
 	}
 	for _, tt := range tests {
@@ -298,7 +298,7 @@ func (c *fakeClock) options(retryFor time.Duration, progress *strings.Builder) f
 func TestClaimsSettle(t *testing.T) {
 	lab := passingLab()
 	lab.Unsettled = map[string]awsfake.Unsettled{"probe:denied-bucket": {Times: 2,
-		Report: handler.Report{Action: "probe", Probe: "denied-bucket", OK: true, Target: "lab-deny-1", Keys: []string{}}}}
+		Report: contract.Report{Action: "probe", Probe: "denied-bucket", OK: true, Target: "lab-deny-1", Keys: []string{}}}}
 	srv := awsfake.New(lab)
 	defer srv.Close()
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
@@ -327,7 +327,7 @@ func TestClaimsFailAfterTheWindow(t *testing.T) {
 		tries  string
 	}{{3 * time.Minute, "(after 18 tries)"}, {0, "reached lab-deny-1"}} {
 		lab := passingLab()
-		lab.Reports["probe:denied-bucket"] = handler.Report{Action: "probe", Probe: "denied-bucket", OK: true, Target: "lab-deny-1"}
+		lab.Reports["probe:denied-bucket"] = contract.Report{Action: "probe", Probe: "denied-bucket", OK: true, Target: "lab-deny-1"}
 		srv := awsfake.New(lab)
 		clock := &fakeClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 		results, byCheck := run(t, srv, outputs(), clock.options(tt.window, nil))

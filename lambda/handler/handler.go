@@ -27,73 +27,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
-
-// Environment variables the function reads. The Pulumi program sets them.
-const (
-	EnvBucket           = "BUCKET_NAME"
-	EnvMaxKeys          = "MAX_KEYS"
-	EnvConnectTimeoutMS = "CONNECT_TIMEOUT_MS"
-	EnvRequestTimeoutMS = "REQUEST_TIMEOUT_MS"
-	// EnvS3Endpoint overrides the S3 endpoint. The lab never sets it; tests
-	// point it at an S3 server on loopback.
-	EnvS3Endpoint = "S3_ENDPOINT"
-	// EnvRegion is set by the Lambda runtime.
-	EnvRegion = "AWS_REGION"
-
-	// Probe targets, set by the Pulumi program. A probe whose target is not
-	// set reports KindNotConfigured.
-	EnvProbeInternetURL       = "PROBE_INTERNET_URL"
-	EnvProbeDeniedBucket      = "PROBE_DENIED_BUCKET"
-	EnvProbeCrossRegionBucket = "PROBE_CROSS_REGION_BUCKET"
-	EnvProbeCrossRegion       = "PROBE_CROSS_REGION"
-)
-
-// Limits on the settings, shared with the Pulumi program's validation.
-const (
-	MinMaxKeys          = 1
-	MaxMaxKeys          = 10000
-	MinConnectTimeoutMS = 100
-	MaxRequestTimeoutMS = 60000
-)
-
-// Error kinds reported in Report.Error.Kind.
-const (
-	KindAccessDenied = "access_denied"
-	KindNoSuchBucket = "no_such_bucket"
-	KindUnreachable  = "unreachable"
-	KindOther        = "error"
-	// KindNotConfigured: the lab has no target for the probe asked for.
-	KindNotConfigured = "not_configured"
-)
-
-// Actions an event may ask for.
-const (
-	// ActionList is the default action: list the lab bucket.
-	ActionList = "list"
-	// ActionProbe tries one of the paths the lab claims is closed.
-	ActionProbe = "probe"
-)
-
-// Probes: each tries a path the lab claims is closed. The targets come from
-// the function's environment, set by the lab; an event only names a probe,
-// so an invocation can never aim the function at an arbitrary address.
-const (
-	// ProbeInternet fetches PROBE_INTERNET_URL: the private subnets have no
-	// route to the internet, so the lab expects KindUnreachable.
-	ProbeInternet = "internet"
-	// ProbeDeniedBucket lists PROBE_DENIED_BUCKET, which the role may list
-	// but the endpoint policy does not allow: the lab expects
-	// KindAccessDenied, from the endpoint.
-	ProbeDeniedBucket = "denied-bucket"
-	// ProbeCrossRegion lists PROBE_CROSS_REGION_BUCKET in
-	// PROBE_CROSS_REGION: a gateway endpoint only reaches its own region, so
-	// the lab expects KindUnreachable.
-	ProbeCrossRegion = "cross-region"
-)
-
-// Probes lists the probes in the order a verifier runs them.
-var Probes = []string{ProbeInternet, ProbeDeniedBucket, ProbeCrossRegion}
 
 // Config is the handler's configuration, normally read from the environment.
 type Config struct {
@@ -114,21 +50,21 @@ type Config struct {
 // and checks it, so that a misconfigured function fails with a clear message.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		Bucket:   getenv(EnvBucket),
-		Region:   getenv(EnvRegion),
-		Endpoint: getenv(EnvS3Endpoint),
+		Bucket:   getenv(contract.EnvBucket),
+		Region:   getenv(contract.EnvRegion),
+		Endpoint: getenv(contract.EnvS3Endpoint),
 
-		ProbeInternetURL:       getenv(EnvProbeInternetURL),
-		ProbeDeniedBucket:      getenv(EnvProbeDeniedBucket),
-		ProbeCrossRegionBucket: getenv(EnvProbeCrossRegionBucket),
-		ProbeCrossRegion:       getenv(EnvProbeCrossRegion),
+		ProbeInternetURL:       getenv(contract.EnvProbeInternetURL),
+		ProbeDeniedBucket:      getenv(contract.EnvProbeDeniedBucket),
+		ProbeCrossRegionBucket: getenv(contract.EnvProbeCrossRegionBucket),
+		ProbeCrossRegion:       getenv(contract.EnvProbeCrossRegion),
 	}
 	var errs []error
 	if cfg.Bucket == "" {
-		errs = append(errs, fmt.Errorf("%s is not set", EnvBucket))
+		errs = append(errs, fmt.Errorf("%s is not set", contract.EnvBucket))
 	}
 	if cfg.Region == "" {
-		errs = append(errs, fmt.Errorf("%s is not set", EnvRegion))
+		errs = append(errs, fmt.Errorf("%s is not set", contract.EnvRegion))
 	}
 	// No defaults here: the program sets every variable from the stack's
 	// configuration, whose defaults live in Pulumi.yaml only.
@@ -145,18 +81,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		return v
 	}
-	cfg.MaxKeys = intVar(EnvMaxKeys, MinMaxKeys, MaxMaxKeys)
-	cfg.ConnectTimeout = time.Duration(intVar(EnvConnectTimeoutMS, MinConnectTimeoutMS, MaxRequestTimeoutMS)) * time.Millisecond
-	cfg.RequestTimeout = time.Duration(intVar(EnvRequestTimeoutMS, MinConnectTimeoutMS, MaxRequestTimeoutMS)) * time.Millisecond
+	cfg.MaxKeys = intVar(contract.EnvMaxKeys, contract.MinMaxKeys, contract.MaxMaxKeys)
+	cfg.ConnectTimeout = time.Duration(intVar(contract.EnvConnectTimeoutMS, contract.MinConnectTimeoutMS, contract.MaxRequestTimeoutMS)) * time.Millisecond
+	cfg.RequestTimeout = time.Duration(intVar(contract.EnvRequestTimeoutMS, contract.MinConnectTimeoutMS, contract.MaxRequestTimeoutMS)) * time.Millisecond
 	if (cfg.ProbeCrossRegionBucket == "") != (cfg.ProbeCrossRegion == "") {
-		errs = append(errs, fmt.Errorf("%s and %s are set together or not at all", EnvProbeCrossRegionBucket, EnvProbeCrossRegion))
+		errs = append(errs, fmt.Errorf("%s and %s are set together or not at all", contract.EnvProbeCrossRegionBucket, contract.EnvProbeCrossRegion))
 	}
 	if cfg.ProbeInternetURL != "" && !strings.HasPrefix(cfg.ProbeInternetURL, "https://") {
-		errs = append(errs, fmt.Errorf("%s=%q: want an https:// URL", EnvProbeInternetURL, cfg.ProbeInternetURL))
+		errs = append(errs, fmt.Errorf("%s=%q: want an https:// URL", contract.EnvProbeInternetURL, cfg.ProbeInternetURL))
 	}
 	if cfg.ConnectTimeout > cfg.RequestTimeout {
 		errs = append(errs, fmt.Errorf("%s (%v) must not exceed %s (%v)",
-			EnvConnectTimeoutMS, cfg.ConnectTimeout, EnvRequestTimeoutMS, cfg.RequestTimeout))
+			contract.EnvConnectTimeoutMS, cfg.ConnectTimeout, contract.EnvRequestTimeoutMS, cfg.RequestTimeout))
 	}
 	return cfg, errors.Join(errs...)
 }
@@ -195,35 +131,6 @@ func NewS3Client(ctx context.Context, cfg Config, optFns ...func(*config.LoadOpt
 	}), nil
 }
 
-// Event is the invocation payload. An empty event lists the bucket.
-type Event struct {
-	Action string `json:"action,omitempty"`
-	// Probe names the probe when Action is ActionProbe.
-	Probe string `json:"probe,omitempty"`
-}
-
-// Report is what an invocation returns.
-type Report struct {
-	Action string `json:"action"`
-	// Probe and Target say what a probe tried (ActionProbe only).
-	Probe     string       `json:"probe,omitempty"`
-	Target    string       `json:"target,omitempty"`
-	OK        bool         `json:"ok"`
-	Bucket    string       `json:"bucket"`
-	Region    string       `json:"region"`
-	KeyCount  int          `json:"keyCount"`
-	Keys      []string     `json:"keys"`
-	Truncated bool         `json:"truncated"`
-	ElapsedMS int64        `json:"elapsedMs"`
-	Error     *ErrorReport `json:"error,omitempty"`
-}
-
-// ErrorReport says why an action failed.
-type ErrorReport struct {
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
-}
-
 // Handler answers invocations.
 type Handler struct {
 	S3     *s3.Client
@@ -233,55 +140,55 @@ type Handler struct {
 }
 
 // Handle runs the action the event asks for. Failures of the action are
-// reported in the Report, not as an invocation error, so that the caller always
+// reported in the contract.Report, not as an invocation error, so that the caller always
 // gets a report to read.
-func (h *Handler) Handle(ctx context.Context, ev Event) (Report, error) {
+func (h *Handler) Handle(ctx context.Context, ev contract.Event) (contract.Report, error) {
 	action := ev.Action
 	if action == "" {
-		action = ActionList
+		action = contract.ActionList
 	}
 	switch action {
-	case ActionList:
+	case contract.ActionList:
 		return h.List(ctx), nil
-	case ActionProbe:
-		if !slices.Contains(Probes, ev.Probe) {
-			return Report{}, fmt.Errorf("unknown probe %q: accepted %q", ev.Probe, Probes)
+	case contract.ActionProbe:
+		if !slices.Contains(contract.Probes, ev.Probe) {
+			return contract.Report{}, fmt.Errorf("unknown probe %q: accepted %q", ev.Probe, contract.Probes)
 		}
 		return h.Probe(ctx, ev.Probe), nil
 	}
-	return Report{}, fmt.Errorf("unknown action %q: accepted %q, %q", ev.Action, ActionList, ActionProbe)
+	return contract.Report{}, fmt.Errorf("unknown action %q: accepted %q, %q", ev.Action, contract.ActionList, contract.ActionProbe)
 }
 
 // List lists up to Config.MaxKeys keys of the bucket, page by page, within
 // Config.RequestTimeout.
-func (h *Handler) List(ctx context.Context) Report {
-	rep := Report{Action: ActionList, Bucket: h.Config.Bucket, Region: h.Config.Region, Keys: []string{}}
+func (h *Handler) List(ctx context.Context) contract.Report {
+	rep := contract.Report{Action: contract.ActionList, Bucket: h.Config.Bucket, Region: h.Config.Region, Keys: []string{}}
 	h.logger().InfoContext(ctx, "list started", "bucket", rep.Bucket, "region", rep.Region, "maxKeys", h.Config.MaxKeys)
-	return h.run(ctx, rep, func(ctx context.Context, rep *Report) error {
+	return h.run(ctx, rep, func(ctx context.Context, rep *contract.Report) error {
 		return h.list(ctx, rep, h.Config.MaxKeys)
 	})
 }
 
-// Probe runs one of the Probes and reports what happened. OK means the path
+// Probe runs one of the contract.Probes and reports what happened. OK means the path
 // was open; the error kind says how it was closed.
-func (h *Handler) Probe(ctx context.Context, probe string) Report {
-	rep := Report{Action: ActionProbe, Probe: probe, Region: h.Config.Region, Keys: []string{}}
-	var do func(ctx context.Context, rep *Report) error
+func (h *Handler) Probe(ctx context.Context, probe string) contract.Report {
+	rep := contract.Report{Action: contract.ActionProbe, Probe: probe, Region: h.Config.Region, Keys: []string{}}
+	var do func(ctx context.Context, rep *contract.Report) error
 	switch probe {
-	case ProbeInternet:
+	case contract.ProbeInternet:
 		rep.Target = h.Config.ProbeInternetURL
 		do = h.fetch
-	case ProbeDeniedBucket:
+	case contract.ProbeDeniedBucket:
 		rep.Target, rep.Bucket = h.Config.ProbeDeniedBucket, h.Config.ProbeDeniedBucket
-		do = func(ctx context.Context, rep *Report) error { return h.list(ctx, rep, 1) }
-	case ProbeCrossRegion:
+		do = func(ctx context.Context, rep *contract.Report) error { return h.list(ctx, rep, 1) }
+	case contract.ProbeCrossRegion:
 		rep.Target, rep.Bucket, rep.Region = h.Config.ProbeCrossRegionBucket, h.Config.ProbeCrossRegionBucket, h.Config.ProbeCrossRegion
-		do = func(ctx context.Context, rep *Report) error {
+		do = func(ctx context.Context, rep *contract.Report) error {
 			return h.list(ctx, rep, 1, func(o *s3.Options) { o.Region = h.Config.ProbeCrossRegion })
 		}
 	}
 	if rep.Target == "" {
-		rep.Error = &ErrorReport{Kind: KindNotConfigured, Message: fmt.Sprintf("this lab has no target for probe %q", probe)}
+		rep.Error = &contract.ErrorReport{Kind: contract.KindNotConfigured, Message: fmt.Sprintf("this lab has no target for probe %q", probe)}
 		return rep
 	}
 	h.logger().InfoContext(ctx, "probe started", "probe", probe, "target", rep.Target)
@@ -290,7 +197,7 @@ func (h *Handler) Probe(ctx context.Context, probe string) Report {
 
 // run does one bounded action, timing it, classifying its error and logging
 // the outcome.
-func (h *Handler) run(ctx context.Context, rep Report, do func(ctx context.Context, rep *Report) error) Report {
+func (h *Handler) run(ctx context.Context, rep contract.Report, do func(ctx context.Context, rep *contract.Report) error) contract.Report {
 	now := h.now()
 	start := now()
 	ctx, cancel := context.WithTimeout(ctx, h.Config.RequestTimeout)
@@ -300,7 +207,7 @@ func (h *Handler) run(ctx context.Context, rep Report, do func(ctx context.Conte
 	rep.KeyCount = len(rep.Keys)
 	attrs := []any{"action", rep.Action, "probe", rep.Probe, "bucket", rep.Bucket, "elapsedMs", rep.ElapsedMS}
 	if err != nil {
-		rep.Error = &ErrorReport{Kind: Classify(err), Message: err.Error()}
+		rep.Error = &contract.ErrorReport{Kind: Classify(err), Message: err.Error()}
 		h.logger().ErrorContext(ctx, rep.Action+" failed", append(attrs, "kind", rep.Error.Kind, "error", rep.Error.Message)...)
 		return rep
 	}
@@ -311,7 +218,7 @@ func (h *Handler) run(ctx context.Context, rep Report, do func(ctx context.Conte
 
 // fetch GETs the internet probe's URL with the handler's timeouts. Any HTTP
 // answer means the internet was reached.
-func (h *Handler) fetch(ctx context.Context, rep *Report) error {
+func (h *Handler) fetch(ctx context.Context, rep *contract.Report) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.Config.ProbeInternetURL, nil)
 	if err != nil {
 		return fmt.Errorf("probe %s: %w", h.Config.ProbeInternetURL, err)
@@ -325,7 +232,7 @@ func (h *Handler) fetch(ctx context.Context, rep *Report) error {
 }
 
 // list lists up to limit keys of rep.Bucket into rep.
-func (h *Handler) list(ctx context.Context, rep *Report, limit int, optFns ...func(*s3.Options)) error {
+func (h *Handler) list(ctx context.Context, rep *contract.Report, limit int, optFns ...func(*s3.Options)) error {
 	pageSize := int32(min(limit, 1000))
 	p := s3.NewListObjectsV2Paginator(h.S3, &s3.ListObjectsV2Input{
 		Bucket:  aws.String(rep.Bucket),
@@ -371,11 +278,11 @@ func Classify(err error) string {
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode() {
 		case "AccessDenied", "AllAccessDisabled", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch":
-			return KindAccessDenied
+			return contract.KindAccessDenied
 		case "NoSuchBucket":
-			return KindNoSuchBucket
+			return contract.KindNoSuchBucket
 		}
-		return KindOther
+		return contract.KindOther
 	}
 	// A server that answered with a certificate we do not trust was
 	// reached: that is not an unreachable path.
@@ -383,7 +290,7 @@ func Classify(err error) string {
 	var authErr x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	if errors.As(err, &certErr) || errors.As(err, &authErr) || errors.As(err, &hostErr) {
-		return KindOther
+		return contract.KindOther
 	}
 	var sendErr *smithyhttp.RequestSendError
 	var opErr *net.OpError
@@ -395,7 +302,7 @@ func Classify(err error) string {
 		errors.As(err, &opErr),
 		errors.As(err, &dnsErr),
 		errors.As(err, &netErr) && netErr.Timeout():
-		return KindUnreachable
+		return contract.KindUnreachable
 	}
-	return KindOther
+	return contract.KindOther
 }

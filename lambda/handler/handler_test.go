@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 	"log/slog"
 	"net"
 	"net/http"
@@ -83,7 +84,7 @@ func TestListSeededKeys(t *testing.T) {
 	seeds := []string{"hello.txt", "data/sample.json", "reports/README.md"}
 	createBucket(t, h, "seeded", seeds)
 
-	rep, err := h.Handle(testContext(t), Event{})
+	rep, err := h.Handle(testContext(t), contract.Event{})
 	if err != nil {
 		t.Fatalf("Handle: %v", err)
 	}
@@ -94,7 +95,7 @@ func TestListSeededKeys(t *testing.T) {
 	if !slices.Equal(rep.Keys, want) || rep.KeyCount != len(want) || rep.Truncated {
 		t.Errorf("report: got keys %v count %d truncated %v, want %v", rep.Keys, rep.KeyCount, rep.Truncated, want)
 	}
-	if rep.Bucket != "seeded" || rep.Region != testRegion || rep.Action != ActionList {
+	if rep.Bucket != "seeded" || rep.Region != testRegion || rep.Action != contract.ActionList {
 		t.Errorf("report: got bucket %q region %q action %q", rep.Bucket, rep.Region, rep.Action)
 	}
 
@@ -164,8 +165,8 @@ func TestListMissingBucket(t *testing.T) {
 	endpoint := needS3(t)
 	h, _ := newHandler(t, testConfig(endpoint, "no-such-lab-bucket"), testSecretKey)
 	rep := h.List(testContext(t))
-	if rep.OK || rep.Error == nil || rep.Error.Kind != KindNoSuchBucket {
-		t.Fatalf("List of a missing bucket: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindNoSuchBucket)
+	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindNoSuchBucket {
+		t.Fatalf("List of a missing bucket: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindNoSuchBucket)
 	}
 	if !strings.Contains(rep.Error.Message, "no-such-lab-bucket") {
 		t.Errorf("error message %q does not name the bucket", rep.Error.Message)
@@ -178,8 +179,8 @@ func TestListAccessDenied(t *testing.T) {
 	createBucket(t, h, "seeded-denied", []string{"a"})
 	bad, _ := newHandler(t, testConfig(endpoint, "seeded-denied"), "not-the-secret")
 	rep := bad.List(testContext(t))
-	if rep.OK || rep.Error == nil || rep.Error.Kind != KindAccessDenied {
-		t.Fatalf("List with a wrong secret: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindAccessDenied)
+	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindAccessDenied {
+		t.Fatalf("List with a wrong secret: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindAccessDenied)
 	}
 }
 
@@ -193,8 +194,8 @@ func TestUnreachableRefused(t *testing.T) {
 	cfg.ConnectTimeout, cfg.RequestTimeout = 300*time.Millisecond, 2*time.Second
 	h, _ := newHandler(t, cfg, testSecretKey)
 	rep := h.List(testContext(t))
-	if rep.OK || rep.Error == nil || rep.Error.Kind != KindUnreachable {
-		t.Fatalf("List against a closed port: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindUnreachable)
+	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindUnreachable {
+		t.Fatalf("List against a closed port: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindUnreachable)
 	}
 }
 
@@ -236,8 +237,8 @@ func TestUnreachableBlackhole(t *testing.T) {
 	cfg.ConnectTimeout, cfg.RequestTimeout = 300*time.Millisecond, 1500*time.Millisecond
 	h, _ := newHandler(t, cfg, testSecretKey)
 	rep := h.List(testContext(t))
-	if rep.OK || rep.Error == nil || rep.Error.Kind != KindUnreachable {
-		t.Fatalf("List against a silent endpoint: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindUnreachable)
+	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindUnreachable {
+		t.Fatalf("List against a silent endpoint: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindUnreachable)
 	}
 	// A functional bound, not a performance target: the listing must stop at
 	// its own timeout (1.5 s); 10 s leaves room for a loaded machine while
@@ -252,15 +253,15 @@ func TestUnreachableBlackhole(t *testing.T) {
 
 func TestHandleUnknownAction(t *testing.T) {
 	h := &Handler{Config: testConfig("", "lab")}
-	_, err := h.Handle(context.Background(), Event{Action: "delete-everything"})
+	_, err := h.Handle(context.Background(), contract.Event{Action: "delete-everything"})
 	if err == nil || !strings.Contains(err.Error(), `unknown action "delete-everything"`) {
 		t.Fatalf("Handle: got %v, want an unknown-action error", err)
 	}
 }
 
 func TestConfigFromEnv(t *testing.T) {
-	base := map[string]string{EnvBucket: "b", EnvRegion: "us-east-1", EnvMaxKeys: "1000", EnvConnectTimeoutMS: "2000",
-		EnvRequestTimeoutMS: "5000"}
+	base := map[string]string{contract.EnvBucket: "b", contract.EnvRegion: "us-east-1", contract.EnvMaxKeys: "1000", contract.EnvConnectTimeoutMS: "2000",
+		contract.EnvRequestTimeoutMS: "5000"}
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -269,23 +270,23 @@ func TestConfigFromEnv(t *testing.T) {
 	}{
 		{name: "as the program sets it", env: base, want: Config{Bucket: "b", Region: "us-east-1", MaxKeys: 1000,
 			ConnectTimeout: 2 * time.Second, RequestTimeout: 5 * time.Second}},
-		{name: "set", env: map[string]string{EnvBucket: "b", EnvRegion: "eu-west-1", EnvMaxKeys: "10",
-			EnvConnectTimeoutMS: "500", EnvRequestTimeoutMS: "900", EnvS3Endpoint: "http://127.0.0.1:1"},
+		{name: "set", env: map[string]string{contract.EnvBucket: "b", contract.EnvRegion: "eu-west-1", contract.EnvMaxKeys: "10",
+			contract.EnvConnectTimeoutMS: "500", contract.EnvRequestTimeoutMS: "900", contract.EnvS3Endpoint: "http://127.0.0.1:1"},
 			want: Config{Bucket: "b", Region: "eu-west-1", MaxKeys: 10, ConnectTimeout: 500 * time.Millisecond,
 				RequestTimeout: 900 * time.Millisecond, Endpoint: "http://127.0.0.1:1"}},
-		{name: "no bucket", env: with(base, EnvBucket, ""), wantErr: "BUCKET_NAME is not set"},
-		{name: "no region", env: with(base, EnvRegion, ""), wantErr: "AWS_REGION is not set"},
-		{name: "no max keys", env: with(base, EnvMaxKeys, ""), wantErr: "MAX_KEYS is not set"},
-		{name: "no timeouts", env: with(with(base, EnvConnectTimeoutMS, ""), EnvRequestTimeoutMS, ""),
+		{name: "no bucket", env: with(base, contract.EnvBucket, ""), wantErr: "BUCKET_NAME is not set"},
+		{name: "no region", env: with(base, contract.EnvRegion, ""), wantErr: "AWS_REGION is not set"},
+		{name: "no max keys", env: with(base, contract.EnvMaxKeys, ""), wantErr: "MAX_KEYS is not set"},
+		{name: "no timeouts", env: with(with(base, contract.EnvConnectTimeoutMS, ""), contract.EnvRequestTimeoutMS, ""),
 			wantErr: "CONNECT_TIMEOUT_MS is not set\nREQUEST_TIMEOUT_MS is not set"},
-		{name: "max keys not a number", env: with(base, EnvMaxKeys, "many"), wantErr: `MAX_KEYS="many": want an integer from 1 to 10000`},
-		{name: "max keys zero", env: with(base, EnvMaxKeys, "0"), wantErr: "MAX_KEYS"},
-		{name: "connect too short", env: with(base, EnvConnectTimeoutMS, "5"), wantErr: "CONNECT_TIMEOUT_MS"},
-		{name: "connect above request", env: with(with(base, EnvConnectTimeoutMS, "3000"), EnvRequestTimeoutMS, "1000"),
+		{name: "max keys not a number", env: with(base, contract.EnvMaxKeys, "many"), wantErr: `MAX_KEYS="many": want an integer from 1 to 10000`},
+		{name: "max keys zero", env: with(base, contract.EnvMaxKeys, "0"), wantErr: "MAX_KEYS"},
+		{name: "connect too short", env: with(base, contract.EnvConnectTimeoutMS, "5"), wantErr: "CONNECT_TIMEOUT_MS"},
+		{name: "connect above request", env: with(with(base, contract.EnvConnectTimeoutMS, "3000"), contract.EnvRequestTimeoutMS, "1000"),
 			wantErr: "must not exceed REQUEST_TIMEOUT_MS"},
-		{name: "cross-region bucket without region", env: with(base, EnvProbeCrossRegionBucket, "x"),
+		{name: "cross-region bucket without region", env: with(base, contract.EnvProbeCrossRegionBucket, "x"),
 			wantErr: "set together or not at all"},
-		{name: "plain-http internet probe", env: with(base, EnvProbeInternetURL, "http://example.com"),
+		{name: "plain-http internet probe", env: with(base, contract.EnvProbeInternetURL, "http://example.com"),
 			wantErr: "want an https:// URL"},
 	}
 	for _, tt := range tests {
@@ -322,9 +323,9 @@ func TestClassify(t *testing.T) {
 		err  error
 		want string
 	}{
-		{context.DeadlineExceeded, KindUnreachable},
-		{fmt.Errorf("list: %w", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), KindUnreachable},
-		{errors.New("something else"), KindOther},
+		{context.DeadlineExceeded, contract.KindUnreachable},
+		{fmt.Errorf("list: %w", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), contract.KindUnreachable},
+		{errors.New("something else"), contract.KindOther},
 	}
 	for _, tt := range tests {
 		if got := Classify(tt.err); got != tt.want {
@@ -349,24 +350,24 @@ func TestProbeInternet(t *testing.T) {
 	tests := []struct {
 		name, url, wantKind string
 	}{
-		{"closed port", "https://" + closed + "/", KindUnreachable},
+		{"closed port", "https://" + closed + "/", contract.KindUnreachable},
 		// The server answers with a certificate the probe does not trust:
 		// the path is open, so the result must not read as unreachable.
-		{"reachable server", srv.URL, KindOther},
+		{"reachable server", srv.URL, contract.KindOther},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := probeConfig("")
 			cfg.ProbeInternetURL = tt.url
 			h, _ := newHandler(t, cfg, testSecretKey)
-			rep, err := h.Handle(testContext(t), Event{Action: ActionProbe, Probe: ProbeInternet})
+			rep, err := h.Handle(testContext(t), contract.Event{Action: contract.ActionProbe, Probe: contract.ProbeInternet})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if rep.OK || rep.Error == nil || rep.Error.Kind != tt.wantKind {
 				t.Fatalf("probe internet %s: got ok=%v error=%+v, want kind %s", tt.url, rep.OK, rep.Error, tt.wantKind)
 			}
-			if rep.Action != ActionProbe || rep.Probe != ProbeInternet || rep.Target != tt.url {
+			if rep.Action != contract.ActionProbe || rep.Probe != contract.ProbeInternet || rep.Target != tt.url {
 				t.Errorf("report: got action %q probe %q target %q", rep.Action, rep.Probe, rep.Target)
 			}
 		})
@@ -381,15 +382,15 @@ func TestProbeDeniedBucket(t *testing.T) {
 	createBucket(t, owner, "probe-denied", []string{"secret.txt"})
 
 	// With the right credentials the path is open: the probe says so.
-	rep := owner.Probe(testContext(t), ProbeDeniedBucket)
+	rep := owner.Probe(testContext(t), contract.ProbeDeniedBucket)
 	if !rep.OK || rep.Bucket != "probe-denied" || rep.KeyCount != 1 {
 		t.Errorf("probe with access: got ok=%v bucket %q keys %d error %+v, want ok", rep.OK, rep.Bucket, rep.KeyCount, rep.Error)
 	}
 	// A refused request reads as access_denied.
 	denied, _ := newHandler(t, cfg, "wrong-secret")
-	rep = denied.Probe(testContext(t), ProbeDeniedBucket)
-	if rep.OK || rep.Error == nil || rep.Error.Kind != KindAccessDenied {
-		t.Errorf("refused probe: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindAccessDenied)
+	rep = denied.Probe(testContext(t), contract.ProbeDeniedBucket)
+	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindAccessDenied {
+		t.Errorf("refused probe: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindAccessDenied)
 	}
 }
 
@@ -401,9 +402,9 @@ func TestProbeCrossRegion(t *testing.T) {
 	cfg := probeConfig("http://" + closed)
 	cfg.ProbeCrossRegionBucket, cfg.ProbeCrossRegion = "other-region-bucket", "eu-west-1"
 	h, _ := newHandler(t, cfg, testSecretKey)
-	rep := h.Probe(testContext(t), ProbeCrossRegion)
-	if rep.OK || rep.Error == nil || rep.Error.Kind != KindUnreachable {
-		t.Fatalf("cross-region probe: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, KindUnreachable)
+	rep := h.Probe(testContext(t), contract.ProbeCrossRegion)
+	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindUnreachable {
+		t.Fatalf("cross-region probe: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindUnreachable)
 	}
 	if rep.Region != "eu-west-1" || rep.Bucket != "other-region-bucket" {
 		t.Errorf("cross-region probe report: got region %q bucket %q, want eu-west-1 other-region-bucket", rep.Region, rep.Bucket)
@@ -412,13 +413,13 @@ func TestProbeCrossRegion(t *testing.T) {
 
 func TestProbeNotConfigured(t *testing.T) {
 	h, _ := newHandler(t, probeConfig(""), testSecretKey)
-	for _, probe := range Probes {
+	for _, probe := range contract.Probes {
 		rep := h.Probe(testContext(t), probe)
-		if rep.OK || rep.Error == nil || rep.Error.Kind != KindNotConfigured {
-			t.Errorf("probe %s without a target: got ok=%v error=%+v, want kind %s", probe, rep.OK, rep.Error, KindNotConfigured)
+		if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindNotConfigured {
+			t.Errorf("probe %s without a target: got ok=%v error=%+v, want kind %s", probe, rep.OK, rep.Error, contract.KindNotConfigured)
 		}
 	}
-	if _, err := h.Handle(testContext(t), Event{Action: ActionProbe, Probe: "http://example.com"}); err == nil ||
+	if _, err := h.Handle(testContext(t), contract.Event{Action: contract.ActionProbe, Probe: "http://example.com"}); err == nil ||
 		!strings.Contains(err.Error(), `unknown probe "http://example.com"`) {
 		t.Errorf("probe with a URL for a name: got %v, want an unknown-probe error", err)
 	}
