@@ -1,0 +1,173 @@
+package main
+
+// These tests build the command and run the binary, because the exit code is
+// its interface: the workflows and the README tell "a claim failed" (1) from
+// "could not run" (2) and "incomplete" (3) by it. run() returning the right
+// number is not enough: `go run` reports every non-zero exit of the program
+// as its own exit status 1 (printing "exit status 2"), so only a built binary
+// shows what a caller sees, and the workflows run ./bin/verify for that reason.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
+	"github.com/platformlab/s3-gateway-lab/internal/verify"
+)
+
+// buildCommand builds the package in the working directory (the command
+// under test) into a temporary directory and returns the binary's path.
+func buildCommand(t *testing.T, name string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: not building the command to test its exit codes")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build -o %s .: %v\n%s", bin, err, out)
+	}
+	return bin
+}
+
+// awsEnv returns the test process's environment without any AWS setting, the
+// shared config and credentials files pointing at a file that does not exist
+// and the instance metadata service off, plus extra (KEY=value): the binary
+// sees only the credentials a case gives it. A variable in extra replaces
+// the test process's one (exec.Cmd uses the last value of a duplicate key).
+func awsEnv(t *testing.T, extra ...string) []string {
+	t.Helper()
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	none := filepath.Join(t.TempDir(), "none")
+	env = append(env, "AWS_CONFIG_FILE="+none, "AWS_SHARED_CREDENTIALS_FILE="+none, "AWS_EC2_METADATA_DISABLED=true")
+	return append(env, extra...)
+}
+
+// runBinary runs bin with args, env and stdin, and returns its exit code,
+// stdout and stderr.
+func runBinary(t *testing.T, bin string, env []string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, stdout.String(), stderr.String()
+	case ctx.Err() != nil:
+		t.Fatalf("%s %v: still running after a minute\nstderr:\n%s", bin, args, stderr.String())
+	case errors.As(err, &exit):
+		return exit.ExitCode(), stdout.String(), stderr.String()
+	default:
+		t.Fatalf("%s %v: %v", bin, args, err)
+	}
+	return -1, "", ""
+}
+
+// TestBinaryExitCodes runs the built command for each documented exit code.
+func TestBinaryExitCodes(t *testing.T) {
+	bin := buildCommand(t, "verify")
+	credentials := []string{"AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret"}
+	full, err := json.Marshal(stackOutputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withIGW := fakeLab()
+	withIGW.InternetGateways = []string{"igw-1"}
+	functionFails := fakeLab()
+	functionFails.FunctionError = "exit status 2"
+
+	tests := []struct {
+		name string
+		// lab, when set, is served by a fake AWS endpoint given to the
+		// command as -endpoint-url.
+		lab *awsfake.Lab
+		env []string
+		// args; FULL and PARTIAL become files of complete and of partial
+		// stack outputs.
+		args     []string
+		stdin    string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{name: "every check passes, outputs on stdin", lab: new(fakeLab()), env: credentials,
+			args: []string{"-outputs", "-"}, stdin: string(full),
+			wantCode: verify.ExitPass, wantOut: "11 passed, 0 failed, 0 errors, 1 skipped"},
+		{name: "a claim fails", lab: &withIGW, env: credentials, args: []string{"-outputs", "FULL"},
+			wantCode: verify.ExitFail, wantOut: "1 failed"},
+		// Lambda answers every invocation with a function error. (An EC2
+		// action failing with 500s would show the same code, but only after
+		// the SDK's five attempts with up to 20 s of backoff each: the
+		// command has no flag to bound them, and AWS_MAX_ATTEMPTS does not
+		// apply to the retryer verify.NewClients sets.)
+		{name: "the function keeps failing", lab: &functionFails, env: credentials, args: []string{"-outputs", "FULL"},
+			wantCode: verify.ExitIncomplete, wantOut: "function error Unhandled"},
+		{name: "neither -stack nor -outputs", env: credentials,
+			wantCode: verify.ExitCouldNotRun, wantErr: "give exactly one of -stack NAME or -outputs"},
+		{name: "no Pulumi CLI for -stack", env: append([]string{"PATH=" + t.TempDir()}, credentials...),
+			args: []string{"-stack", "dev"}, wantCode: verify.ExitCouldNotRun, wantErr: "the Pulumi CLI is not installed"},
+		{name: "missing outputs", env: credentials, args: []string{"-outputs", "PARTIAL"},
+			wantCode: verify.ExitCouldNotRun, wantErr: "stack outputs missing: routeTableIds"},
+		{name: "no AWS credentials", lab: new(fakeLab()), args: []string{"-outputs", "FULL"},
+			wantCode: verify.ExitCouldNotRun, wantErr: "no AWS credentials"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var args []string
+			for _, a := range tt.args {
+				switch a {
+				case "FULL":
+					a = writeOutputs(t, stackOutputs)
+				case "PARTIAL":
+					a = writeOutputs(t, map[string]any{"region": "us-east-1", "vpcId": "vpc-1"})
+				}
+				args = append(args, a)
+			}
+			var srv *awsfake.Server
+			if tt.lab != nil {
+				srv = awsfake.New(*tt.lab)
+				defer srv.Close()
+				args = append(args, "-endpoint-url", srv.URL)
+			}
+			start := time.Now()
+			code, out, errOut := runBinary(t, bin, awsEnv(t, tt.env...), tt.stdin, args...)
+			t.Logf("exit %d after %s", code, time.Since(start).Round(time.Millisecond))
+			if code != tt.wantCode {
+				t.Errorf("exit code: got %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errOut)
+			}
+			if !strings.Contains(out, tt.wantOut) {
+				t.Errorf("stdout does not contain %q:\n%s", tt.wantOut, out)
+			}
+			if !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.wantErr, errOut)
+			}
+			if srv != nil && tt.wantCode == verify.ExitCouldNotRun {
+				for _, action := range []string{"DescribeRouteTables", "Invoke"} {
+					if n := srv.Calls(action); n != 0 {
+						t.Errorf("%s calls: got %d, want 0 (nothing is sent when the command cannot run)", action, n)
+					}
+				}
+			}
+		})
+	}
+}
