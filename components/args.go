@@ -100,12 +100,65 @@ type S3GatewayLabArgs struct {
 	// path fails in seconds.
 	ConnectTimeoutMS int
 	RequestTimeoutMS int
+
+	// The variants of the lab documents, each a step of the component.
+
+	// InternetEgress (internetEgress) is how the private subnets reach the
+	// internet: EgressNone, or EgressNAT (public subnets, an internet
+	// gateway and one NAT gateway; lab document 002 Examples 1 and 3).
+	InternetEgress string
+	// S3Endpoints (s3Endpoints) are the S3 endpoints of the private
+	// subnets: EndpointGateway and/or EndpointInterface (000, 001, 004).
+	S3Endpoints []string
+	// AccessPoint (accessPoint) adds an access point with VPC network
+	// origin; the gateway endpoint then admits the lab's data only through
+	// it (004).
+	AccessPoint bool
+	// DynamoDB (dynamodb) adds a table and a DynamoDB gateway endpoint
+	// (001, 003, 004).
+	DynamoDB bool
+	// InterfaceEndpoints (interfaceEndpoints) are other AWS services reached
+	// through interface endpoints, by short name (InterfaceServices).
+	InterfaceEndpoints []string
+	// BedrockModelID (bedrockModelId) is the one model the bedrock-runtime
+	// endpoint policy lets the function invoke (004).
+	BedrockModelID string
+	// RestrictedTier (restrictedTier) adds a second set of private subnets
+	// with their own S3 gateway endpoint, whose policy allows only reads
+	// under RestrictedPrefix (restrictedPrefix) (002).
+	RestrictedTier   bool
+	RestrictedPrefix string
+	// FlowLogs (flowLogs) is where the VPC's flow logs go: FlowLogsOff,
+	// FlowLogsCloudWatch or FlowLogsS3.
+	FlowLogs string
+
 	// HandlerCode is the packaged handler: a zip with an executable
 	// `bootstrap` for provided.al2023 on arm64 (see internal/handlerbuild).
 	HandlerCode pulumi.Archive
 	// Tags are added to every taggable resource.
 	Tags map[string]string
 }
+
+// Values of the variant settings.
+const (
+	EgressNone = "none"
+	EgressNAT  = "nat"
+
+	EndpointGateway   = "gateway"
+	EndpointInterface = "interface"
+
+	FlowLogsOff        = "off"
+	FlowLogsCloudWatch = "cloudwatch"
+	FlowLogsS3         = "s3"
+)
+
+// Subnet tiers: each has a fixed slot of azCount subnets in the VPC CIDR,
+// so that turning a variant on or off never moves another tier's subnets.
+const (
+	tierPrivate = iota
+	tierPublic
+	tierRestricted
+)
 
 // SettingError is one problem with one setting: its name (the stack
 // configuration key), the value, and what is accepted.
@@ -140,7 +193,15 @@ type lab struct {
 	vpc      netip.Prefix
 	subnets  []netip.Prefix
 	seedKeys []string
+	// tiers are the subnets of each tier (tierPrivate, ...), azCount each.
+	tiers map[int][]netip.Prefix
+	// allowedKey and deniedKey are seed keys inside and outside
+	// RestrictedPrefix.
+	allowedKey, deniedKey string
 }
+
+// has reports whether the private subnets have the S3 endpoint of kind.
+func (l *lab) has(kind string) bool { return slices.Contains(l.S3Endpoints, kind) }
 
 var (
 	bucketPrefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
@@ -192,6 +253,18 @@ func (a S3GatewayLabArgs) validate() (*lab, error) {
 
 // check validates and defaults the args, collecting every problem.
 func (a S3GatewayLabArgs) check() (*lab, settingErrors) {
+	// The variants' zero values are their defaults: no internet egress, the
+	// S3 gateway endpoint (nil S3Endpoints; an empty list means none), no
+	// flow logs.
+	if a.InternetEgress == "" {
+		a.InternetEgress = EgressNone
+	}
+	if a.S3Endpoints == nil {
+		a.S3Endpoints = []string{EndpointGateway}
+	}
+	if a.FlowLogs == "" {
+		a.FlowLogs = FlowLogsOff
+	}
 	l := &lab{S3GatewayLabArgs: a}
 	var errs settingErrors
 	bad := errs.add
@@ -216,16 +289,36 @@ func (a S3GatewayLabArgs) check() (*lab, settingErrors) {
 		}
 	}
 
+	slots := tierPrivate + 1
+	switch {
+	case a.RestrictedTier:
+		slots = tierRestricted + 1
+	case a.InternetEgress == EgressNAT:
+		slots = tierPublic + 1
+	}
 	if a.SubnetPrefixLength < MinVPCPrefixLen || a.SubnetPrefixLength > MaxSubnetPrefix {
 		bad("subnetPrefixLength", a.SubnetPrefixLength, "accepted %d to %d", MinVPCPrefixLen, MaxSubnetPrefix)
 	} else if vpc.IsValid() && a.AZCount >= MinAZCount && a.AZCount <= MaxAZCount {
-		subnets, err := PlanSubnets(vpc, a.SubnetPrefixLength, a.AZCount)
+		// Tiers sit in fixed slots: private first, then public (nat), then
+		// restricted (restrictedTier), azCount subnets each.
+		all, err := PlanSubnets(vpc, a.SubnetPrefixLength, a.AZCount*slots)
 		if err != nil {
-			bad("vpcCidr", a.VPCCIDR, "too small for %d private subnets of /%d (%v): use a larger block or a longer subnetPrefixLength",
-				a.AZCount, a.SubnetPrefixLength, err)
+			what := fmt.Sprintf("%d private subnets", a.AZCount)
+			if slots > 1 {
+				what = fmt.Sprintf("%d subnets (%d zones x %d tiers: private, public for internetEgress nat, restricted for restrictedTier)",
+					a.AZCount*slots, a.AZCount, slots)
+			}
+			bad("vpcCidr", a.VPCCIDR, "too small for %s of /%d (%v): use a larger block or a longer subnetPrefixLength",
+				what, a.SubnetPrefixLength, err)
+		} else {
+			l.tiers = map[int][]netip.Prefix{}
+			for t := range slots {
+				l.tiers[t] = all[t*a.AZCount : (t+1)*a.AZCount]
+			}
+			l.subnets = l.tiers[tierPrivate]
 		}
-		l.subnets = subnets
 	}
+	a.checkVariants(l, &errs)
 
 	if a.CrossRegion != "" && !regionRE.MatchString(a.CrossRegion) {
 		bad("crossRegion", fmt.Sprintf("%q", a.CrossRegion), "not an AWS region name: accepted a region such as us-west-2, or empty")
@@ -265,6 +358,7 @@ func (a S3GatewayLabArgs) check() (*lab, settingErrors) {
 		l.seedKeys = append(l.seedKeys, key)
 	}
 	slices.Sort(l.seedKeys)
+	l.restrictedKeys(&errs)
 	if len(l.seedKeys) > a.MaxKeys && a.MaxKeys >= contract.MinMaxKeys {
 		bad("maxKeys", a.MaxKeys, "smaller than the %d seeded objects: a listing could not show them all", len(l.seedKeys))
 	}
@@ -280,6 +374,72 @@ func (a S3GatewayLabArgs) check() (*lab, settingErrors) {
 	}
 	errs = append(errs, a.AWSProvider.validate()...)
 	return l, errs
+}
+
+// InterfaceServices are the services interfaceEndpoints accepts, by short
+// name, each with its endpoint policy (InterfaceEndpointPolicy).
+var InterfaceServices = []string{"bedrock-runtime", "kms", "logs", "sts"}
+
+var bedrockModelRE = regexp.MustCompile(`^[a-z0-9-]+\.[A-Za-z0-9._:-]+$`)
+
+// checkVariants validates the variant settings and the combinations that
+// contradict each other, naming both settings.
+func (a S3GatewayLabArgs) checkVariants(l *lab, errs *settingErrors) {
+	bad := errs.add
+	if !slices.Contains([]string{EgressNone, EgressNAT}, a.InternetEgress) {
+		bad("internetEgress", fmt.Sprintf("%q", a.InternetEgress), "accepted %q or %q", EgressNone, EgressNAT)
+	}
+	for i, e := range a.S3Endpoints {
+		if !slices.Contains([]string{EndpointGateway, EndpointInterface}, e) || slices.Contains(a.S3Endpoints[:i], e) {
+			bad("s3Endpoints", a.S3Endpoints, "accepted distinct values among %q and %q", EndpointGateway, EndpointInterface)
+			break
+		}
+	}
+	if len(a.S3Endpoints) == 0 && a.InternetEgress == EgressNone {
+		bad("s3Endpoints", "[]", "with internetEgress none the function could reach S3 by no path: add gateway or interface, or set internetEgress nat (lab document 002 Example 1)")
+	}
+	if a.AccessPoint && !l.has(EndpointGateway) {
+		bad("accessPoint", true, "needs the S3 gateway endpoint in s3Endpoints %v: its policy is what admits data only through the access point", a.S3Endpoints)
+	}
+	if a.RestrictedTier && !l.has(EndpointGateway) {
+		bad("restrictedTier", true, "needs the S3 gateway endpoint in s3Endpoints %v: the restricted tier is a second gateway endpoint with another policy", a.S3Endpoints)
+	}
+	for i, svc := range a.InterfaceEndpoints {
+		if !slices.Contains(InterfaceServices, svc) || slices.Contains(a.InterfaceEndpoints[:i], svc) {
+			bad("interfaceEndpoints", a.InterfaceEndpoints, "%q: accepted distinct services among %v (S3 is set with s3Endpoints)", svc, InterfaceServices)
+		}
+	}
+	if slices.Contains(a.InterfaceEndpoints, "bedrock-runtime") && !bedrockModelRE.MatchString(a.BedrockModelID) {
+		bad("bedrockModelId", fmt.Sprintf("%q", a.BedrockModelID), "accepted a foundation model ID such as amazon.nova-micro-v1:0")
+	}
+	if !slices.Contains([]string{FlowLogsOff, FlowLogsCloudWatch, FlowLogsS3}, a.FlowLogs) {
+		bad("flowLogs", fmt.Sprintf("%q", a.FlowLogs), "accepted %q, %q or %q", FlowLogsOff, FlowLogsCloudWatch, FlowLogsS3)
+	}
+	if a.RestrictedTier {
+		p := a.RestrictedPrefix
+		if p == "" || strings.HasPrefix(p, "/") || !strings.HasSuffix(p, "/") || strings.ContainsAny(p, "*?") {
+			bad("restrictedPrefix", fmt.Sprintf("%q", p), "accepted a key prefix ending in / with no wildcards, such as reports/")
+		}
+	}
+}
+
+// restrictedKeys picks a seed key inside and one outside the restricted
+// prefix, for the restricted tier's probes.
+func (l *lab) restrictedKeys(errs *settingErrors) {
+	if !l.RestrictedTier || l.RestrictedPrefix == "" {
+		return
+	}
+	for _, k := range l.seedKeys {
+		switch {
+		case strings.HasPrefix(k, l.RestrictedPrefix) && l.allowedKey == "":
+			l.allowedKey = k
+		case !strings.HasPrefix(k, l.RestrictedPrefix) && l.deniedKey == "":
+			l.deniedKey = k
+		}
+	}
+	if l.allowedKey == "" || l.deniedKey == "" {
+		errs.add("restrictedPrefix", fmt.Sprintf("%q", l.RestrictedPrefix), "needs a seeded object inside it and one outside it (seeded: %v)", l.seedKeys)
+	}
 }
 
 // checkBucketPrefix applies S3's bucket naming rules to the prefix. Dots are

@@ -109,13 +109,14 @@ func (b *builder) bucket() error {
 }
 
 // bucketPolicy registers the lab bucket's policy: TLS only, and reads only
-// through the lab's endpoint (the deployer excepted).
+// through the lab's S3 endpoints (the admins excepted).
 func (b *builder) bucketPolicy() error {
 	in := b.policyInputs()
 	policy := policyJSON(func(args []any) PolicyDocument {
-		in.BucketName, in.EndpointID = args[0].(string), args[1].(string)
+		in.BucketName, in.AccessPointARN = args[0].(string), args[1].(string)
+		in.EndpointIDs = args[2].([]string)
 		return BucketPolicy(in)
-	}, b.comp.BucketName, b.comp.EndpointID)
+	}, b.comp.BucketName, b.comp.AccessPointARN, b.s3EndpointIDs.ToStringArrayOutput())
 	bp, err := b.setPolicy(b.labBucket, b.name+"-bucket", policy)
 	if err != nil {
 		return err

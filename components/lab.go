@@ -10,6 +10,8 @@ import (
 	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -42,6 +44,31 @@ type S3GatewayLab struct {
 	CrossRegion       pulumi.StringOutput `pulumi:"crossRegion"`
 	SecurityGroupID   pulumi.StringOutput `pulumi:"securityGroupId"`
 	RoleARN           pulumi.StringOutput `pulumi:"roleArn"`
+
+	// The variants' outputs; empty (or empty lists) when a variant is off.
+	InternetEgress           pulumi.StringOutput      `pulumi:"internetEgress"`
+	VPCCIDR                  pulumi.StringOutput      `pulumi:"vpcCidr"`
+	PublicSubnetIDs          pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	InternetGatewayID        pulumi.StringOutput      `pulumi:"internetGatewayId"`
+	NATGatewayID             pulumi.StringOutput      `pulumi:"natGatewayId"`
+	S3InterfaceEndpointID    pulumi.StringOutput      `pulumi:"s3InterfaceEndpointId"`
+	S3InterfaceDNS           pulumi.StringOutput      `pulumi:"s3InterfaceDns"`
+	AccessPointARN           pulumi.StringOutput      `pulumi:"accessPointArn"`
+	TableName                pulumi.StringOutput      `pulumi:"tableName"`
+	DeniedTableName          pulumi.StringOutput      `pulumi:"deniedTableName"`
+	DynamoDBEndpointID       pulumi.StringOutput      `pulumi:"dynamodbEndpointId"`
+	DynamoDBEndpointPolicy   pulumi.StringOutput      `pulumi:"dynamodbEndpointPolicy"`
+	InterfaceEndpointIDs     pulumi.StringMapOutput   `pulumi:"interfaceEndpointIds"`
+	RestrictedSubnetIDs      pulumi.StringArrayOutput `pulumi:"restrictedSubnetIds"`
+	RestrictedRouteTableIDs  pulumi.StringArrayOutput `pulumi:"restrictedRouteTableIds"`
+	RestrictedEndpointID     pulumi.StringOutput      `pulumi:"restrictedEndpointId"`
+	RestrictedEndpointPolicy pulumi.StringOutput      `pulumi:"restrictedEndpointPolicy"`
+	RestrictedPrefix         pulumi.StringOutput      `pulumi:"restrictedPrefix"`
+	RestrictedFunctionName   pulumi.StringOutput      `pulumi:"restrictedFunctionName"`
+	ProbeFunctionName        pulumi.StringOutput      `pulumi:"probeFunctionName"`
+	FlowLogs                 pulumi.StringOutput      `pulumi:"flowLogs"`
+	FlowLogID                pulumi.StringOutput      `pulumi:"flowLogId"`
+	FlowLogDestination       pulumi.StringOutput      `pulumi:"flowLogDestination"`
 	// AdminPrincipalARNs may manage the lab bucket from outside the VPC.
 	AdminPrincipalARNs pulumi.StringArrayOutput `pulumi:"adminPrincipalArns"`
 	LogGroupName       pulumi.StringOutput      `pulumi:"logGroupName"`
@@ -88,10 +115,13 @@ func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, o
 		return nil, fmt.Errorf("register %s %q: %w", S3GatewayLabType, name, err)
 	}
 	b := &builder{ctx: ctx, name: name, lab: l, facts: f, comp: comp, child: pulumi.Parent(comp)}
+	// Each variant is a step that does nothing when its setting is off.
 	for _, step := range []func() error{
-		b.vpc, b.functionRole, b.eniPolicy, b.subnets,
-		b.bucket, b.endpoint, b.bucketPolicy, b.seedObjects, b.probeBuckets,
-		b.function,
+		b.vpc, b.functionRole, b.eniPolicy, b.subnets, b.natEgress, b.restrictedNetwork,
+		b.bucket, b.accessPoint, b.endpoint, b.restrictedTier, b.dynamoDB,
+		b.logGroups, b.securityGroups, b.s3InterfaceEndpoint, b.interfaceEndpoints,
+		b.bucketPolicy, b.seedObjects, b.probeBuckets, b.flowLogs,
+		b.functions,
 	} {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("lab %q: %w", name, err)
@@ -99,6 +129,13 @@ func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, o
 	}
 
 	comp.Region = pulumi.String(f.region).ToStringOutput()
+	comp.InternetEgress = pulumi.String(l.InternetEgress).ToStringOutput()
+	comp.VPCCIDR = pulumi.String(l.vpc.String()).ToStringOutput()
+	comp.FlowLogs = pulumi.String(l.FlowLogs).ToStringOutput()
+	comp.RestrictedPrefix = pulumi.String("").ToStringOutput()
+	if l.RestrictedTier {
+		comp.RestrictedPrefix = pulumi.String(l.RestrictedPrefix).ToStringOutput()
+	}
 	comp.SeedKeys = pulumi.ToStringArray(l.seedKeys).ToStringArrayOutput()
 	comp.AdminPrincipalARNs = pulumi.ToStringArray(f.admins).ToStringArrayOutput()
 	var names, ids []string
@@ -272,6 +309,22 @@ type builder struct {
 	// eniPolicy must outlive the function's network: the subnets, the
 	// function's security group and the function depend on it.
 	eniRolePolicy pulumi.Resource
+	// routeTables are the private route tables, for the NAT routes.
+	routeTables []*ec2.RouteTable
+	// gateway is the S3 gateway endpoint, if any; s3EndpointIDs are all the
+	// S3 endpoints the bucket admits reads through.
+	gateway       *ec2.VpcEndpoint
+	s3EndpointIDs pulumi.StringArray
+	// The DynamoDB variant's table ARNs (empty when off) and prefix list.
+	tableARN, deniedTableARN pulumi.StringOutput
+	dynamoDBPrefixList       pulumi.StringOutput
+	// The functions' log groups (lab, probe, restricted) and their ARNs.
+	logs         []*cloudwatch.LogGroup
+	logGroupARNs pulumi.StringArrayOutput
+	// The functions' security groups; clientSGs may reach the interface
+	// endpoints.
+	fnSG, probeSG, restrictedSG *ec2.SecurityGroup
+	clientSGs                   pulumi.StringArray
 }
 
 // tags returns the user's tags plus a Name tag for the console.

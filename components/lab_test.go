@@ -53,6 +53,7 @@ func runLabs(t *testing.T, region string, args *S3GatewayLabArgs, names ...strin
 			outs[name+"-availabilityZones"] = lab.AvailabilityZones
 			outs[name+"-availabilityZoneIds"] = lab.AvailabilityZoneIDs
 			outs[name+"-adminPrincipalArns"] = lab.AdminPrincipalARNs
+			outs[name+"-interfaceEndpointIds"] = lab.InterfaceEndpointIDs
 		}
 		return outs, nil
 	}, plan.Options{Project: testProject, Stack: testStack, Config: map[string]string{"aws:region": region}})
@@ -115,11 +116,11 @@ func TestResourceSet(t *testing.T) {
 		"aws:s3/bucketVersioningV2:BucketVersioningV2":                                               1,
 		"aws:s3/bucketPolicy:BucketPolicy":                                                           2, // lab bucket and denied-probe bucket
 		"aws:s3/bucketObjectv2:BucketObjectv2":                                                       len(DefaultSeedObjects),
-		"aws:ec2/securityGroup:SecurityGroup":                                                        1,
-		"aws:cloudwatch/logGroup:LogGroup":                                                           1,
+		"aws:ec2/securityGroup:SecurityGroup":                                                        2, // lab and probe functions
+		"aws:cloudwatch/logGroup:LogGroup":                                                           2, // lab and probe functions
 		"aws:iam/role:Role":                                                                          1,
 		"aws:iam/rolePolicy:RolePolicy":                                                              2, // data and ENI policies
-		"aws:lambda/function:Function":                                                               1,
+		"aws:lambda/function:Function":                                                               2, // lab and probe functions
 	}
 	got := map[string]int{}
 	for _, r := range p.Resources[1:] {
@@ -179,6 +180,15 @@ func TestNoPathToTheInternet(t *testing.T) {
 		b, err := json.Marshal(r.Inputs)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if r.Name == "lab-probe-sg" {
+			// Deliberately open on 443 only: routes must refuse its probes.
+			egress := r.Inputs["egress"].([]any)
+			rule := egress[0].(map[string]any)
+			if len(egress) != 1 || rule["fromPort"] != 443.0 || rule["toPort"] != 443.0 || rule["protocol"] != "tcp" {
+				t.Errorf("probe security group egress: got %v, want HTTPS only", egress)
+			}
+			continue
 		}
 		if strings.Contains(string(b), "0.0.0.0/0") || strings.Contains(string(b), "::/0") {
 			t.Errorf("%s %s mentions a default route or open CIDR: %s", r.Type, r.Name, b)
@@ -316,7 +326,7 @@ func TestBucketLockedDown(t *testing.T) {
 	if !slices.Contains(bp.Dependencies, pab.URN) {
 		t.Errorf("bucket policy does not wait for the public access block: depends on %v", bp.Dependencies)
 	}
-	in := PolicyInputs{Partition: "aws", BucketName: bucketName, EndpointID: plan.Unknown("lab-s3-endpoint", "id"),
+	in := PolicyInputs{Partition: "aws", BucketName: bucketName, EndpointIDs: []string{plan.Unknown("lab-s3-endpoint", "id")},
 		AdminPrincipalARNs: []string{plan.MockDeployerARN}}
 	assertPolicy(t, "bucket policy", bp.Inputs["policy"], BucketPolicy(in))
 }
@@ -350,7 +360,7 @@ func TestSeedObjects(t *testing.T) {
 // endpoint's prefix list only (Checkov CKV_AWS_382: no open egress).
 func TestFunctionSecurityGroup(t *testing.T) {
 	p := mustRunLab(t)
-	sg := one(t, p, "aws:ec2/securityGroup:SecurityGroup")
+	sg := byName(t, p, "lab-fn-sg")
 	if ing := strs(sg.Inputs["ingress"]); len(ing) > 0 {
 		t.Errorf("function security group ingress: got %v, want none", ing)
 	}
@@ -380,7 +390,7 @@ func TestFunctionSecurityGroup(t *testing.T) {
 
 func TestFunction(t *testing.T) {
 	p := mustRunLab(t)
-	fn := one(t, p, "aws:lambda/function:Function")
+	fn := byName(t, p, "lab-fn")
 	checks := map[string]any{
 		"runtime":                        "provided.al2023",
 		"handler":                        "bootstrap",
@@ -422,7 +432,7 @@ func TestFunction(t *testing.T) {
 	}
 
 	// The log group exists before the function, and so do the role's permissions.
-	logs := one(t, p, "aws:cloudwatch/logGroup:LogGroup")
+	logs := byName(t, p, "lab-fn-logs")
 	rp := byName(t, p, "lab-fn-role-policy")
 	eni := byName(t, p, "lab-fn-eni-policy")
 	for _, dep := range []plan.Resource{logs, rp, eni} {
@@ -455,7 +465,7 @@ func TestRolePolicies(t *testing.T) {
 	}
 	in := base
 	in.BucketName = plan.Unknown("lab-bucket", "bucket")
-	in.LogGroupARN = plan.Unknown("lab-fn-logs", "arn")
+	in.LogGroupARNs = []string{plan.Unknown("lab-fn-logs", "arn"), plan.Unknown("lab-probe-fn-logs", "arn")}
 	in.ProbeBuckets = []string{plan.Unknown("lab-denied-probe", "bucket")}
 	assertPolicy(t, "role policy", byName(t, p, "lab-fn-role-policy").Inputs["policy"], RolePolicy(in))
 	in = base
@@ -838,7 +848,7 @@ func TestCrossRegionSwitch(t *testing.T) {
 	if r := byName(t, p, "lab-bucket"); r.Provider != "" {
 		t.Errorf("lab bucket uses provider %q, want the stack's default", r.Provider)
 	}
-	env := one(t, p, "aws:lambda/function:Function").Inputs["environment"].(map[string]any)["variables"].(map[string]any)
+	env := byName(t, p, "lab-fn").Inputs["environment"].(map[string]any)["variables"].(map[string]any)
 	if env["PROBE_CROSS_REGION"] != "eu-west-1" || env["PROBE_CROSS_REGION_BUCKET"] != plan.Unknown("lab-cross-region-probe", "bucket") {
 		t.Errorf("function probe env: got %v", env)
 	}

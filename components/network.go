@@ -2,16 +2,17 @@ package components
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// TagZoneID is the tag that records a subnet's availability zone ID.
+const TagZoneID = "lab:zone-id"
+
 // vpc registers the VPC and takes over its default security group.
 func (b *builder) vpc() error {
-	// Deviation from Checkov CKV2_AWS_11 and cdk-nag AwsSolutions-VPC7 (VPC
-	// flow logs): flow logs belong to the wider lab and come as a switch;
-	// the private subnets have no path out of the VPC but S3's prefix list.
 	vpc, err := ec2.NewVpc(b.ctx, b.name+"-vpc", &ec2.VpcArgs{
 		CidrBlock: pulumi.String(b.lab.vpc.String()),
 		// Both are needed for private DNS of interface endpoints, and keep
@@ -38,78 +39,236 @@ func (b *builder) vpc() error {
 	return nil
 }
 
-// subnets adds one private subnet with its own route table per availability
-// zone. Nothing here routes to the internet: no internet gateway, no NAT
-// gateway, no 0.0.0.0/0 route. The only non-local route the private route
-// tables get is the one the S3 gateway endpoint adds. The subnets depend on
-// the role's ENI policy, so that destroy deletes them (and waits for Lambda to
-// delete its interfaces in them) before it deletes that policy.
-func (b *builder) subnets() error {
-	var subnetIDs, routeTableIDs pulumi.StringArray
+// tier is a set of private subnets, one per zone, each with its own route
+// table.
+type tier struct {
+	subnetIDs, routeTableIDs pulumi.StringArray
+	routeTables              []*ec2.RouteTable
+}
+
+// privateTier registers one subnet and one route table per zone, named
+// <name>-<subnetPart>-<zone>, <name>-<rtPart>-<zone> and <name>-<rtaPart>-<zone>.
+// Nothing here routes out of the VPC. The subnets depend on the role's ENI
+// policy, so that destroy deletes them (and waits for Lambda to delete its
+// interfaces in them) before it deletes that policy.
+func (b *builder) privateTier(cidrs []netip.Prefix, subnetPart, rtPart, rtaPart string) (*tier, error) {
+	t := &tier{}
 	for i, z := range b.facts.zones {
-		az := z.name
-		subnetName := fmt.Sprintf("%s-private-%s", b.name, az)
+		subnetName := fmt.Sprintf("%s-%s-%s", b.name, subnetPart, z.name)
 		tags := b.tags(subnetName)
 		tags[TagZoneID] = pulumi.String(z.id)
 		subnet, err := ec2.NewSubnet(b.ctx, subnetName, &ec2.SubnetArgs{
 			VpcId:               b.comp.VPCID,
-			CidrBlock:           pulumi.String(b.lab.subnets[i].String()),
-			AvailabilityZone:    pulumi.String(az),
+			CidrBlock:           pulumi.String(cidrs[i].String()),
+			AvailabilityZone:    pulumi.String(z.name),
 			MapPublicIpOnLaunch: pulumi.Bool(false),
 			Tags:                tags,
 		}, b.child, pulumi.DependsOn([]pulumi.Resource{b.eniRolePolicy}))
 		if err != nil {
-			return fmt.Errorf("subnet in %s: %w", az, err)
+			return nil, fmt.Errorf("subnet in %s: %w", z.name, err)
 		}
 		// No inline routes: the table keeps its local route, and the
-		// endpoint's prefix-list route is not fought over by this resource.
-		rtName := fmt.Sprintf("%s-rt-%s", b.name, az)
+		// endpoints' prefix-list routes are not fought over by this resource.
+		rtName := fmt.Sprintf("%s-%s-%s", b.name, rtPart, z.name)
 		rt, err := ec2.NewRouteTable(b.ctx, rtName, &ec2.RouteTableArgs{
 			VpcId: b.comp.VPCID,
 			Tags:  b.tags(rtName),
 		}, b.child)
 		if err != nil {
-			return fmt.Errorf("route table in %s: %w", az, err)
+			return nil, fmt.Errorf("route table in %s: %w", z.name, err)
 		}
-		if _, err := ec2.NewRouteTableAssociation(b.ctx, fmt.Sprintf("%s-rta-%s", b.name, az), &ec2.RouteTableAssociationArgs{
+		if _, err := ec2.NewRouteTableAssociation(b.ctx, fmt.Sprintf("%s-%s-%s", b.name, rtaPart, z.name), &ec2.RouteTableAssociationArgs{
 			SubnetId:     subnet.ID(),
 			RouteTableId: rt.ID(),
 		}, b.child); err != nil {
-			return fmt.Errorf("route table association in %s: %w", az, err)
+			return nil, fmt.Errorf("route table association in %s: %w", z.name, err)
 		}
-		subnetIDs = append(subnetIDs, subnet.ID().ToStringOutput())
-		routeTableIDs = append(routeTableIDs, rt.ID().ToStringOutput())
+		t.subnetIDs = append(t.subnetIDs, subnet.ID().ToStringOutput())
+		t.routeTableIDs = append(t.routeTableIDs, rt.ID().ToStringOutput())
+		t.routeTables = append(t.routeTables, rt)
 	}
-	b.comp.PrivateSubnetIDs = subnetIDs.ToStringArrayOutput()
-	b.comp.RouteTableIDs = routeTableIDs.ToStringArrayOutput()
+	return t, nil
+}
+
+// subnets adds the private subnets the lab's function runs in. Unless
+// internetEgress is nat, the only non-local routes their tables get are the
+// ones the gateway endpoints add.
+func (b *builder) subnets() error {
+	t, err := b.privateTier(b.lab.tiers[tierPrivate], "private", "rt", "rta")
+	if err != nil {
+		return err
+	}
+	b.routeTables = t.routeTables
+	b.comp.PrivateSubnetIDs = t.subnetIDs.ToStringArrayOutput()
+	b.comp.RouteTableIDs = t.routeTableIDs.ToStringArrayOutput()
 	return nil
 }
 
-// TagZoneID is the tag that records a subnet's availability zone ID.
-const TagZoneID = "lab:zone-id"
+// gatewayEndpoint registers a gateway endpoint of service on the route
+// tables, with policy.
+func (b *builder) gatewayEndpoint(name, service string, routeTableIDs pulumi.StringArrayOutput, policy pulumi.StringOutput,
+	opts ...pulumi.ResourceOption) (*ec2.VpcEndpoint, error) {
+	ep, err := ec2.NewVpcEndpoint(b.ctx, name, &ec2.VpcEndpointArgs{
+		VpcId:           b.comp.VPCID,
+		ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.%s", b.facts.region, service)),
+		VpcEndpointType: pulumi.String("Gateway"),
+		RouteTableIds:   routeTableIDs,
+		Policy:          policy,
+		Tags:            b.tags(name),
+	}, append([]pulumi.ResourceOption{b.child}, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("%s gateway endpoint: %w", service, err)
+	}
+	return ep, nil
+}
 
-// endpoint registers the S3 gateway endpoint on exactly the private route
-// tables, with a policy that allows the function's role to list the lab
-// bucket and read its objects, and nothing else.
+// endpoint registers the S3 gateway endpoint (s3Endpoints with gateway) on
+// exactly the private route tables, with a policy that allows the
+// function's role to list the lab bucket and read its objects, and nothing
+// else; with an access point, only through it.
 func (b *builder) endpoint() error {
+	if !b.lab.has(EndpointGateway) {
+		b.comp.EndpointID = pulumi.String("").ToStringOutput()
+		b.comp.EndpointPolicy = pulumi.String("").ToStringOutput()
+		b.comp.PrefixListID = pulumi.String("").ToStringOutput()
+		return nil
+	}
+	in := b.policyInputs()
+	var policy pulumi.StringOutput
+	if b.lab.AccessPoint {
+		policy = policyJSON(func(args []any) PolicyDocument {
+			in.FunctionRoleARN, in.BucketName, in.AccessPointARN = args[0].(string), args[1].(string), args[2].(string)
+			return AccessPointEndpointPolicy(in)
+		}, b.comp.RoleARN, b.comp.BucketName, b.comp.AccessPointARN)
+	} else {
+		policy = policyJSON(func(args []any) PolicyDocument {
+			in.FunctionRoleARN, in.BucketName = args[0].(string), args[1].(string)
+			return EndpointPolicy(in)
+		}, b.comp.RoleARN, b.comp.BucketName)
+	}
+	ep, err := b.gatewayEndpoint(b.name+"-s3-endpoint", "s3", b.comp.RouteTableIDs, policy)
+	if err != nil {
+		return err
+	}
+	b.gateway = ep
+	b.comp.EndpointID = ep.ID().ToStringOutput()
+	b.comp.PrefixListID = ep.PrefixListId
+	b.comp.EndpointPolicy = policy
+	b.s3EndpointIDs = append(b.s3EndpointIDs, ep.ID().ToStringOutput())
+	return nil
+}
+
+// s3PrefixList returns the prefix list the function's security group admits
+// HTTPS to for S3: the gateway endpoint's, or, with no gateway endpoint, the
+// AWS-managed list of S3's public addresses, which the NAT path reaches.
+func (b *builder) s3PrefixList() (pulumi.StringOutput, error) {
+	if b.lab.has(EndpointGateway) {
+		return b.comp.PrefixListID, nil
+	}
+	name := fmt.Sprintf("com.amazonaws.%s.s3", b.facts.region)
+	pl, err := ec2.LookupManagedPrefixList(b.ctx, &ec2.LookupManagedPrefixListArgs{Name: &name})
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("look up prefix list %s: %w", name, err)
+	}
+	return pulumi.String(pl.Id).ToStringOutput(), nil
+}
+
+// interfaceEndpoint registers an interface endpoint of service in the
+// private subnets, with private DNS and a security group of its own that
+// admits HTTPS from the lab functions' security groups only.
+func (b *builder) interfaceEndpoint(name, service string, policy pulumi.StringOutput, dns *ec2.VpcEndpointDnsOptionsArgs,
+	opts ...pulumi.ResourceOption) (*ec2.VpcEndpoint, error) {
+	var ingress ec2.SecurityGroupIngressArray
+	for _, sg := range b.clientSGs {
+		ingress = append(ingress, &ec2.SecurityGroupIngressArgs{
+			Description:    pulumi.String("HTTPS from the lab's functions"),
+			Protocol:       pulumi.String("tcp"),
+			FromPort:       pulumi.Int(HTTPSPort),
+			ToPort:         pulumi.Int(HTTPSPort),
+			SecurityGroups: pulumi.StringArray{sg},
+		})
+	}
+	sg, err := ec2.NewSecurityGroup(b.ctx, name+"-sg", &ec2.SecurityGroupArgs{
+		VpcId:       b.comp.VPCID,
+		Description: pulumi.String(fmt.Sprintf("Interface endpoint for %s: HTTPS from the lab's functions only", service)),
+		Ingress:     ingress,
+		Tags:        b.tags(name + "-sg"),
+	}, b.child)
+	if err != nil {
+		return nil, fmt.Errorf("%s endpoint security group: %w", service, err)
+	}
+	ep, err := ec2.NewVpcEndpoint(b.ctx, name, &ec2.VpcEndpointArgs{
+		VpcId:             b.comp.VPCID,
+		ServiceName:       pulumi.String(fmt.Sprintf("com.amazonaws.%s.%s", b.facts.region, service)),
+		VpcEndpointType:   pulumi.String("Interface"),
+		SubnetIds:         b.comp.PrivateSubnetIDs,
+		SecurityGroupIds:  pulumi.StringArray{sg.ID()},
+		PrivateDnsEnabled: pulumi.Bool(true),
+		DnsOptions:        dns,
+		Policy:            policy,
+		Tags:              b.tags(name),
+	}, append([]pulumi.ResourceOption{b.child}, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("%s interface endpoint: %w", service, err)
+	}
+	return ep, nil
+}
+
+// s3InterfaceEndpoint registers the S3 interface endpoint (s3Endpoints with
+// interface; lab documents 000, 001, 004), with the same least-privilege
+// policy as the gateway endpoint. With the gateway endpoint there too,
+// private DNS answers only the inbound resolver, so traffic from the VPC
+// stays on the free gateway endpoint; AWS accepts that option only once the
+// VPC has the gateway endpoint, so this one is created after it
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/privatelink-interface-endpoints.html#private-dns).
+func (b *builder) s3InterfaceEndpoint() error {
+	if !b.lab.has(EndpointInterface) {
+		b.comp.S3InterfaceEndpointID = pulumi.String("").ToStringOutput()
+		b.comp.S3InterfaceDNS = pulumi.String("").ToStringOutput()
+		return nil
+	}
 	in := b.policyInputs()
 	policy := policyJSON(func(args []any) PolicyDocument {
 		in.FunctionRoleARN, in.BucketName = args[0].(string), args[1].(string)
 		return EndpointPolicy(in)
 	}, b.comp.RoleARN, b.comp.BucketName)
-	ep, err := ec2.NewVpcEndpoint(b.ctx, b.name+"-s3-endpoint", &ec2.VpcEndpointArgs{
-		VpcId:           b.comp.VPCID,
-		ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.s3", b.facts.region)),
-		VpcEndpointType: pulumi.String("Gateway"),
-		RouteTableIds:   b.comp.RouteTableIDs,
-		Policy:          policy,
-		Tags:            b.tags(b.name + "-s3-endpoint"),
-	}, b.child)
-	if err != nil {
-		return fmt.Errorf("s3 gateway endpoint: %w", err)
+	dns := &ec2.VpcEndpointDnsOptionsArgs{DnsRecordIpType: pulumi.String("ipv4")}
+	var opts []pulumi.ResourceOption
+	if b.gateway != nil {
+		dns.PrivateDnsOnlyForInboundResolverEndpoint = pulumi.Bool(true)
+		opts = append(opts, pulumi.DependsOn([]pulumi.Resource{b.gateway}))
 	}
-	b.comp.EndpointID = ep.ID().ToStringOutput()
-	b.comp.PrefixListID = ep.PrefixListId
-	b.comp.EndpointPolicy = policy
+	ep, err := b.interfaceEndpoint(b.name+"-s3-interface-endpoint", "s3", policy, dns, opts...)
+	if err != nil {
+		return err
+	}
+	b.comp.S3InterfaceEndpointID = ep.ID().ToStringOutput()
+	// The regional entry (*.vpce-....s3.<region>.vpce.amazonaws.com) comes
+	// first in DnsEntries; the zonal ones follow.
+	b.comp.S3InterfaceDNS = ep.DnsEntries.Index(pulumi.Int(0)).DnsName().Elem()
+	b.s3EndpointIDs = append(b.s3EndpointIDs, ep.ID().ToStringOutput())
+	return nil
+}
+
+// interfaceEndpoints registers the interface endpoints of other services
+// (interfaceEndpoints; 004's Bedrock endpoint, 003's KMS), each with its
+// least-privilege policy (InterfaceEndpointPolicy).
+func (b *builder) interfaceEndpoints() error {
+	ids := pulumi.StringMap{}
+	for _, svc := range b.lab.InterfaceEndpoints {
+		in := b.policyInputs()
+		in.BedrockModelID = b.lab.BedrockModelID
+		policy := policyJSON(func(args []any) PolicyDocument {
+			in.FunctionRoleARN = args[0].(string)
+			in.LogGroupARNs = args[1].([]string)
+			return InterfaceEndpointPolicy(svc, in)
+		}, b.comp.RoleARN, b.logGroupARNs)
+		ep, err := b.interfaceEndpoint(fmt.Sprintf("%s-%s-endpoint", b.name, svc), svc, policy, nil)
+		if err != nil {
+			return err
+		}
+		ids[svc] = ep.ID()
+	}
+	b.comp.InterfaceEndpointIDs = ids.ToStringMapOutput()
 	return nil
 }

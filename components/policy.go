@@ -66,19 +66,31 @@ func (d PolicyDocument) JSON() (string, error) {
 // PolicyInputs are the facts every lab policy is built from. They are known at
 // deployment time; the Pulumi program resolves them and calls the builders.
 type PolicyInputs struct {
-	Partition       string
-	Region          string
-	AccountID       string
-	VPCID           string
-	BucketName      string
-	EndpointID      string
+	Partition  string
+	Region     string
+	AccountID  string
+	VPCID      string
+	BucketName string
+	// EndpointIDs are the lab's S3 endpoints (gateway, interface,
+	// restricted tier): the only paths the bucket admits reads through.
+	EndpointIDs     []string
 	FunctionRoleARN string
 	// AdminPrincipalARNs are the IAM roles and users (never STS sessions)
 	// that may manage the lab bucket from outside the VPC: `pulumi up`,
 	// `refresh` and `destroy` read its objects and versions. Entries may be
 	// ArnLike patterns (for SSO roles' generated names).
 	AdminPrincipalARNs []string
-	LogGroupARN        string
+	// LogGroupARNs are the log groups of the lab's functions.
+	LogGroupARNs []string
+	// AccessPointARN is the lab bucket's access point (accessPoint).
+	AccessPointARN string
+	// TableARN and DeniedTableARN are the DynamoDB tables (dynamodb): the
+	// endpoint admits the first only.
+	TableARN, DeniedTableARN string
+	// RestrictedPrefix is what the restricted tier's endpoint admits.
+	RestrictedPrefix string
+	// BedrockModelID is the model the bedrock-runtime endpoint admits.
+	BedrockModelID string
 	// ProbeBuckets are the buckets the function's negative probes list: the
 	// role may list them, the endpoint policy does not allow them.
 	ProbeBuckets []string
@@ -169,9 +181,25 @@ func EndpointPolicy(in PolicyInputs) PolicyDocument {
 //     on a forced destroy. A negated operator with several values denies
 //     only when the key matches none of them
 //     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html).
+//
+// With no S3 endpoint (internetEgress nat, s3Endpoints empty: lab document
+// 002's Example 1), every read but the admins' is denied.
+//
+// With an access point, DelegateToAccessPoints hands access control for the
+// lab's reads to the account's access points, the pattern AWS documents
+// ("Delegating access control to access points",
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html):
+// the access point's own policy then decides. A policy whose only "*"
+// grant is bound to a fixed s3:DataAccessPointAccount is not public, so
+// BlockPublicPolicy accepts it
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status).
 func BucketPolicy(in PolicyInputs) PolicyDocument {
 	bucket := []string{in.BucketARN(), in.ObjectsARN()}
-	return PolicyDocument{
+	offEndpoint := Condition{"ArnNotLike": {"aws:PrincipalArn": slices.Clone(in.AdminPrincipalARNs)}}
+	if len(in.EndpointIDs) > 0 {
+		offEndpoint["StringNotEquals"] = map[string][]string{"aws:SourceVpce": slices.Clone(in.EndpointIDs)}
+	}
+	doc := PolicyDocument{
 		Version: PolicyVersion,
 		Statement: []Statement{
 			denyInsecureTransport(in),
@@ -181,12 +209,139 @@ func BucketPolicy(in PolicyInputs) PolicyDocument {
 				Principal: &Principal{Everyone: true},
 				Action:    slices.Clone(offEndpointReads),
 				Resource:  bucket,
-				Condition: Condition{
-					"StringNotEquals": {"aws:SourceVpce": {in.EndpointID}},
-					"ArnNotLike":      {"aws:PrincipalArn": slices.Clone(in.AdminPrincipalARNs)},
-				},
+				Condition: offEndpoint,
 			},
 		},
+	}
+	if in.AccessPointARN != "" {
+		doc.Statement = append(doc.Statement, Statement{
+			Sid:       "DelegateToAccessPoints",
+			Effect:    "Allow",
+			Principal: &Principal{AWS: []string{"*"}},
+			Action:    LabReadActions(),
+			Resource:  bucket,
+			Condition: Condition{"StringEquals": {"s3:DataAccessPointAccount": {in.AccountID}}},
+		})
+	}
+	return doc
+}
+
+// accessPointObjectsARN matches the objects read through the access point.
+func (in PolicyInputs) accessPointObjectsARN() string { return in.AccessPointARN + "/object/*" }
+
+// AccessPointPolicy is the access point's policy: the function role may list
+// the bucket and read its objects through the access point (lab document
+// 004: "a dedicated endpoint with a tailored policy for a specific
+// application"). Resources through an access point are named by its ARN
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html).
+func AccessPointPolicy(in PolicyInputs) PolicyDocument {
+	return PolicyDocument{
+		Version: PolicyVersion,
+		Statement: []Statement{
+			{Sid: "FunctionListsThroughAccessPoint", Effect: "Allow", Principal: &Principal{AWS: []string{in.FunctionRoleARN}},
+				Action: []string{"s3:ListBucket"}, Resource: []string{in.AccessPointARN}},
+			{Sid: "FunctionReadsThroughAccessPoint", Effect: "Allow", Principal: &Principal{AWS: []string{in.FunctionRoleARN}},
+				Action: []string{"s3:GetObject"}, Resource: []string{in.accessPointObjectsARN()}},
+		},
+	}
+}
+
+// AccessPointEndpointPolicy is the S3 gateway endpoint's policy when the lab
+// has an access point: the function role's reads pass only when they go
+// through the lab's access point (s3:DataAccessPointArn), as 004's endpoint
+// policy "allows Amazon S3 access only through the access point". A request
+// through an access point is checked against the endpoint policy for both
+// the access point and the bucket, so both are named; a request by bucket
+// name carries no s3:DataAccessPointArn and is refused
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-vpc.html).
+func AccessPointEndpointPolicy(in PolicyInputs) PolicyDocument {
+	through := func(sid string, actions []string, resources ...string) Statement {
+		return Statement{
+			Sid: sid, Effect: "Allow", Principal: &Principal{Everyone: true}, Action: actions, Resource: resources,
+			Condition: Condition{
+				"ArnEquals": {"aws:PrincipalArn": {in.FunctionRoleARN}, "s3:DataAccessPointArn": {in.AccessPointARN}},
+			},
+		}
+	}
+	return PolicyDocument{
+		Version: PolicyVersion,
+		Statement: []Statement{
+			through("ListThroughLabAccessPoint", []string{"s3:ListBucket"}, in.AccessPointARN, in.BucketARN()),
+			through("ReadThroughLabAccessPoint", []string{"s3:GetObject"}, in.accessPointObjectsARN(), in.ObjectsARN()),
+		},
+	}
+}
+
+// RestrictedEndpointPolicy is the restricted tier's S3 gateway endpoint
+// policy: the function role may read objects under the prefix and list only
+// that prefix (s3:prefix), nothing else (lab document 002: "different route
+// tables to enforce different access policies from different subnets").
+func RestrictedEndpointPolicy(in PolicyInputs) PolicyDocument {
+	role := Condition{"ArnEquals": {"aws:PrincipalArn": {in.FunctionRoleARN}}}
+	list := Condition{"ArnEquals": {"aws:PrincipalArn": {in.FunctionRoleARN}}, "StringLike": {"s3:prefix": {in.RestrictedPrefix + "*"}}}
+	return PolicyDocument{
+		Version: PolicyVersion,
+		Statement: []Statement{
+			{Sid: "ListRestrictedPrefix", Effect: "Allow", Principal: &Principal{Everyone: true},
+				Action: []string{"s3:ListBucket"}, Resource: []string{in.BucketARN()}, Condition: list},
+			{Sid: "ReadRestrictedPrefix", Effect: "Allow", Principal: &Principal{Everyone: true},
+				Action: []string{"s3:GetObject"}, Resource: []string{in.BucketARN() + "/" + in.RestrictedPrefix + "*"}, Condition: role},
+		},
+	}
+}
+
+// TableActions are what the function may do with the lab's table.
+var TableActions = []string{"dynamodb:GetItem", "dynamodb:Query"}
+
+// DynamoDBEndpointPolicy is the DynamoDB gateway endpoint's policy: the
+// function role may read the lab table, no other table. Gateway endpoint
+// policies take Principal "*" only, as for S3
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-ddb.html).
+func DynamoDBEndpointPolicy(in PolicyInputs) PolicyDocument {
+	return PolicyDocument{
+		Version: PolicyVersion,
+		Statement: []Statement{{
+			Sid: "ReadLabTable", Effect: "Allow", Principal: &Principal{Everyone: true},
+			Action: slices.Clone(TableActions), Resource: []string{in.TableARN},
+			Condition: Condition{"ArnEquals": {"aws:PrincipalArn": {in.FunctionRoleARN}}},
+		}},
+	}
+}
+
+// InterfaceEndpointPolicy is the policy of the interface endpoint of
+// service (one of InterfaceServices): the function role may do only what the
+// lab uses the service for.
+//   - sts: GetCallerIdentity.
+//   - bedrock-runtime: InvokeModel of one foundation model (004's endpoint
+//     policy).
+//   - kms: encrypt and decrypt with keys of the lab's account.
+//   - logs: write to the lab functions' log groups.
+func InterfaceEndpointPolicy(service string, in PolicyInputs) PolicyDocument {
+	var actions, resources []string
+	switch service {
+	case "sts":
+		// Deviation from cdk-nag AwsSolutions-IAM5: GetCallerIdentity has
+		// no resource; AWS accepts only "*".
+		actions, resources = []string{"sts:GetCallerIdentity"}, []string{"*"}
+	case "bedrock-runtime":
+		actions = []string{"bedrock:InvokeModel"}
+		resources = []string{fmt.Sprintf("arn:%s:bedrock:%s::foundation-model/%s", in.Partition, in.Region, in.BedrockModelID)}
+	case "kms":
+		actions = []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
+		resources = []string{fmt.Sprintf("arn:%s:kms:%s:%s:key/*", in.Partition, in.Region, in.AccountID)}
+	case "logs":
+		actions = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
+		for _, arn := range in.LogGroupARNs {
+			resources = append(resources, arn+":*")
+		}
+	}
+	return PolicyDocument{
+		Version: PolicyVersion,
+		Statement: []Statement{{
+			Sid: "FunctionUses" + camel(service), Effect: "Allow",
+			Principal: &Principal{Everyone: true}, Action: actions, Resource: resources,
+			Condition: Condition{"ArnEquals": {"aws:PrincipalArn": {in.FunctionRoleARN}}},
+		}},
 	}
 }
 
@@ -244,13 +399,81 @@ func RolePolicy(in PolicyInputs) PolicyDocument {
 			Sid: "ListProbeBuckets", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: arns,
 		})
 	}
+	if in.TableARN != "" {
+		// The denied table on purpose, as the probe buckets: with IAM
+		// allowing the read, a refusal proves the endpoint policy.
+		doc.Statement = append(doc.Statement, Statement{
+			Sid: "ReadLabTables", Effect: "Allow", Action: slices.Clone(TableActions), Resource: []string{in.TableARN, in.DeniedTableARN},
+		})
+	}
+	if in.BedrockModelID != "" {
+		doc.Statement = append(doc.Statement, Statement{
+			Sid: "InvokeLabModel", Effect: "Allow", Action: []string{"bedrock:InvokeModel"},
+			Resource: []string{fmt.Sprintf("arn:%s:bedrock:%s::foundation-model/%s", in.Partition, in.Region, in.BedrockModelID)},
+		})
+	}
+	var logs []string
+	for _, arn := range in.LogGroupARNs {
+		logs = append(logs, arn+":*")
+	}
 	doc.Statement = append(doc.Statement, Statement{
 		Sid:      "WriteOwnLogGroup",
 		Effect:   "Allow",
 		Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-		Resource: []string{in.LogGroupARN + ":*"},
+		Resource: logs,
 	})
 	return doc
+}
+
+// FlowLogsAssumeRolePolicy lets only VPC Flow Logs, acting for this account's
+// flow logs, assume the flow logs' role (confused-deputy protection,
+// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
+func FlowLogsAssumeRolePolicy(in PolicyInputs) PolicyDocument {
+	return PolicyDocument{
+		Version: PolicyVersion,
+		Statement: []Statement{{
+			Sid: "FlowLogsAssumeRole", Effect: "Allow", Principal: &Principal{Service: []string{"vpc-flow-logs.amazonaws.com"}},
+			Action: []string{"sts:AssumeRole"},
+			Condition: Condition{
+				"StringEquals": {"aws:SourceAccount": {in.AccountID}},
+				"ArnLike":      {"aws:SourceArn": {in.ec2ARN("vpc-flow-log/*")}},
+			},
+		}},
+	}
+}
+
+// FlowLogsRolePolicy lets the flow logs' role write to its log group only.
+func FlowLogsRolePolicy(in PolicyInputs, logGroupARN string) PolicyDocument {
+	return PolicyDocument{
+		Version: PolicyVersion,
+		Statement: []Statement{{
+			Sid: "WriteFlowLogGroup", Effect: "Allow",
+			Action:   []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
+			Resource: []string{logGroupARN, logGroupARN + ":*"},
+		}},
+	}
+}
+
+// FlowLogsBucketPolicy is the flow-log bucket's policy: TLS only, and the
+// log delivery service may write this account's flow logs, as AWS documents
+// for flow logs to S3
+// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html).
+func FlowLogsBucketPolicy(in PolicyInputs) PolicyDocument {
+	delivery := &Principal{Service: []string{"delivery.logs.amazonaws.com"}}
+	from := Condition{
+		"StringEquals": {"aws:SourceAccount": {in.AccountID}},
+		"ArnLike":      {"aws:SourceArn": {fmt.Sprintf("arn:%s:logs:%s:%s:*", in.Partition, in.Region, in.AccountID)}},
+	}
+	return PolicyDocument{
+		Version: PolicyVersion,
+		Statement: []Statement{
+			denyInsecureTransport(in),
+			{Sid: "AWSLogDeliveryWrite", Effect: "Allow", Principal: delivery, Action: []string{"s3:PutObject"},
+				Resource: []string{fmt.Sprintf("%s/AWSLogs/%s/*", in.BucketARN(), in.AccountID)}, Condition: from},
+			{Sid: "AWSLogDeliveryAclCheck", Effect: "Allow", Principal: delivery, Action: []string{"s3:GetBucketAcl", "s3:ListBucket"},
+				Resource: []string{in.BucketARN()}, Condition: from},
+		},
+	}
 }
 
 // ENIActions are the EC2 actions Lambda takes with the execution role to
@@ -347,4 +570,16 @@ func globMatch(pattern, s string) bool {
 		return s != "" && globMatch(pattern[1:], s[1:])
 	}
 	return s != "" && s[0] == pattern[0] && globMatch(pattern[1:], s[1:])
+}
+
+// camel turns a service name such as bedrock-runtime into BedrockRuntime,
+// for statement IDs (letters and digits only).
+func camel(s string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(s, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
 }

@@ -12,12 +12,12 @@ var testInputs = PolicyInputs{
 	Region:          "us-east-1",
 	AccountID:       "111122223333",
 	BucketName:      "s3-gw-lab-dev-abc",
-	EndpointID:      "vpce-0abc",
+	EndpointIDs:     []string{"vpce-0abc"},
 	VPCID:           "vpc-0lab",
 	FunctionRoleARN: "arn:aws:iam::111122223333:role/lab-fn-role-1234",
 	AdminPrincipalARNs: []string{"arn:aws:iam::111122223333:role/platform-deployer",
 		"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*"},
-	LogGroupARN: "arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/lab-1",
+	LogGroupARNs: []string{"arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/lab-1"},
 }
 
 const (
@@ -94,8 +94,8 @@ func TestBucketPolicy(t *testing.T) {
 			t.Errorf("DenyReadsOffEndpoint denies %s: the deployer could not seed or destroy the bucket", a)
 		}
 	}
-	if got := off.Condition["StringNotEquals"]["aws:SourceVpce"]; !slices.Equal(got, []string{testInputs.EndpointID}) {
-		t.Errorf("DenyReadsOffEndpoint aws:SourceVpce: got %v, want [%s]", got, testInputs.EndpointID)
+	if got := off.Condition["StringNotEquals"]["aws:SourceVpce"]; !slices.Equal(got, []string{testInputs.EndpointIDs[0]}) {
+		t.Errorf("DenyReadsOffEndpoint aws:SourceVpce: got %v, want [%s]", got, testInputs.EndpointIDs[0])
 	}
 	if got := off.Condition["ArnNotLike"]["aws:PrincipalArn"]; !slices.Equal(got, testInputs.AdminPrincipalARNs) {
 		t.Errorf("DenyReadsOffEndpoint admin exception: got %v, want %v", got, testInputs.AdminPrincipalARNs)
@@ -119,8 +119,8 @@ func TestRolePolicyLeastPrivilege(t *testing.T) {
 	want := map[string][]string{
 		"s3:ListBucket":                  {testBucketARN},
 		"s3:GetObject":                   {testObjectsARN},
-		"logs:CreateLogStream":           {testInputs.LogGroupARN + ":*"},
-		"logs:PutLogEvents":              {testInputs.LogGroupARN + ":*"},
+		"logs:CreateLogStream":           {testInputs.LogGroupARNs[0] + ":*"},
+		"logs:PutLogEvents":              {testInputs.LogGroupARNs[0] + ":*"},
 		"ec2:DescribeNetworkInterfaces":  {"*"},
 		"ec2:DescribeSubnets":            {"*"},
 		"ec2:CreateNetworkInterface":     {ec2 + "network-interface/*", ec2 + "security-group/*", ec2 + "subnet/*"},

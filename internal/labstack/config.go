@@ -38,6 +38,15 @@ const (
 	KeyRequestTimeoutMS     = "requestTimeoutMs"
 	KeyCrossRegion          = "crossRegion"
 	KeyExpiresAt            = "expiresAt"
+	KeyInternetEgress       = "internetEgress"
+	KeyS3Endpoints          = "s3Endpoints"
+	KeyAccessPoint          = "accessPoint"
+	KeyDynamoDB             = "dynamodb"
+	KeyInterfaceEndpoints   = "interfaceEndpoints"
+	KeyBedrockModelID       = "bedrockModelId"
+	KeyRestrictedTier       = "restrictedTier"
+	KeyRestrictedPrefix     = "restrictedPrefix"
+	KeyFlowLogs             = "flowLogs"
 )
 
 // Keys are the project's configuration keys, the only ones accepted in its
@@ -46,6 +55,8 @@ var Keys = []string{
 	KeyVPCCIDR, KeySubnetPrefixLength, KeyAZCount, KeyAvailabilityZones, KeyExcludeZoneIDs, KeyBucketPrefix,
 	KeyForceDestroy, KeyAdminPrincipalARNs, KeyLambdaMemoryMB, KeyLambdaTimeoutSeconds, KeyLogRetentionDays,
 	KeyMaxKeys, KeyConnectTimeoutMS, KeyRequestTimeoutMS, KeyCrossRegion, KeyExpiresAt,
+	KeyInternetEgress, KeyS3Endpoints, KeyAccessPoint, KeyDynamoDB, KeyInterfaceEndpoints, KeyBedrockModelID,
+	KeyRestrictedTier, KeyRestrictedPrefix, KeyFlowLogs,
 }
 
 // AWS provider configuration the program reads, besides aws:region: what the
@@ -105,6 +116,15 @@ func ArgsFromConfig(all map[string]string, project, stack string, problems ...er
 		RequestTimeoutMS:     r.integer(KeyRequestTimeoutMS),
 		CrossRegion:          r.optional(KeyCrossRegion),
 		AWSProvider:          r.awsProvider(),
+		InternetEgress:       r.str(KeyInternetEgress),
+		S3Endpoints:          r.strings(KeyS3Endpoints),
+		AccessPoint:          r.boolean(KeyAccessPoint),
+		DynamoDB:             r.boolean(KeyDynamoDB),
+		InterfaceEndpoints:   r.strings(KeyInterfaceEndpoints),
+		BedrockModelID:       r.str(KeyBedrockModelID),
+		RestrictedTier:       r.boolean(KeyRestrictedTier),
+		RestrictedPrefix:     r.str(KeyRestrictedPrefix),
+		FlowLogs:             r.str(KeyFlowLogs),
 		Tags: map[string]string{
 			TagProject: project,
 			TagStack:   stack,

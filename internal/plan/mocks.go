@@ -70,7 +70,13 @@ var computedOutputs = map[string][]string{
 	"aws:ec2/securityGroup:SecurityGroup":               {"name"},
 	"aws:ec2/vpc:Vpc":                                   {"defaultRouteTableId", "mainRouteTableId"},
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"name"},
+	"aws:dynamodb/table:Table":                          {"name"},
+	"aws:ec2/natGateway:NatGateway":                     {"publicIp"},
 }
+
+// S3PrefixList is the prefix list ID the mock's getManagedPrefixList answers
+// for S3 in us-east-1 (AWS's real one there).
+const S3PrefixList = "pl-63a5400a"
 
 // NewResource records the resource and returns its inputs plus placeholders
 // for the outputs the provider would compute.
@@ -84,6 +90,16 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			if _, ok := state[resource.PropertyKey(k)]; !ok {
 				state[resource.PropertyKey(k)] = resource.NewProperty(Unknown(args.Name, k))
 			}
+		}
+	}
+	// An interface endpoint's DNS entries: the regional one first, as EC2
+	// lists them.
+	if args.TypeToken == "aws:ec2/vpcEndpoint:VpcEndpoint" {
+		if _, ok := state["dnsEntries"]; !ok {
+			state["dnsEntries"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{
+				"dnsName":      resource.NewProperty(Unknown(args.Name, "dnsEntries[0].dnsName")),
+				"hostedZoneId": resource.NewProperty(Unknown(args.Name, "dnsEntries[0].hostedZoneId")),
+			})})
 		}
 	}
 	rpc := args.RegisterRPC
@@ -130,6 +146,16 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}
 		out = map[string]any{"arn": arn, "id": arn, "issuerArn": MockDeployerARN, "issuerId": "AROAEXAMPLE",
 			"issuerName": "platform-deployer", "sessionName": "pulumi-session"}
+	case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+		name := args.Args["name"].StringValue()
+		if name != "com.amazonaws."+region+".s3" {
+			return nil, fmt.Errorf("mock getManagedPrefixList: unexpected name %q", name)
+		}
+		id := S3PrefixList
+		if region != "us-east-1" {
+			id = "pl-mock-" + region + "-s3"
+		}
+		out = map[string]any{"id": id, "name": name, "addressFamily": "IPv4", "maxEntries": 0}
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
 		names, ids := Zones(region)
 		out = map[string]any{"id": region, "names": names, "zoneIds": ids, "groupNames": []string{region}}
