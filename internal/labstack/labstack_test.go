@@ -84,6 +84,47 @@ func TestGoldenPlans(t *testing.T) {
 	}
 }
 
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range max(len(w), len(g)) {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + strconv.Itoa(i+1) + ":\n want: " + wl + "\n  got: " + gl
+		}
+	}
+	return ""
+}
+
+// TestStackOutputs: the stack exports everything the lab documents check by
+// hand, and a ready-to-paste invoke command.
+func TestStackOutputs(t *testing.T) {
+	p, err := Plan(root(t), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"vpcId", "privateSubnetIds", "routeTableIds", "endpointId", "prefixListId", "bucketName",
+		"functionName", "functionArn", "logGroupName", "invokeCommand", "seedKeys", "endpointPolicy", "region",
+		"deniedProbeBucket", "crossRegionBucket", "crossRegion", "roleArn"} {
+		if _, ok := p.Outputs[k]; !ok {
+			t.Errorf("stack output %s is missing", k)
+		}
+	}
+	want := "aws lambda invoke --region us-east-1 --function-name " + plan.Unknown("lab-fn", "name") +
+		` --cli-binary-format raw-in-base64-out --payload '{"action":"list"}' report.json && cat report.json`
+	if p.Outputs["invokeCommand"] != want {
+		t.Errorf("invokeCommand:\n got %v\nwant %s", p.Outputs["invokeCommand"], want)
+	}
+	if p.Outputs["functionArn"] != plan.Unknown("lab-fn", "arn") || p.Outputs["endpointId"] != plan.Unknown("lab-s3-endpoint", "id") {
+		t.Errorf("outputs do not come from the lab's resources: %v", p.Outputs)
+	}
+}
+
 // TestPulumiYAMLDeclaresEverySetting: every key the program reads is
 // declared in Pulumi.yaml with a type, a description and a default, and
 // nothing else is declared.
