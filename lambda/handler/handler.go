@@ -1,10 +1,12 @@
 // Package handler holds the lab's Lambda logic: it lists the lab bucket through
-// whatever network path the function has (in the lab, the S3 gateway endpoint)
-// and returns a JSON report that says what happened.
+// whatever network path the function has (in the lab, the S3 gateway endpoint),
+// runs the lab's probes (contract.Probes), and returns a JSON report that says
+// what happened.
 //
-// The package is pure with respect to its dependencies: the S3 client, the
-// clock and the limits are passed in, so tests run it against a real S3 server
-// on loopback and the Lambda entry point only wires it to lambda.Start.
+// The package is pure with respect to its dependencies: the S3, DynamoDB and
+// STS clients, the resolver, the clock and the limits are passed in, so tests
+// run it against real servers on loopback (versitygw for S3, moto for DynamoDB
+// and STS) and the Lambda entry point only wires it to lambda.Start.
 package handler
 
 import (
@@ -16,15 +18,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -44,6 +50,22 @@ type Config struct {
 	ProbeDeniedBucket      string
 	ProbeCrossRegionBucket string
 	ProbeCrossRegion       string
+
+	// VPCCIDR is the lab VPC's block; the zero Prefix when VPC_CIDR is unset.
+	VPCCIDR netip.Prefix
+	// AccessPointARN is the lab bucket's access point,
+	// arn:PARTITION:s3:REGION:ACCOUNT:accesspoint/NAME.
+	AccessPointARN string
+	// S3InterfaceDNS is the S3 interface endpoint's regional DNS name as EC2
+	// reports it, starting with "*.".
+	S3InterfaceDNS string
+	// Table and TableKey name the DynamoDB table and the partition key
+	// (contract.TableKeyAttribute, a string) of its seeded item.
+	Table            string
+	TableKey         string
+	ProbeDeniedTable string
+	ProbeAllowedKey  string
+	ProbeDeniedKey   string
 }
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in Lambda)
@@ -58,6 +80,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		ProbeDeniedBucket:      getenv(contract.EnvProbeDeniedBucket),
 		ProbeCrossRegionBucket: getenv(contract.EnvProbeCrossRegionBucket),
 		ProbeCrossRegion:       getenv(contract.EnvProbeCrossRegion),
+
+		AccessPointARN:   getenv(contract.EnvAccessPointARN),
+		S3InterfaceDNS:   getenv(contract.EnvS3InterfaceDNS),
+		Table:            getenv(contract.EnvTable),
+		TableKey:         getenv(contract.EnvTableKey),
+		ProbeDeniedTable: getenv(contract.EnvProbeDeniedTable),
+		ProbeAllowedKey:  getenv(contract.EnvAllowedKey),
+		ProbeDeniedKey:   getenv(contract.EnvDeniedKey),
 	}
 	var errs []error
 	if cfg.Bucket == "" {
@@ -90,11 +120,50 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if cfg.ProbeInternetURL != "" && !strings.HasPrefix(cfg.ProbeInternetURL, "https://") {
 		errs = append(errs, fmt.Errorf("%s=%q: want an https:// URL", contract.EnvProbeInternetURL, cfg.ProbeInternetURL))
 	}
+	if raw := getenv(contract.EnvVPCCIDR); raw != "" {
+		p, err := netip.ParsePrefix(raw)
+		if err != nil || p != p.Masked() {
+			errs = append(errs, fmt.Errorf("%s=%q: want a CIDR block such as 10.0.0.0/16", contract.EnvVPCCIDR, raw))
+		} else {
+			cfg.VPCCIDR = p
+		}
+	}
+	if cfg.AccessPointARN != "" {
+		if err := checkAccessPointARN(cfg.AccessPointARN, cfg.Region); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", contract.EnvAccessPointARN, cfg.AccessPointARN, err))
+		}
+	}
+	if dns := cfg.S3InterfaceDNS; dns != "" {
+		if rest, ok := strings.CutPrefix(dns, "*."); !ok || rest == "" || strings.ContainsAny(rest, "*/:@ ") {
+			errs = append(errs, fmt.Errorf("%s=%q: want the endpoint's regional DNS name, as *.vpce-ID.s3.REGION.vpce.amazonaws.com", contract.EnvS3InterfaceDNS, dns))
+		}
+	}
+	if (cfg.Table == "") != (cfg.TableKey == "") {
+		errs = append(errs, fmt.Errorf("%s and %s are set together or not at all", contract.EnvTable, contract.EnvTableKey))
+	}
 	if cfg.ConnectTimeout > cfg.RequestTimeout {
 		errs = append(errs, fmt.Errorf("%s (%v) must not exceed %s (%v)",
 			contract.EnvConnectTimeoutMS, cfg.ConnectTimeout, contract.EnvRequestTimeoutMS, cfg.RequestTimeout))
 	}
 	return cfg, errors.Join(errs...)
+}
+
+// checkAccessPointARN says whether s is an S3 access point ARN in region.
+// The SDK refuses an ARN of another region unless told to use it, so that
+// mistake is caught here, at start.
+func checkAccessPointARN(s, region string) error {
+	a, err := arn.Parse(s)
+	if err != nil {
+		return fmt.Errorf("want an access point ARN: %w", err)
+	}
+	name, ok := strings.CutPrefix(a.Resource, "accesspoint/")
+	if a.Service != "s3" || !ok || name == "" || strings.ContainsAny(name, "/:") || len(a.AccountID) != 12 {
+		return errors.New("want arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME")
+	}
+	if a.Region != region {
+		return fmt.Errorf("the access point is in %q, the function in %q", a.Region, region)
+	}
+	return nil
 }
 
 // httpClient returns an HTTP client whose connections give up after
@@ -108,35 +177,50 @@ func httpClient(cfg Config) *awshttp.BuildableClient {
 		})
 }
 
-// NewS3Client returns an S3 client built on httpClient. The overall bound is
-// the request context, set by Handler.List and Handler.Probe.
-func NewS3Client(ctx context.Context, cfg Config, optFns ...func(*config.LoadOptions) error) (*s3.Client, error) {
-	httpClient := httpClient(cfg)
+// LoadAWSConfig loads the AWS configuration every client of the handler is
+// built from: the region, the HTTP client of httpClient, and two attempts per
+// call. The overall bound is the request context, set by Handler.List and
+// Handler.Probe. optFns come last and may override any of these (tests pass
+// static credentials).
+func LoadAWSConfig(ctx context.Context, cfg Config, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	opts := append([]func(*config.LoadOptions) error{
 		config.WithRegion(cfg.Region),
-		config.WithHTTPClient(httpClient),
+		config.WithHTTPClient(httpClient(cfg)),
 		// Two attempts: one retry for a transient fault, and still well
 		// inside the request timeout.
 		config.WithRetryMaxAttempts(2),
 	}, optFns...)
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
+		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
 	}
+	return awsCfg, nil
+}
+
+// NewS3Client returns an S3 client of awsCfg that uses Config.Endpoint,
+// path-style, when it is set.
+func NewS3Client(awsCfg aws.Config, cfg Config) *s3.Client {
 	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 			o.UsePathStyle = true
 		}
-	}), nil
+	})
 }
 
 // Handler answers invocations.
 type Handler struct {
-	S3     *s3.Client
-	Config Config
-	Log    *slog.Logger
-	Now    func() time.Time
+	S3 *s3.Client
+	// DynamoDB and STS serve the dynamodb, denied-table and sts probes; a
+	// nil client leaves its probes not configured.
+	DynamoDB *dynamodb.Client
+	STS      *sts.Client
+	// LookupHost resolves names for the s3-dns probe; nil means
+	// net.DefaultResolver.LookupHost.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
+	Config     Config
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 // Handle runs the action the event asks for. Failures of the action are
@@ -186,6 +270,8 @@ func (h *Handler) Probe(ctx context.Context, probe string) contract.Report {
 		do = func(ctx context.Context, rep *contract.Report) error {
 			return h.list(ctx, rep, 1, func(o *s3.Options) { o.Region = h.Config.ProbeCrossRegion })
 		}
+	default:
+		do = h.probeTarget(ctx, probe, &rep)
 	}
 	if rep.Target == "" {
 		rep.Error = &contract.ErrorReport{Kind: contract.KindNotConfigured, Message: fmt.Sprintf("this lab has no target for probe %q", probe)}
@@ -272,12 +358,17 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Classify maps an S3 call's error to one of the Kind constants.
+// Classify maps an S3, DynamoDB or STS call's error to one of the Kind
+// constants. A missing table (ResourceNotFoundException) or object is
+// KindOther: the path was open and the service answered.
 func Classify(err error) string {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode() {
-		case "AccessDenied", "AllAccessDisabled", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch":
+		case "AccessDenied", "AllAccessDisabled", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+			// DynamoDB (JSON protocol) and STS (query protocol): a policy
+			// refusal, and credentials the service does not know.
+			"AccessDeniedException", "UnrecognizedClientException", "InvalidClientTokenId":
 			return contract.KindAccessDenied
 		case "NoSuchBucket":
 			return contract.KindNoSuchBucket

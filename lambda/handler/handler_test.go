@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -21,7 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 )
 
 func testConfig(endpoint, bucket string) Config {
@@ -35,16 +39,16 @@ func testConfig(endpoint, bucket string) Config {
 	}
 }
 
-func newHandler(t *testing.T, cfg Config, secret string) (*Handler, *bytes.Buffer) {
+func newHandler(t *testing.T, cfg Config, secret string, optFns ...func(*config.LoadOptions) error) (*Handler, *bytes.Buffer) {
 	t.Helper()
-	client, err := NewS3Client(testContext(t), cfg,
+	awsCfg, err := LoadAWSConfig(testContext(t), cfg, append([]func(*config.LoadOptions) error{
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(testAccessKey, secret, "")),
-		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
+		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{})}, optFns...)...)
 	if err != nil {
-		t.Fatalf("new s3 client: %v", err)
+		t.Fatalf("load aws config: %v", err)
 	}
 	var logs bytes.Buffer
-	return &Handler{S3: client, Config: cfg, Log: slog.New(slog.NewJSONHandler(&logs, nil))}, &logs
+	return &Handler{S3: NewS3Client(awsCfg, cfg), Config: cfg, Log: slog.New(slog.NewJSONHandler(&logs, nil))}, &logs
 }
 
 // createBucket makes a bucket on the test server and puts keys in it, with at
@@ -288,6 +292,34 @@ func TestConfigFromEnv(t *testing.T) {
 			wantErr: "set together or not at all"},
 		{name: "plain-http internet probe", env: with(base, contract.EnvProbeInternetURL, "http://example.com"),
 			wantErr: "want an https:// URL"},
+		{name: "every variant", env: withAll(base, map[string]string{
+			contract.EnvVPCCIDR:          "10.20.0.0/16",
+			contract.EnvAccessPointARN:   "arn:aws:s3:us-east-1:123456789012:accesspoint/lab",
+			contract.EnvS3InterfaceDNS:   "*.vpce-0abc123-def456.s3.us-east-1.vpce.amazonaws.com",
+			contract.EnvTable:            "lab-table",
+			contract.EnvTableKey:         "seed",
+			contract.EnvProbeDeniedTable: "lab-denied-table",
+			contract.EnvAllowedKey:       "team/a.txt",
+			contract.EnvDeniedKey:        "other/b.txt",
+		}), want: Config{Bucket: "b", Region: "us-east-1", MaxKeys: 1000, ConnectTimeout: 2 * time.Second, RequestTimeout: 5 * time.Second,
+			VPCCIDR: netip.MustParsePrefix("10.20.0.0/16"), AccessPointARN: "arn:aws:s3:us-east-1:123456789012:accesspoint/lab",
+			S3InterfaceDNS: "*.vpce-0abc123-def456.s3.us-east-1.vpce.amazonaws.com", Table: "lab-table", TableKey: "seed",
+			ProbeDeniedTable: "lab-denied-table", ProbeAllowedKey: "team/a.txt", ProbeDeniedKey: "other/b.txt"}},
+		{name: "VPC CIDR not a CIDR", env: with(base, contract.EnvVPCCIDR, "10.20.0.0"), wantErr: `VPC_CIDR="10.20.0.0": want a CIDR block`},
+		{name: "VPC CIDR with host bits", env: with(base, contract.EnvVPCCIDR, "10.20.0.1/16"), wantErr: `VPC_CIDR="10.20.0.1/16"`},
+		{name: "access point ARN not an ARN", env: with(base, contract.EnvAccessPointARN, "lab-ap"), wantErr: "want an access point ARN"},
+		{name: "bucket ARN for an access point", env: with(base, contract.EnvAccessPointARN, "arn:aws:s3:::lab"),
+			wantErr: "want arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME"},
+		{name: "access point ARN of another service", env: with(base, contract.EnvAccessPointARN, "arn:aws:s3-object-lambda:us-east-1:123456789012:accesspoint/lab"),
+			wantErr: "want arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME"},
+		{name: "access point in another region", env: with(base, contract.EnvAccessPointARN, "arn:aws:s3:eu-west-1:123456789012:accesspoint/lab"),
+			wantErr: `the access point is in "eu-west-1", the function in "us-east-1"`},
+		{name: "interface DNS without its wildcard", env: with(base, contract.EnvS3InterfaceDNS, "vpce-0abc123-def456.s3.us-east-1.vpce.amazonaws.com"),
+			wantErr: "S3_INTERFACE_DNS"},
+		{name: "interface DNS as a URL", env: with(base, contract.EnvS3InterfaceDNS, "*.vpce-0abc.s3.us-east-1.vpce.amazonaws.com/"),
+			wantErr: "S3_INTERFACE_DNS"},
+		{name: "table without key", env: with(base, contract.EnvTable, "lab-table"), wantErr: "DYNAMODB_TABLE and DYNAMODB_KEY are set together"},
+		{name: "key without table", env: with(base, contract.EnvTableKey, "seed"), wantErr: "DYNAMODB_TABLE and DYNAMODB_KEY are set together"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -318,18 +350,39 @@ func with(m map[string]string, k, v string) map[string]string {
 	return out
 }
 
+func withAll(m, set map[string]string) map[string]string {
+	for k, v := range set {
+		m = with(m, k, v)
+	}
+	return m
+}
+
 func TestClassify(t *testing.T) {
+	apiErr := func(code string) error {
+		return fmt.Errorf("call: %w", &smithy.GenericAPIError{Code: code, Message: "from the service"})
+	}
 	tests := []struct {
 		err  error
 		want string
 	}{
+		{apiErr("AccessDenied"), contract.KindAccessDenied},
+		{apiErr("NoSuchBucket"), contract.KindNoSuchBucket},
+		{apiErr("NoSuchKey"), contract.KindOther},
+		// DynamoDB: an endpoint or IAM policy refusal; unknown credentials.
+		{apiErr("AccessDeniedException"), contract.KindAccessDenied},
+		{apiErr("UnrecognizedClientException"), contract.KindAccessDenied},
+		// STS: unknown credentials.
+		{apiErr("InvalidClientTokenId"), contract.KindAccessDenied},
+		// A missing table, or a missing item: the service answered.
+		{apiErr("ResourceNotFoundException"), contract.KindOther},
+		{fmt.Errorf("get item: %w", errNoItem), contract.KindOther},
 		{context.DeadlineExceeded, contract.KindUnreachable},
 		{fmt.Errorf("list: %w", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), contract.KindUnreachable},
 		{errors.New("something else"), contract.KindOther},
 	}
 	for _, tt := range tests {
 		if got := Classify(tt.err); got != tt.want {
-			t.Errorf("Classify(%v) = %s, want %s", tt.err, got, tt.want)
+			t.Errorf("Classify(%v): got %s, want %s", tt.err, got, tt.want)
 		}
 	}
 }
@@ -417,6 +470,20 @@ func TestProbeNotConfigured(t *testing.T) {
 		rep := h.Probe(testContext(t), probe)
 		if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindNotConfigured {
 			t.Errorf("probe %s without a target: got ok=%v error=%+v, want kind %s", probe, rep.OK, rep.Error, contract.KindNotConfigured)
+		}
+	}
+	// With every client, as in Lambda, only the sts probe has a target
+	// without the lab's variables; the rest still do not run.
+	h.DynamoDB = dynamodb.NewFromConfig(aws.Config{Region: testRegion})
+	h.STS = sts.NewFromConfig(aws.Config{Region: testRegion})
+	h.LookupHost = func(context.Context, string) ([]string, error) { return nil, errors.New("not to be called") }
+	for _, probe := range contract.Probes {
+		if probe == contract.ProbeSTS {
+			continue
+		}
+		rep := h.Probe(testContext(t), probe)
+		if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindNotConfigured {
+			t.Errorf("probe %s with clients and no target: got ok=%v error=%+v, want kind %s", probe, rep.OK, rep.Error, contract.KindNotConfigured)
 		}
 	}
 	if _, err := h.Handle(testContext(t), contract.Event{Action: contract.ActionProbe, Probe: "http://example.com"}); err == nil ||

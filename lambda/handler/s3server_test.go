@@ -28,7 +28,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	stop, err := startVersityGW()
+	endpoint, stop, err := startVersityGW()
+	s3Endpoint = endpoint
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			fmt.Fprintf(os.Stderr, "handler tests need versitygw: %v\n", err)
@@ -70,29 +71,31 @@ func findVersityGW() (string, error) {
 	return "", fmt.Errorf("versitygw not found on PATH, in $VERSITYGW or in $(go env GOPATH)/bin: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0")
 }
 
-// startVersityGW starts versitygw on a free loopback port and waits, at most
-// 20 s, until it accepts connections. stop ends it and removes its data.
-func startVersityGW() (stop func(), err error) {
+// startVersityGW starts versitygw, with the global options args, on a free
+// loopback port and waits, at most 20 s, until it accepts connections. stop
+// ends it and removes its data.
+func startVersityGW(args ...string) (endpoint string, stop func(), err error) {
 	bin, err := findVersityGW()
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	dir, err := os.MkdirTemp("", "lab-s3-*")
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	addr, err := freeLoopbackAddr()
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	cmd := exec.Command(bin, "--access", testAccessKey, "--secret", testSecretKey, "--port", addr, "posix", dir)
+	args = append([]string{"--access", testAccessKey, "--secret", testSecretKey, "--port", addr}, args...)
+	cmd := exec.Command(bin, append(args, "posix", dir)...)
 	logFile, err := os.Create(filepath.Join(dir, "..", filepath.Base(dir)+".log"))
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start versitygw: %w", err)
+		return "", nil, fmt.Errorf("start versitygw: %w", err)
 	}
 	stop = func() {
 		_ = cmd.Process.Kill() // the server is ours; its exit status is of no interest
@@ -106,13 +109,12 @@ func startVersityGW() (stop func(), err error) {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			s3Endpoint = "http://" + addr
-			return stop, nil
+			return "http://" + addr, stop, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	stop()
-	return nil, fmt.Errorf("versitygw did not listen on %s within 20s", addr)
+	return "", nil, fmt.Errorf("versitygw did not listen on %s within 20s", addr)
 }
 
 func freeLoopbackAddr() (string, error) {
