@@ -26,9 +26,12 @@ const (
 )
 
 // simulation is one request for the evaluator, in iam-simulate's Simulation shape.
+// CarriedContextKeys names keys AWS sends with the request that the evaluator's data
+// lists for another resource type (see tools/iam-eval/evaluate.mjs).
 type simulation struct {
-	ID         string `json:"id"`
-	Simulation struct {
+	ID                 string   `json:"id"`
+	CarriedContextKeys []string `json:"carriedContextKeys,omitempty"`
+	Simulation         struct {
 		Request struct {
 			Principal string `json:"principal"`
 			Action    string `json:"action"`
@@ -53,6 +56,7 @@ type verdict struct {
 	Errors             json.RawMessage   `json:"errors"`
 	BlockedBy          []string          `json:"blockedBy"`
 	IgnoredContextKeys []string          `json:"ignoredContextKeys"`
+	CarriedContextKeys []string          `json:"carriedContextKeys"`
 	Denials            []json.RawMessage `json:"denials"`
 	Grants             []json.RawMessage `json:"grants"`
 }
@@ -97,6 +101,9 @@ func (v verdict) explain() string {
 	}
 	if len(v.IgnoredContextKeys) > 0 {
 		parts = append(parts, "ignored context keys "+strings.Join(v.IgnoredContextKeys, ", "))
+	}
+	if len(v.CarriedContextKeys) > 0 {
+		parts = append(parts, "carried context keys "+strings.Join(v.CarriedContextKeys, ", "))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -219,6 +226,7 @@ func combine(vs []verdict) verdict {
 			blocked[b] = true
 		}
 		out.IgnoredContextKeys = append(out.IgnoredContextKeys, v.IgnoredContextKeys...)
+		out.CarriedContextKeys = append(out.CarriedContextKeys, v.CarriedContextKeys...)
 		out.Denials = append(out.Denials, v.Denials...)
 		out.Grants = append(out.Grants, v.Grants...)
 	}

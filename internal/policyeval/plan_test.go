@@ -33,6 +33,20 @@ const (
 	nameFunction     = "lab-fn"
 	nameVPC          = "lab-vpc"
 	nameLogGroup     = "lab-fn-logs"
+
+	// Variants: present only in the plans whose stack turns them on.
+	nameAccessPoint        = "lab-access-point"
+	nameS3Interface        = "lab-s3-interface-endpoint"
+	nameRestrictedEndpoint = "lab-restricted-s3-endpoint"
+	nameDynamoDBEndpoint   = "lab-dynamodb-endpoint"
+	nameSTSEndpoint        = "lab-sts-endpoint"
+	nameBedrockEndpoint    = "lab-bedrock-runtime-endpoint"
+	nameTable              = "lab-table"
+	nameDeniedTable        = "lab-denied-table"
+	nameFlowLogsRole       = "lab-flow-logs-role"
+	nameFlowLogsGroup      = "lab-flow-logs"
+	nameFlowLog            = "lab-flow-log"
+	restrictedSubnetPrefix = "lab-restricted-"
 )
 
 // Resource type tokens the suite reads.
@@ -54,6 +68,9 @@ const (
 	typeLambdaFunction  = "aws:lambda/function:Function"
 	typeNATGateway      = "aws:ec2/natGateway:NatGateway"
 	typeInternetGateway = "aws:ec2/internetGateway:InternetGateway"
+	typeFlowLog         = "aws:ec2/flowLog:FlowLog"
+	typeAccessPoint     = "aws:s3/accessPoint:AccessPoint"
+	typeTable           = "aws:dynamodb/table:Table"
 )
 
 // planResource is one entry of a golden plan, shaped like a resource of
@@ -153,15 +170,45 @@ type resolver struct {
 	plan   *plan
 	region string
 	values map[string]string
+	// derived maps text the program computed from a placeholder before the plan was
+	// written (an access point's name, accessPointName of "[unknown lab-bucket.bucket]",
+	// reads "ap-unknown lab-bucket.bucket]") to the placeholder of the value it stands for.
+	derived map[string]string
 }
 
 func newResolver(p *plan, region string) *resolver {
-	return &resolver{plan: p, region: region, values: map[string]string{}}
+	r := &resolver{plan: p, region: region, values: map[string]string{}, derived: map[string]string{}}
+	for _, ap := range p.all(typeAccessPoint) {
+		if bucket := ap.input("bucket"); placeholderRE.MatchString(bucket) && ap.input("name") == accessPointName(bucket) {
+			r.derived[ap.input("name")] = "[unknown " + ap.name() + ".name]"
+		}
+	}
+	return r
 }
 
-// resolveString replaces every placeholder in s.
+// accessPointName mirrors components/variants.go accessPointName, by which the program
+// names the access point after its bucket: "ap-" and the bucket name's last 26
+// characters (the provider's unique suffix), trimmed of hyphens.
+func accessPointName(bucket string) string {
+	suffix := bucket
+	if len(suffix) > 26 {
+		suffix = suffix[len(suffix)-26:]
+	}
+	return "ap-" + strings.Trim(suffix, "-")
+}
+
+// resolveString replaces every placeholder in s, and every derived text.
 func (r *resolver) resolveString(s string) (string, error) {
 	var errs []error
+	for text, ph := range r.derived {
+		if strings.Contains(s, text) {
+			v, err := r.resolveString(ph)
+			if err != nil {
+				return s, err
+			}
+			s = strings.ReplaceAll(s, text, v)
+		}
+	}
 	out := placeholderRE.ReplaceAllStringFunc(s, func(m string) string {
 		sub := placeholderRE.FindStringSubmatch(m)
 		v, err := r.value(sub[1], sub[2])
@@ -231,12 +278,20 @@ var ec2IDs = map[string]struct{ prefix, arnType string }{
 	typeVPCEndpoint:     {"vpce-", "vpc-endpoint"},
 	typeNATGateway:      {"nat-", "natgateway"},
 	typeInternetGateway: {"igw-", "internet-gateway"},
+	typeFlowLog:         {"fl-", "vpc-flow-log"},
 }
 
 // concrete derives a realistic value for one output of res.
 func (r *resolver) concrete(res planResource, output string) (string, error) {
 	sum := sha256.Sum256([]byte(res.URN))
 	hexOf := func(n int) string { return hex.EncodeToString(sum[:])[:n] }
+	digitsOf := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			b.WriteByte('0' + sum[i]%10)
+		}
+		return b.String()
+	}
 	// physical mimics Pulumi auto-naming: an explicit name wins, then a prefix plus a
 	// random-looking suffix, else the logical name plus a suffix.
 	physical := func(sep string, n int) string {
@@ -267,7 +322,9 @@ func (r *resolver) concrete(res planResource, output string) (string, error) {
 		name := res.input("bucket")
 		if name == "" {
 			if p := res.input("bucketPrefix"); p != "" {
-				name = p + "20261123" + hexOf(12)
+				// The provider's unique suffix: a UTC timestamp to the 10^-4 second
+				// and an 8-hex-digit counter, 26 characters in all.
+				name = p + "202611231200" + digitsOf(6) + fmt.Sprintf("%08x", sum[8]%9+1)
 			} else {
 				name = res.name() + "-" + hexOf(7)
 			}
@@ -299,6 +356,37 @@ func (r *resolver) concrete(res planResource, output string) (string, error) {
 	case typeVPCEndpoint:
 		if output == "prefixListId" {
 			return "pl-" + hexOf(8), nil
+		}
+	case typeAccessPoint:
+		// The program names the access point after its bucket (accessPointName), so the
+		// ARN of the access point's own policy and the arn output the endpoint policy
+		// names are the same string once the bucket's name is known.
+		name := res.input("name")
+		if bucket := res.input("bucket"); placeholderRE.MatchString(bucket) && name == accessPointName(bucket) {
+			b, err := r.resolveString(bucket)
+			if err != nil {
+				return "", err
+			}
+			name = accessPointName(b)
+		} else if name == "" || strings.Contains(name, "unknown") {
+			return "", fmt.Errorf("access point name %q is not derived from its bucket's name (see components/variants.go accessPointName)", name)
+		}
+		arn := "arn:" + partition + ":s3:" + r.region + ":" + account + ":accesspoint/" + name
+		switch output {
+		case "name":
+			return name, nil
+		case "arn":
+			return arn, nil
+		case "id":
+			return account + ":" + name, nil
+		}
+	case typeTable:
+		name := physical("-", 7)
+		switch output {
+		case "name", "id":
+			return name, nil
+		case "arn":
+			return "arn:" + partition + ":dynamodb:" + r.region + ":" + account + ":table/" + name, nil
 		}
 	}
 	if e, ok := ec2IDs[res.Type]; ok {
@@ -342,7 +430,33 @@ type lab struct {
 	bucketPolicies map[string]any // bucket name -> its bucket policy
 	rolePolicies   []namedPolicy  // identity policies of the function's role
 
+	// Variants; zero where the plan lacks them.
+	endpoints         map[string]endpoint // every VPC endpoint of the plan, by logical name
+	accessPointARN    string
+	accessPointPolicy any
+	tableARN          string
+	deniedTableARN    string
+	restrictedCIDR    string        // a subnet of the restricted tier
+	flowLogs          *flowLogsRole // with flowLogs: cloudwatch
+
 	values map[string]string // every placeholder resolved, for the self-test
+}
+
+// endpoint is one VPC endpoint of the lab with its resolved policy.
+type endpoint struct {
+	id      string
+	service string // com.amazonaws.REGION.SERVICE
+	policy  namedPolicy
+}
+
+// flowLogsRole is the role VPC Flow Logs assumes to write to its log group.
+type flowLogsRole struct {
+	roleName    string
+	roleARN     string
+	trust       any
+	policies    []namedPolicy
+	logGroupARN string
+	flowLogARN  string
 }
 
 func (l *lab) vpcARN() string { return l.ec2ARN("vpc", l.vpcID) }
@@ -445,15 +559,72 @@ func newLab(p *plan) (*lab, error) {
 		return nil, fmt.Errorf("%s: no subnet or security group in %s", p.path, nameVPC)
 	}
 
-	ep, _ := p.find(typeVPCEndpoint, nameEndpoint)
-	doc, err := decodePolicy(ep.Inputs["policy"])
-	if err == nil {
-		doc, err = rv.resolve(doc)
+	// Every endpoint's policy; one without a policy would get AWS's full-access default,
+	// which the lab never wants, so it is an error.
+	l.endpoints = map[string]endpoint{}
+	for _, ep := range p.all(typeVPCEndpoint) {
+		doc, err := decodePolicy(ep.Inputs["policy"])
+		if err == nil {
+			doc, err = rv.resolve(doc)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: endpoint policy: %w", ep.name(), err)
+		}
+		id, err := rv.resolveString("[unknown " + ep.name() + ".id]")
+		if err != nil {
+			return nil, err
+		}
+		l.endpoints[ep.name()] = endpoint{id: id, service: ep.input("serviceName"), policy: namedPolicy{Name: ep.name(), Policy: doc}}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: endpoint policy: %w", nameEndpoint, err)
+	l.endpointPolicy = l.endpoints[nameEndpoint].policy
+
+	if ap, ok := p.find(typeAccessPoint, nameAccessPoint); ok {
+		if l.accessPointARN, err = rv.resolveString("[unknown " + nameAccessPoint + ".arn]"); err != nil {
+			return nil, err
+		}
+		doc, err := decodePolicy(ap.Inputs["policy"])
+		if err == nil {
+			doc, err = rv.resolve(doc)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: access point policy: %w", nameAccessPoint, err)
+		}
+		l.accessPointPolicy = doc
 	}
-	l.endpointPolicy = namedPolicy{Name: nameEndpoint, Policy: doc}
+	if _, ok := p.find(typeTable, nameTable); ok {
+		l.tableARN = val("[unknown " + nameTable + ".arn]")
+		l.deniedTableARN = val("[unknown " + nameDeniedTable + ".arn]")
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range p.all(typeSubnet) {
+		if l.restrictedCIDR == "" && strings.HasPrefix(s.name(), restrictedSubnetPrefix) {
+			l.restrictedCIDR = s.input("cidrBlock")
+		}
+	}
+	if role, ok := p.find(typeRole, nameFlowLogsRole); ok {
+		fl := &flowLogsRole{
+			roleARN:     val("[unknown " + nameFlowLogsRole + ".arn]"),
+			logGroupARN: val("[unknown " + nameFlowLogsGroup + ".arn]"),
+			flowLogARN:  val("[unknown " + nameFlowLog + ".arn]"),
+		}
+		name := val("[unknown " + nameFlowLogsRole + ".name]")
+		fl.roleName = name
+		if err != nil {
+			return nil, err
+		}
+		if fl.trust, err = decodePolicy(role.Inputs["assumeRolePolicy"]); err == nil {
+			fl.trust, err = rv.resolve(fl.trust)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s trust policy: %w", nameFlowLogsRole, err)
+		}
+		if fl.policies, err = rolePoliciesOf(p, rv, role, name); err != nil {
+			return nil, err
+		}
+		l.flowLogs = fl
+	}
 
 	for _, bp := range p.all(typeBucketPolicy) {
 		bucket, err := rv.resolveString(bp.input("bucket"))
@@ -470,10 +641,23 @@ func newLab(p *plan) (*lab, error) {
 		l.bucketPolicies[bucket] = doc
 	}
 
-	// Identity policies of the role: inline ones on the role, and every RolePolicy
-	// whose role input resolves to the role's name. Managed policies cannot be
-	// evaluated from the plan, so they are an error rather than silently ignored.
 	role, _ := p.find(typeRole, nameRole)
+	if l.rolePolicies, err = rolePoliciesOf(p, rv, role, l.roleName); err != nil {
+		return nil, err
+	}
+	if len(l.rolePolicies) == 0 {
+		return nil, fmt.Errorf("%s: no identity policy attached to %s", p.path, nameRole)
+	}
+	l.values = rv.values
+	return l, nil
+}
+
+// rolePoliciesOf returns the identity policies of role (whose physical name is name):
+// inline ones on the role, and every RolePolicy whose role input resolves to its name.
+// Managed policies cannot be evaluated from the plan, so they are an error rather than
+// silently ignored.
+func rolePoliciesOf(p *plan, rv *resolver, role planResource, name string) ([]namedPolicy, error) {
+	var out []namedPolicy
 	if inl, ok := role.Inputs["inlinePolicies"].([]any); ok {
 		for i, e := range inl {
 			m, _ := e.(map[string]any)
@@ -482,18 +666,18 @@ func newLab(p *plan) (*lab, error) {
 				doc, err = rv.resolve(doc)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("%s inline policy %d: %w", nameRole, i, err)
+				return nil, fmt.Errorf("%s inline policy %d: %w", role.name(), i, err)
 			}
-			name, _ := m["name"].(string)
-			l.rolePolicies = append(l.rolePolicies, namedPolicy{Name: nameRole + "/" + name, Policy: doc})
+			n, _ := m["name"].(string)
+			out = append(out, namedPolicy{Name: role.name() + "/" + n, Policy: doc})
 		}
 	}
 	if arns, ok := role.Inputs["managedPolicyArns"].([]any); ok && len(arns) > 0 {
-		return nil, fmt.Errorf("%s: managed policies %v cannot be evaluated from the plan", nameRole, arns)
+		return nil, fmt.Errorf("%s: managed policies %v cannot be evaluated from the plan", role.name(), arns)
 	}
 	for _, a := range p.all(typeRoleAttachment) {
-		if r, _ := rv.resolveString(a.input("role")); r == l.roleName {
-			return nil, fmt.Errorf("%s: managed policy attachment %s cannot be evaluated from the plan", nameRole, a.name())
+		if r, _ := rv.resolveString(a.input("role")); r == name {
+			return nil, fmt.Errorf("%s: managed policy attachment %s cannot be evaluated from the plan", role.name(), a.name())
 		}
 	}
 	for _, rp := range p.all(typeRolePolicy) {
@@ -501,7 +685,7 @@ func newLab(p *plan) (*lab, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", rp.name(), err)
 		}
-		if r != l.roleName {
+		if r != name {
 			continue
 		}
 		doc, err := decodePolicy(rp.Inputs["policy"])
@@ -511,14 +695,10 @@ func newLab(p *plan) (*lab, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", rp.name(), err)
 		}
-		l.rolePolicies = append(l.rolePolicies, namedPolicy{Name: rp.name(), Policy: doc})
+		out = append(out, namedPolicy{Name: rp.name(), Policy: doc})
 	}
-	sort.Slice(l.rolePolicies, func(i, j int) bool { return l.rolePolicies[i].Name < l.rolePolicies[j].Name })
-	if len(l.rolePolicies) == 0 {
-		return nil, fmt.Errorf("%s: no identity policy attached to %s", p.path, nameRole)
-	}
-	l.values = rv.values
-	return l, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }
 
 // hostIn returns the tenth address of a CIDR block, or a fixed private address.
