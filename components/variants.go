@@ -25,7 +25,7 @@ func (b *builder) accessPoint() error {
 		b.comp.AccessPointARN = pulumi.String("").ToStringOutput()
 		return nil
 	}
-	name := b.comp.BucketName.ApplyT(accessPointName).(pulumi.StringOutput)
+	name := b.comp.BucketName.ApplyT(AccessPointName).(pulumi.StringOutput)
 	arn := pulumi.Sprintf("arn:%s:s3:%s:%s:accesspoint/%s", b.facts.partition, b.facts.region, b.facts.accountID, name)
 	in := b.policyInputs()
 	policy := policyJSON(func(args []any) PolicyDocument {
@@ -49,10 +49,10 @@ func (b *builder) accessPoint() error {
 	return nil
 }
 
-// accessPointName is "ap-" and the unique suffix the provider gave the
+// AccessPointName is "ap-" and the unique suffix the provider gave the
 // bucket's name (its last 26 characters): access point names are 3 to 50
 // lowercase letters, digits and hyphens.
-func accessPointName(bucket string) string {
+func AccessPointName(bucket string) string {
 	suffix := bucket
 	if len(suffix) > 26 {
 		suffix = suffix[len(suffix)-26:]

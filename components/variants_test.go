@@ -234,8 +234,8 @@ func TestAccessPoint(t *testing.T) {
 	if !strings.Contains(bp, `"s3:DataAccessPointAccount":["`+plan.MockAccountID+`"]`) {
 		t.Errorf("bucket policy does not delegate to the account's access points: %s", bp)
 	}
-	if got := accessPointName("s3-gw-lab-test-20261123101112131400000001"); got != "ap-20261123101112131400000001" || len(got) > 50 {
-		t.Errorf("accessPointName: got %q", got)
+	if got := AccessPointName("s3-gw-lab-test-20261123101112131400000001"); got != "ap-20261123101112131400000001" || len(got) > 50 {
+		t.Errorf("AccessPointName: got %q", got)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/platformlab/s3-gateway-lab/components"
 )
 
 // This file reads a golden plan, replaces its "[unknown NAME.OUTPUT]" placeholders with
@@ -171,7 +173,7 @@ type resolver struct {
 	region string
 	values map[string]string
 	// derived maps text the program computed from a placeholder before the plan was
-	// written (an access point's name, accessPointName of "[unknown lab-bucket.bucket]",
+	// written (an access point's name, components.AccessPointName of "[unknown lab-bucket.bucket]",
 	// reads "ap-unknown lab-bucket.bucket]") to the placeholder of the value it stands for.
 	derived map[string]string
 }
@@ -179,22 +181,11 @@ type resolver struct {
 func newResolver(p *plan, region string) *resolver {
 	r := &resolver{plan: p, region: region, values: map[string]string{}, derived: map[string]string{}}
 	for _, ap := range p.all(typeAccessPoint) {
-		if bucket := ap.input("bucket"); placeholderRE.MatchString(bucket) && ap.input("name") == accessPointName(bucket) {
+		if bucket := ap.input("bucket"); placeholderRE.MatchString(bucket) && ap.input("name") == components.AccessPointName(bucket) {
 			r.derived[ap.input("name")] = "[unknown " + ap.name() + ".name]"
 		}
 	}
 	return r
-}
-
-// accessPointName mirrors components/variants.go accessPointName, by which the program
-// names the access point after its bucket: "ap-" and the bucket name's last 26
-// characters (the provider's unique suffix), trimmed of hyphens.
-func accessPointName(bucket string) string {
-	suffix := bucket
-	if len(suffix) > 26 {
-		suffix = suffix[len(suffix)-26:]
-	}
-	return "ap-" + strings.Trim(suffix, "-")
 }
 
 // resolveString replaces every placeholder in s, and every derived text.
@@ -358,18 +349,18 @@ func (r *resolver) concrete(res planResource, output string) (string, error) {
 			return "pl-" + hexOf(8), nil
 		}
 	case typeAccessPoint:
-		// The program names the access point after its bucket (accessPointName), so the
+		// The program names the access point after its bucket (components.AccessPointName), so the
 		// ARN of the access point's own policy and the arn output the endpoint policy
 		// names are the same string once the bucket's name is known.
 		name := res.input("name")
-		if bucket := res.input("bucket"); placeholderRE.MatchString(bucket) && name == accessPointName(bucket) {
+		if bucket := res.input("bucket"); placeholderRE.MatchString(bucket) && name == components.AccessPointName(bucket) {
 			b, err := r.resolveString(bucket)
 			if err != nil {
 				return "", err
 			}
-			name = accessPointName(b)
+			name = components.AccessPointName(b)
 		} else if name == "" || strings.Contains(name, "unknown") {
-			return "", fmt.Errorf("access point name %q is not derived from its bucket's name (see components/variants.go accessPointName)", name)
+			return "", fmt.Errorf("access point name %q is not derived from its bucket's name (see components.AccessPointName)", name)
 		}
 		arn := "arn:" + partition + ":s3:" + r.region + ":" + account + ":accesspoint/" + name
 		switch output {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/platformlab/s3-gateway-lab/components"
 )
 
 // These tests check the harness itself: that placeholders resolve consistently, and that
@@ -67,9 +69,9 @@ func TestPlaceholdersResolveConsistently(t *testing.T) {
 			// bucket's name; the gateway endpoint policy names the access point's arn
 			// output. Resolved, they are one ARN.
 			if l.accessPointARN != "" {
-				want := "arn:aws:s3:" + l.region + ":123456789012:accesspoint/" + accessPointName(l.bucket)
+				want := "arn:aws:s3:" + l.region + ":123456789012:accesspoint/" + components.AccessPointName(l.bucket)
 				if l.accessPointARN != want {
-					t.Errorf("lab-access-point.arn = %q, want %q (accessPointName of the bucket %q)", l.accessPointARN, want, l.bucket)
+					t.Errorf("lab-access-point.arn = %q, want %q (components.AccessPointName of the bucket %q)", l.accessPointARN, want, l.bucket)
 				}
 				if re := regexp.MustCompile(`^arn:aws:s3:[a-z0-9-]+:123456789012:accesspoint/ap-[0-9]+$`); !re.MatchString(l.accessPointARN) {
 					t.Errorf("lab-access-point.arn = %q, want it to match %s", l.accessPointARN, re)
