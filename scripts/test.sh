@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs every check of the project, offline: formatting, go vet, the unit tests
-# on Pulumi's mock monitor (with the golden dev plan), the handler tests
-# against a real S3 server on loopback (versitygw), the reproducible-build
-# test, and the workflow lint. Installs the pinned tools it needs first.
+# Runs every check of the project, offline: formatting, go vet, staticcheck,
+# the offline plans of the scenario stacks, the unit tests on Pulumi's mock
+# monitor (with the golden plans), the policy matrix (a pinned third-party IAM
+# evaluator), the handler and verifier tests against real servers on loopback
+# (versitygw, moto), the reproducible-build test, the exit codes of the built
+# commands, and the script and workflow lint. Installs the pinned tools it
+# needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,10 +25,15 @@ go vet ./...
 echo "== staticcheck"
 staticcheck ./...
 
-echo "== offline plan (dev), without credentials or network"
-env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
-  go run ./cmd/plan -stack dev -json > /dev/null
-echo "plan: ok"
+echo "== offline plans of the scenario stacks, without credentials or network"
+go build -o bin/ ./cmd/plan
+for golden in testdata/plan-*.json; do
+  stack="${golden#testdata/plan-}"
+  stack="${stack%.json}"
+  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+    ./bin/plan -stack "$stack" > /dev/null
+  echo "plan $stack: ok"
+done
 
 echo "== shellcheck"
 if command -v shellcheck >/dev/null 2>&1; then
