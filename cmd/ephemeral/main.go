@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 			return verify.ExitCouldNotRun
 		}
 	}
-	ec2Client, lambdaClient, err := verify.NewClients(ctx, verify.ClientOptions{Region: *region, UseIMDS: *useIMDS})
+	clients, err := verify.NewClients(ctx, verify.ClientOptions{Region: *region, UseIMDS: *useIMDS})
 	if err != nil {
 		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
 		return verify.ExitCouldNotRun
@@ -110,7 +110,8 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 			fmt.Fprintln(stderr, "ephemeral: verify:", err)
 			return verify.ExitCouldNotRun
 		}
-		v := &verify.Verifier{EC2: ec2Client, Lambda: lambdaClient, Outputs: o, Progress: stderr, RetryFor: verify.DefaultRetryFor}
+		v := &verify.Verifier{EC2: clients.EC2, Lambda: clients.Lambda, S3: clients.S3, Logs: clients.Logs, Outputs: o,
+			Progress: stderr, RetryFor: verify.DefaultRetryFor}
 		results := v.Run(ctx)
 		fmt.Fprint(stdout, verify.Table(results))
 		return verify.ExitCode(results)

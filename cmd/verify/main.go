@@ -2,7 +2,7 @@
 // and prints a table: check, expected, observed, PASS/FAIL, time.
 //
 //	go build -o bin/ ./cmd/verify
-//	./bin/verify -stack dev [-json] [-retry-for 3m]
+//	./bin/verify -stack dev [-json] [-retry-for 3m] [-wait-flow-logs]
 //	pulumi stack output --json --stack dev | ./bin/verify -outputs - [-json]
 //
 // Run the built binary, not `go run`, where the exit code matters: go run
@@ -43,13 +43,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	outputsPath := fs.String("outputs", "", "read the outputs from this file of `pulumi stack output --json`, or - for stdin")
 	root := fs.String("root", ".", "project directory, for -stack")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
-	endpointURL := fs.String("endpoint-url", "", "send EC2 and Lambda calls to this URL (an emulator)")
+	endpointURL := fs.String("endpoint-url", "", "send every AWS call to this URL (an emulator)")
 	useIMDS := fs.Bool("use-imds", false, "let the SDK take credentials from the EC2 instance metadata service")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	retryFor := fs.Duration("retry-for", verify.DefaultRetryFor,
 		"try the function's claims again for this long before calling one failed (policy changes take minutes to apply); 0 tries once")
+	waitFlowLogs := fs.Bool("wait-flow-logs", false, fmt.Sprintf(
+		"with flowLogs cloudwatch, wait up to %s after the probes for the flow log to record a REJECT of HTTPS "+
+			"(and make the default -timeout %s)", verify.DefaultFlowLogWait, verify.DefaultFlowLogWait+10*time.Minute))
 	if err := fs.Parse(args); err != nil {
 		return verify.ExitCouldNotRun
+	}
+	if *waitFlowLogs && !flagSet(fs, "timeout") {
+		*timeout = verify.DefaultFlowLogWait + 10*time.Minute
 	}
 	if (*stack == "") == (*outputsPath == "") {
 		fmt.Fprintln(stderr, "verify: give exactly one of -stack NAME or -outputs FILE|-")
@@ -69,16 +75,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "verify: could not run:", err)
 		return verify.ExitCouldNotRun
 	}
-	ec2Client, lambdaClient, err := verify.NewClients(ctx, verify.ClientOptions{
+	clients, err := verify.NewClients(ctx, verify.ClientOptions{
 		Region: outputs.Region, EndpointURL: *endpointURL, UseIMDS: *useIMDS,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "verify: could not run:", err)
 		return verify.ExitCouldNotRun
 	}
-	fmt.Fprintf(stderr, "verify: checking the lab in %s (function %s, endpoint %s)\n",
-		outputs.Region, outputs.FunctionName, outputs.EndpointID)
-	v := &verify.Verifier{EC2: ec2Client, Lambda: lambdaClient, Outputs: outputs, Progress: stderr, RetryFor: *retryFor}
+	fmt.Fprintf(stderr, "verify: checking the lab in %s (function %s, internet egress %s, S3 gateway endpoint %s)\n",
+		outputs.Region, outputs.FunctionName, firstNonEmpty(outputs.InternetEgress, verify.EgressNone),
+		firstNonEmpty(outputs.EndpointID, "none"))
+	v := &verify.Verifier{EC2: clients.EC2, Lambda: clients.Lambda, S3: clients.S3, Logs: clients.Logs, Outputs: outputs,
+		Progress: stderr, RetryFor: *retryFor}
+	if *waitFlowLogs {
+		v.FlowLogWait = verify.DefaultFlowLogWait
+	}
 	results := v.Run(ctx)
 	if *asJSON {
 		b, err := verify.JSON(results)
@@ -93,6 +104,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, verify.Table(results))
 	}
 	return verify.ExitCode(results)
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // loadOutputs reads the stack outputs from the Automation API or from JSON.

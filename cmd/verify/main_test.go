@@ -76,7 +76,7 @@ func TestVerifyPassingStackFromStdin(t *testing.T) {
 	if code != verify.ExitPass {
 		t.Fatalf("exit code %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "11 passed, 0 failed, 0 errors, 1 skipped") {
+	if !strings.Contains(out, "11 passed, 0 failed, 0 errors, 16 skipped") {
 		t.Errorf("table summary missing:\n%s", out)
 	}
 	if !strings.Contains(errOut, "… route tables") {
@@ -153,5 +153,52 @@ func TestVerifyCouldNotRun(t *testing.T) {
 				t.Errorf("stderr %q does not contain %q", errOut, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestVerifyWaitFlowLogs: with flowLogs cloudwatch, -wait-flow-logs reads the
+// flow log for a REJECT of HTTPS; without the flag the row is skipped.
+func TestVerifyWaitFlowLogs(t *testing.T) {
+	withCredentials(t)
+	const group = "/aws/vpc-flow-logs/lab-1"
+	lab := fakeLab()
+	lab.FlowLogs = []awsfake.FlowLog{{ID: "fl-1", ResourceID: "vpc-1", Status: "ACTIVE", DeliverLogsStatus: "SUCCESS", LogGroupName: group}}
+	lab.LogEvents = map[string][]string{group: {"2 1 eni-1 10.42.0.10 3.5.0.1 40312 443 6 1 60 1763900000 1763900060 REJECT OK"}}
+	srv := awsfake.New(lab)
+	defer srv.Close()
+	m := map[string]any{}
+	for k, v := range stackOutputs {
+		m[k] = v
+	}
+	m["flowLogs"], m["flowLogId"], m["flowLogDestination"] = "cloudwatch", "fl-1", group
+	path := writeOutputs(t, m)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "SKIP"},
+		{[]string{"-wait-flow-logs"}, "PASS"},
+	} {
+		args := append([]string{"-outputs", path, "-endpoint-url", srv.URL, "-json"}, tt.args...)
+		code, out, errOut := runCmd(t, "", args...)
+		if code != verify.ExitPass {
+			t.Errorf("%v: exit code %d, want 0\n%s\n%s", tt.args, code, out, errOut)
+		}
+		var results []verify.Result
+		if err := json.Unmarshal([]byte(out), &results); err != nil {
+			t.Fatalf("-json output: %v\n%s", err, out)
+		}
+		found := false
+		for _, r := range results {
+			if r.Check == "flow log records a REJECT of HTTPS" {
+				found = true
+				if string(r.Status) != tt.want {
+					t.Errorf("%v: flow log records: got %s (%s), want %s", tt.args, r.Status, r.Observed, tt.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%v: no flow log records row", tt.args)
+		}
 	}
 }

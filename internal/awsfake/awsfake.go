@@ -1,16 +1,20 @@
-// Package awsfake is an HTTP server for tests that speaks the two AWS wire
+// Package awsfake is an HTTP server for tests that speaks the AWS wire
 // protocols the verifier uses: the EC2 Query API (form-encoded POST, XML
-// answers, as in the EC2 API reference) and the Lambda REST API
-// (POST /2015-03-31/functions/{name}/invocations). The SDK reaches it through
-// its endpoint override. It serves a lab whose state a test sets, and can
-// throttle or fail any action.
+// answers, as in the EC2 API reference), the Lambda REST API
+// (POST /2015-03-31/functions/{name}/invocations), S3's ListObjectsV2
+// (GET ?list-type=2, as through an access point) and CloudWatch Logs'
+// FilterLogEvents (JSON 1.1). The SDK reaches it through its endpoint
+// override (and, for access point hosts, HTTPClient). It serves a lab whose
+// state a test sets, and can throttle or fail any action.
 package awsfake
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -39,19 +43,46 @@ type RouteTable struct {
 	Routes []Route
 }
 
-// Endpoint is the VPC endpoint.
+// Endpoint is a VPC endpoint.
 type Endpoint struct {
 	ID, VPCID, Type, State, ServiceName, Policy string
 	RouteTableIDs                               []string
+	// SubnetIDs, PrivateDNS and InboundResolverOnly are an interface
+	// endpoint's.
+	SubnetIDs                       []string
+	PrivateDNS, InboundResolverOnly bool
+}
+
+// NatGateway is a NAT gateway of the lab's VPC.
+type NatGateway struct {
+	ID, SubnetID, State string
+}
+
+// FlowLog is a flow log of the lab's VPC.
+type FlowLog struct {
+	ID, ResourceID, Status, DeliverLogsStatus, LogGroupName, LogDestination string
 }
 
 // Lab is the state the server reports.
 type Lab struct {
 	RouteTables      []RouteTable
 	InternetGateways []string
-	NatGateways      []string
-	Endpoint         Endpoint
-	// Reports answer invocations: key "list", or "probe:<name>".
+	NatGateways      []NatGateway
+	// Endpoint and Endpoints are the VPC endpoints DescribeVpcEndpoints
+	// knows.
+	Endpoint  Endpoint
+	Endpoints []Endpoint
+	// PrefixLists maps AWS-managed prefix list names to IDs.
+	PrefixLists map[string]string
+	FlowLogs    []FlowLog
+	// ListObjects answers S3 ListObjectsV2 (through an access point): the
+	// keys, or with Code set, that error (AccessDenied, 403).
+	ListObjects S3Answer
+	// LogEvents are the messages FilterLogEvents serves, by log group.
+	LogEvents map[string][]string
+	// Reports answer invocations: key "list", or "probe:<name>", for any
+	// function; "<function>/list" or "<function>/probe:<name>" for one
+	// function, which comes first.
 	Reports map[string]contract.Report
 	// FunctionError, when set, makes every invocation fail in the function.
 	FunctionError string
@@ -60,6 +91,13 @@ type Lab struct {
 	Unsettled map[string]Unsettled
 	// Echo makes the function return its payload: code other than the lab's.
 	Echo bool
+}
+
+// S3Answer is what S3 answers a listing.
+type S3Answer struct {
+	Keys          []string
+	Code, Message string
+	Status        int
 }
 
 // Unsettled is the answer of a claim before it settles.
@@ -101,6 +139,16 @@ func (s *Server) Fail(action string) {
 	s.fail[action] = true
 }
 
+// SetLogEvents replaces the messages of a log group, as records arrive.
+func (s *Server) SetLogEvents(group string, messages []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lab.LogEvents == nil {
+		s.lab.LogEvents = map[string][]string{}
+	}
+	s.lab.LogEvents[group] = messages
+}
+
 // Calls returns how many calls of action arrived.
 func (s *Server) Calls(action string) int {
 	s.mu.Lock()
@@ -116,6 +164,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if name, ok := invocationPath(r.URL.Path); ok && r.Method == http.MethodPost {
 		s.invoke(w, name, body)
+		return
+	}
+	if r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2" {
+		s.listObjects(w, r)
+		return
+	}
+	if target := r.Header.Get("X-Amz-Target"); strings.HasPrefix(target, "Logs_20140328.") {
+		s.logs(w, strings.TrimPrefix(target, "Logs_20140328."), body)
 		return
 	}
 	form, err := url.ParseQuery(string(body))
@@ -184,7 +240,10 @@ func (s *Server) invoke(w http.ResponseWriter, name string, body []byte) {
 		_, _ = w.Write(body)
 		return
 	}
-	rep, ok := lab.Reports[key]
+	rep, ok := lab.Reports[name+"/"+key]
+	if !ok {
+		rep, ok = lab.Reports[key]
+	}
 	s.mu.Lock()
 	if u, unsettled := s.lab.Unsettled[key]; unsettled && u.Times > 0 {
 		rep, ok = u.Report, true
@@ -247,38 +306,60 @@ func (s *Server) ec2(w http.ResponseWriter, form url.Values) {
 		}
 		b.WriteString("</internetGatewaySet>")
 	case "DescribeNatGateways":
+		states := filterValues(form, "Filter", "state")
 		b.WriteString("<natGatewaySet>")
-		for _, id := range lab.NatGateways {
-			fmt.Fprintf(&b, "<item><natGatewayId>%s</natGatewayId><vpcId>%s</vpcId><state>available</state></item>",
-				esc(id), esc(filterValue(form, "Filter", "vpc-id")))
+		for _, g := range lab.NatGateways {
+			state := g.State
+			if state == "" {
+				state = "available"
+			}
+			if len(states) > 0 && !slices.Contains(states, state) {
+				continue
+			}
+			fmt.Fprintf(&b, "<item><natGatewayId>%s</natGatewayId><vpcId>%s</vpcId><state>%s</state>",
+				esc(g.ID), esc(filterValue(form, "Filter", "vpc-id")), esc(state))
+			tag(&b, "subnetId", g.SubnetID)
+			b.WriteString("</item>")
 		}
 		b.WriteString("</natGatewaySet>")
 	case "DescribeVpcEndpoints":
-		ep := lab.Endpoint
+		known := append([]Endpoint{lab.Endpoint}, lab.Endpoints...)
 		b.WriteString("<vpcEndpointSet>")
-		ids := indexed(form, "VpcEndpointId")
-		for _, id := range ids {
-			if id != ep.ID {
+		for _, id := range indexed(form, "VpcEndpointId") {
+			i := slices.IndexFunc(known, func(ep Endpoint) bool { return ep.ID == id })
+			if i < 0 {
 				// As EC2 answers an ID it does not know.
 				ec2Error(w, http.StatusBadRequest, "InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '"+id+"' does not exist")
 				return
 			}
-		}
-		if len(ids) > 0 {
-			b.WriteString("<item>")
-			tag(&b, "vpcEndpointId", ep.ID)
-			tag(&b, "vpcEndpointType", ep.Type)
-			tag(&b, "vpcId", ep.VPCID)
-			tag(&b, "serviceName", ep.ServiceName)
-			tag(&b, "state", ep.State)
-			tag(&b, "policyDocument", ep.Policy)
-			b.WriteString("<routeTableIdSet>")
-			for _, id := range ep.RouteTableIDs {
-				tag(&b, "item", id)
-			}
-			b.WriteString("</routeTableIdSet><subnetIdSet/><groupSet/></item>")
+			writeEndpoint(&b, known[i])
 		}
 		b.WriteString("</vpcEndpointSet>")
+	case "DescribePrefixLists":
+		b.WriteString("<prefixListSet>")
+		for _, name := range filterValues(form, "Filter", "prefix-list-name") {
+			if id, ok := lab.PrefixLists[name]; ok {
+				fmt.Fprintf(&b, "<item><prefixListId>%s</prefixListId><prefixListName>%s</prefixListName></item>", esc(id), esc(name))
+			}
+		}
+		b.WriteString("</prefixListSet>")
+	case "DescribeFlowLogs":
+		ids := filterValues(form, "Filter", "flow-log-id")
+		b.WriteString("<flowLogSet>")
+		for _, fl := range lab.FlowLogs {
+			if len(ids) > 0 && !slices.Contains(ids, fl.ID) {
+				continue
+			}
+			b.WriteString("<item>")
+			tag(&b, "flowLogId", fl.ID)
+			tag(&b, "resourceId", fl.ResourceID)
+			tag(&b, "flowLogStatus", fl.Status)
+			tag(&b, "deliverLogsStatus", fl.DeliverLogsStatus)
+			tag(&b, "logGroupName", fl.LogGroupName)
+			tag(&b, "logDestination", fl.LogDestination)
+			b.WriteString("</item>")
+		}
+		b.WriteString("</flowLogSet>")
 	default:
 		ec2Error(w, http.StatusBadRequest, "InvalidAction", "The action "+action+" is not valid for this web service.")
 		return
@@ -287,6 +368,130 @@ func (s *Server) ec2(w http.ResponseWriter, form url.Values) {
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
 <%sResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake-request</requestId>%s</%sResponse>`,
 		action, b.String(), action)
+}
+
+func writeEndpoint(b *strings.Builder, ep Endpoint) {
+	b.WriteString("<item>")
+	tag(b, "vpcEndpointId", ep.ID)
+	tag(b, "vpcEndpointType", ep.Type)
+	tag(b, "vpcId", ep.VPCID)
+	tag(b, "serviceName", ep.ServiceName)
+	tag(b, "state", ep.State)
+	tag(b, "policyDocument", ep.Policy)
+	b.WriteString("<routeTableIdSet>")
+	for _, id := range ep.RouteTableIDs {
+		tag(b, "item", id)
+	}
+	b.WriteString("</routeTableIdSet><subnetIdSet>")
+	for _, id := range ep.SubnetIDs {
+		tag(b, "item", id)
+	}
+	b.WriteString("</subnetIdSet><groupSet/>")
+	if ep.Type == "Interface" {
+		fmt.Fprintf(b, "<privateDnsEnabled>%t</privateDnsEnabled>", ep.PrivateDNS)
+		fmt.Fprintf(b, "<dnsOptions><dnsRecordIpType>ipv4</dnsRecordIpType><privateDnsOnlyForInboundResolverEndpoint>%t</privateDnsOnlyForInboundResolverEndpoint></dnsOptions>",
+			ep.InboundResolverOnly)
+	}
+	b.WriteString("</item>")
+}
+
+// listObjects answers ListObjectsV2 with the lab's S3Answer.
+func (s *Server) listObjects(w http.ResponseWriter, _ *http.Request) {
+	throttled, failed := s.gate("ListObjectsV2")
+	s.mu.Lock()
+	a := s.lab.ListObjects
+	s.mu.Unlock()
+	switch {
+	case throttled:
+		a = S3Answer{Code: "SlowDown", Message: "Please reduce your request rate.", Status: http.StatusServiceUnavailable}
+	case failed:
+		a = S3Answer{Code: "InternalError", Message: "We encountered an internal error. Please try again.", Status: http.StatusInternalServerError}
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	if a.Code != "" {
+		status := a.Status
+		if status == 0 {
+			status = http.StatusForbidden
+		}
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>%s</Code><Message>%s</Message><RequestId>fake-request</RequestId></Error>`, esc(a.Code), esc(a.Message))
+		return
+	}
+	var b strings.Builder
+	for _, k := range a.Keys {
+		fmt.Fprintf(&b, "<Contents><Key>%s</Key><Size>1</Size></Contents>", esc(k))
+	}
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>lab</Name><KeyCount>%d</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>%s</ListBucketResult>`,
+		len(a.Keys), b.String())
+}
+
+// logs answers CloudWatch Logs' FilterLogEvents: the lab's messages of the
+// group that contain the filter pattern (a single term), in one page.
+func (s *Server) logs(w http.ResponseWriter, action string, body []byte) {
+	throttled, failed := s.gate(action)
+	jsonError := func(status int, typ, message string) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"__type":%q,"message":%q}`, typ, message)
+	}
+	switch {
+	case throttled:
+		jsonError(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+		return
+	case failed:
+		jsonError(http.StatusInternalServerError, "ServiceUnavailableException", "The service is unavailable")
+		return
+	case action != "FilterLogEvents":
+		jsonError(http.StatusBadRequest, "InvalidAction", "the fake serves FilterLogEvents only")
+		return
+	}
+	var in struct {
+		LogGroupName, FilterPattern string
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		jsonError(http.StatusBadRequest, "SerializationException", err.Error())
+		return
+	}
+	s.mu.Lock()
+	msgs, ok := s.lab.LogEvents[in.LogGroupName]
+	s.mu.Unlock()
+	if !ok {
+		jsonError(http.StatusBadRequest, "ResourceNotFoundException", "The specified log group does not exist.")
+		return
+	}
+	type event struct {
+		LogStreamName string `json:"logStreamName"`
+		Message       string `json:"message"`
+		Timestamp     int64  `json:"timestamp"`
+	}
+	out := struct {
+		Events []event `json:"events"`
+	}{Events: []event{}}
+	for _, m := range msgs {
+		if strings.Contains(m, in.FilterPattern) {
+			out.Events = append(out.Events, event{LogStreamName: "eni-1-all", Message: m})
+		}
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	if err := json.NewEncoder(w).Encode(out); err != nil {
+		jsonError(http.StatusInternalServerError, "InternalFailure", err.Error())
+	}
+}
+
+// HTTPClient returns an HTTP client that sends every request to the server,
+// whatever its host: S3 requests through an access point ARN go to
+// <name>-<account>.<endpoint host>, a name that resolves nowhere.
+func (s *Server) HTTPClient() *http.Client {
+	addr := s.Listener.Addr().String()
+	dialer := &net.Dialer{}
+	return &http.Client{Transport: &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr)
+		},
+	}}
 }
 
 // indexed reads a Query list parameter: Name.1, Name.2, ...

@@ -142,7 +142,7 @@ func newMotoLab(ctx context.Context, t *testing.T, c *ec2.Client) motoLab {
 		BucketName:         "lab-bucket-moto",
 		FunctionRoleARN:    "arn:aws:iam::" + motoAccountID + ":role/lab-fn-role",
 		AdminPrincipalARNs: []string{"arn:aws:iam::" + motoAccountID + ":role/lab-admin"},
-		LogGroupARN:        "arn:aws:logs:" + motoserver.Region + ":" + motoAccountID + ":log-group:/aws/lambda/lab-fn",
+		LogGroupARNs:       []string{"arn:aws:logs:" + motoserver.Region + ":" + motoAccountID + ":log-group:/aws/lambda/lab-fn"},
 		ProbeBuckets:       []string{"lab-deny-moto"},
 	}).JSON()
 	if err != nil {

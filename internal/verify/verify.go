@@ -2,7 +2,11 @@
 // private route tables, the gateway endpoint and its policy, the function's
 // listing of the seeded keys, and the negative claims (no internet, no bucket
 // the endpoint does not allow, no other region), the last through the
-// function's own probes.
+// function's own probes. The variants a stack deploys (NAT egress, the S3
+// interface endpoint, the access point, DynamoDB, other interface
+// endpoints, the restricted tier, flow logs) add their claims, with the
+// expected outcome derived from the stack's outputs; those it does not
+// deploy are SKIP rows.
 package verify
 
 import (
@@ -18,10 +22,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/smithy-go"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
@@ -61,77 +65,27 @@ type Result struct {
 	DurationMS int64 `json:"durationMs"`
 }
 
-// Outputs are the stack outputs the verifier reads.
-type Outputs struct {
-	Region            string
-	VPCID             string
-	RouteTableIDs     []string
-	EndpointID        string
-	PrefixListID      string
-	EndpointPolicy    string
-	FunctionName      string
-	SeedKeys          []string
-	DeniedProbeBucket string
-	CrossRegionBucket string
-	CrossRegion       string
-}
-
-// ParseOutputs reads the outputs from `pulumi stack output --json` (or the
-// Automation API). All required outputs missing are named in one error.
-func ParseOutputs(m map[string]any) (Outputs, error) {
-	var missing []string
-	str := func(k string, required bool) string {
-		s, _ := m[k].(string)
-		if s == "" && required {
-			missing = append(missing, k)
-		}
-		return s
-	}
-	list := func(k string) []string {
-		var raw []any
-		switch v := m[k].(type) {
-		case []any:
-			raw = v
-		case []string:
-			for _, s := range v {
-				raw = append(raw, s)
-			}
-		}
-		var out []string
-		for _, v := range raw {
-			if s, ok := v.(string); ok && s != "" {
-				out = append(out, s)
-			}
-		}
-		if len(out) == 0 {
-			missing = append(missing, k)
-		}
-		return out
-	}
-	o := Outputs{
-		Region:            str("region", true),
-		VPCID:             str("vpcId", true),
-		RouteTableIDs:     list("routeTableIds"),
-		EndpointID:        str("endpointId", true),
-		PrefixListID:      str("prefixListId", true),
-		EndpointPolicy:    str("endpointPolicy", true),
-		FunctionName:      str("functionName", true),
-		SeedKeys:          list("seedKeys"),
-		DeniedProbeBucket: str("deniedProbeBucket", true),
-		CrossRegionBucket: str("crossRegionBucket", false),
-		CrossRegion:       str("crossRegion", false),
-	}
-	if len(missing) > 0 {
-		return o, fmt.Errorf("stack outputs missing: %s (is this a stack of the lab, and is it deployed?)", strings.Join(missing, ", "))
-	}
-	return o, nil
-}
-
 // Verifier runs the checks.
 type Verifier struct {
-	EC2     *ec2.Client
-	Lambda  *lambda.Client
+	EC2    *ec2.Client
+	Lambda *lambda.Client
+	// S3 lists through the access point from outside the VPC; without it
+	// that check is an ERROR.
+	S3 *s3.Client
+	// Logs reads the flow log records when FlowLogWait is set.
+	Logs    *cloudwatchlogs.Client
 	Outputs Outputs
+	// ProbeFunction is the function the negative probes (internet, denied
+	// bucket, cross-region, denied table) run in. Default: the stack's probe
+	// function (probeFunctionName), or, for a stack without one, the lab
+	// function.
+	ProbeFunction string
+	// FlowLogWait, when set and the stack's flow logs go to CloudWatch Logs,
+	// is how long to wait, after the probes, for the flow log to record a
+	// REJECT of HTTPS; zero skips that check. FlowLogPollEvery is the pause
+	// between reads (default 30 s).
+	FlowLogWait      time.Duration
+	FlowLogPollEvery time.Duration
 	// Progress, when set, gets a line as each check starts and ends.
 	Progress io.Writer
 	Now      func() time.Time
@@ -149,7 +103,7 @@ type Verifier struct {
 	// Sleep waits d or until ctx ends (default: a timer); tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	retryUntil time.Time
+	started, retryUntil time.Time
 }
 
 // DefaultRetryFor is how long the commands retry function claims by default.
@@ -157,7 +111,8 @@ const DefaultRetryFor = 3 * time.Minute
 
 // Run runs every check and returns the results in order.
 func (v *Verifier) Run(ctx context.Context) []Result {
-	v.retryUntil = v.now().Add(v.RetryFor)
+	v.started = v.now()
+	v.retryUntil = v.started.Add(v.RetryFor)
 	var results []Result
 	for _, step := range []struct {
 		name string
@@ -166,8 +121,17 @@ func (v *Verifier) Run(ctx context.Context) []Result {
 		{"route tables", v.checkRouteTables},
 		{"internet and NAT gateways", v.checkGateways},
 		{"S3 gateway endpoint", v.checkEndpoint},
+		{"S3 interface endpoint", v.checkS3InterfaceEndpoint},
+		{"DynamoDB gateway endpoint", v.checkDynamoDBEndpoint},
+		{"interface endpoints", v.checkInterfaceEndpoints},
+		{"restricted tier", v.checkRestrictedTier},
+		{"flow log", v.checkFlowLog},
 		{"function lists the seeded keys", v.checkListing},
+		{"function's variant claims", v.checkVariantClaims},
 		{"negative probes", v.checkProbes},
+		{"restricted function", v.checkRestrictedFunction},
+		{"access point from outside the VPC", v.checkAccessPointOutside},
+		{"flow log records", v.checkFlowLogRecords},
 	} {
 		v.progress("… %s", step.name)
 		rs := step.run(ctx)
@@ -214,188 +178,19 @@ func apiError(check, expected string, err error) Result {
 	return Result{Check: check, Expected: expected, Observed: "API error: " + err.Error(), Status: Error}
 }
 
-// checkRouteTables: each private route table routes S3's prefix list to the
-// endpoint, and has no default route.
-func (v *Verifier) checkRouteTables(ctx context.Context) []Result {
-	start := v.now()
-	o := v.Outputs
-	wantRoute := fmt.Sprintf("%s -> %s", o.PrefixListID, o.EndpointID)
-	// By filter, not by ID: a missing ID then leaves its table out (a FAIL
-	// of that table) instead of failing the whole call with
-	// InvalidRouteTableID.NotFound (an ERROR of every table).
-	out, err := v.EC2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{
-		Filters: []ec2types.Filter{{Name: aws.String("route-table-id"), Values: o.RouteTableIDs}},
-	})
-	if err != nil {
-		var rs []Result
-		for _, id := range o.RouteTableIDs {
-			rs = append(rs, apiError("route table "+id+": S3 prefix-list route", wantRoute, err))
-		}
-		return v.timed(start, rs...)
-	}
-	byID := map[string]ec2types.RouteTable{}
-	for _, rt := range out.RouteTables {
-		byID[aws.ToString(rt.RouteTableId)] = rt
-	}
-	var rs []Result
-	for _, id := range o.RouteTableIDs {
-		rt, found := byID[id]
-		if !found {
-			rs = append(rs, result("route table "+id+": S3 prefix-list route", wantRoute, "route table not found", false))
-			continue
-		}
-		var s3Routes, defaults []string
-		for _, r := range rt.Routes {
-			target := firstNonEmpty(aws.ToString(r.GatewayId), aws.ToString(r.NatGatewayId), aws.ToString(r.NetworkInterfaceId),
-				aws.ToString(r.TransitGatewayId), aws.ToString(r.VpcPeeringConnectionId), aws.ToString(r.EgressOnlyInternetGatewayId))
-			if pl := aws.ToString(r.DestinationPrefixListId); pl != "" {
-				s3Routes = append(s3Routes, fmt.Sprintf("%s -> %s (%s)", pl, target, r.State))
-			}
-			if d := firstNonEmpty(aws.ToString(r.DestinationCidrBlock), aws.ToString(r.DestinationIpv6CidrBlock)); d == "0.0.0.0/0" || d == "::/0" {
-				defaults = append(defaults, fmt.Sprintf("%s -> %s", d, target))
-			}
-		}
-		want := wantRoute + " (active)"
-		rs = append(rs,
-			result("route table "+id+": S3 prefix-list route", wantRoute, orNone(s3Routes), slices.Contains(s3Routes, want)),
-			result("route table "+id+": no default route", "none to 0.0.0.0/0 or ::/0", orNone(defaults), len(defaults) == 0))
-	}
-	return v.timed(start, rs...)
-}
-
-// checkGateways: no internet gateway attached to the VPC, no NAT gateway in it.
-func (v *Verifier) checkGateways(ctx context.Context) []Result {
-	start := v.now()
-	vpc := v.Outputs.VPCID
-	igws, err := v.EC2.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{
-		Filters: []ec2types.Filter{{Name: aws.String("attachment.vpc-id"), Values: []string{vpc}}},
-	})
-	var igwIDs []string
-	if err == nil {
-		for _, g := range igws.InternetGateways {
-			igwIDs = append(igwIDs, aws.ToString(g.InternetGatewayId))
-		}
-	}
-	rs := []Result{expectNone("no internet gateway attached to "+vpc, igwIDs, err)}
-
-	nats, err := v.EC2.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{
-		Filter: []ec2types.Filter{
-			{Name: aws.String("vpc-id"), Values: []string{vpc}},
-			{Name: aws.String("state"), Values: []string{"pending", "available"}},
-		},
-	})
-	var natIDs []string
-	if err == nil {
-		for _, g := range nats.NatGateways {
-			natIDs = append(natIDs, aws.ToString(g.NatGatewayId))
-		}
-	}
-	rs = append(rs, expectNone("no NAT gateway in "+vpc, natIDs, err))
-	return v.timed(start, rs...)
-}
-
-// expectNone is the result of a check that expects no resources: those
-// found, or the API's error.
-func expectNone(check string, found []string, err error) Result {
-	if err != nil {
-		return apiError(check, "none", err)
-	}
-	return result(check, "none", orNone(found), len(found) == 0)
-}
-
-// checkEndpoint: the endpoint is available, a Gateway, on exactly the private
-// route tables, with the policy the program declared.
-func (v *Verifier) checkEndpoint(ctx context.Context) []Result {
-	start := v.now()
-	o := v.Outputs
-	name := "endpoint " + o.EndpointID
-	wantRTs := sortedCopy(o.RouteTableIDs)
-	out, err := v.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{o.EndpointID}})
-	// A deleted endpoint is a failed claim, not an API error
-	// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
-	if apiErr := smithy.APIError(nil); errors.As(err, &apiErr) && apiErr.ErrorCode() == "InvalidVpcEndpointId.NotFound" {
-		return v.timed(start, result(name+": state", "available", "not found ("+apiErr.ErrorCode()+")", false))
-	}
-	if err != nil {
-		return v.timed(start, apiError(name+": state", "available", err))
-	}
-	if len(out.VpcEndpoints) != 1 {
-		return v.timed(start, result(name+": state", "available", fmt.Sprintf("%d endpoints found", len(out.VpcEndpoints)), false))
-	}
-	ep := out.VpcEndpoints[0]
-	gotRTs := sortedCopy(ep.RouteTableIds)
-	samePolicy, policyNote := samePolicy(o.EndpointPolicy, aws.ToString(ep.PolicyDocument))
-	return v.timed(start,
-		result(name+": state", "available", string(ep.State), strings.EqualFold(string(ep.State), "available")),
-		result(name+": type", string(ec2types.VpcEndpointTypeGateway), string(ep.VpcEndpointType),
-			ep.VpcEndpointType == ec2types.VpcEndpointTypeGateway),
-		result(name+": route tables", strings.Join(wantRTs, ", "), orNone(gotRTs), slices.Equal(gotRTs, wantRTs)),
-		result(name+": policy", "as declared by the program", policyNote, samePolicy),
-	)
-}
-
-// checkListing invokes the function with the list action and expects exactly
-// the seeded keys.
-func (v *Verifier) checkListing(ctx context.Context) []Result {
-	start := v.now()
-	want := sortedCopy(v.Outputs.SeedKeys)
-	check := "function " + v.Outputs.FunctionName + " lists the seeded keys"
-	r := v.claim(ctx, check, strings.Join(want, ","), contract.Event{Action: contract.ActionList},
-		func(rep contract.Report) (string, bool) {
-			if !rep.OK {
-				return describeFailure(rep), false
-			}
-			got := sortedCopy(rep.Keys)
-			return fmt.Sprintf("%s (%d ms)", orNone(got), rep.ElapsedMS), slices.Equal(got, want) && !rep.Truncated
-		})
-	return v.timed(start, r)
-}
-
-// probeClaims are the negative claims and the outcome each expects.
-var probeClaims = []struct {
-	probe, check, want string
-}{
-	{contract.ProbeInternet, "private subnets cannot reach the internet", contract.KindUnreachable},
-	{contract.ProbeDeniedBucket, "a bucket the endpoint policy does not allow is denied", contract.KindAccessDenied},
-	{contract.ProbeCrossRegion, "the bucket in another region is unreachable", contract.KindUnreachable},
-}
-
-// checkProbes runs the function's probes: each path must be closed, in the
-// expected way.
-func (v *Verifier) checkProbes(ctx context.Context) []Result {
-	var rs []Result
-	for _, c := range probeClaims {
-		start := v.now()
-		if c.probe == contract.ProbeCrossRegion && v.Outputs.CrossRegionBucket == "" {
-			rs = append(rs, v.timed(start, Result{Check: c.check, Expected: c.want,
-				Observed: "not deployed (crossRegion is empty)", Status: Skip})...)
-			continue
-		}
-		r := v.claim(ctx, c.check, c.want, contract.Event{Action: contract.ActionProbe, Probe: c.probe},
-			func(rep contract.Report) (string, bool) {
-				if rep.Error == nil {
-					return "reached " + rep.Target, false
-				}
-				return fmt.Sprintf("%s after %d ms", rep.Error.Kind, rep.ElapsedMS), rep.Error.Kind == c.want
-			})
-		rs = append(rs, v.timed(start, r)...)
-	}
-	return rs
-}
-
-// claim checks a claim proved through the function: it invokes the function
+// claim checks a claim proved through a function: it invokes function
 // with ev and judges the report, and while the claim does not hold, tries
 // again every RetryEvery until RetryFor after the start of Run, showing each
 // try on Progress. An API error after the SDK's retries, or a reply that is
 // not a report of the lab's handler, ends the tries as an ERROR.
-func (v *Verifier) claim(ctx context.Context, check, expected string, ev contract.Event,
+func (v *Verifier) claim(ctx context.Context, function, check, expected string, ev contract.Event,
 	judge func(contract.Report) (observed string, ok bool)) Result {
 	every := v.RetryEvery
 	if every <= 0 {
 		every = 10 * time.Second
 	}
 	for try := 1; ; try++ {
-		rep, err := v.invoke(ctx, ev)
+		rep, err := v.invoke(ctx, function, ev)
 		if errors.Is(err, ErrNotAReport) {
 			return Result{Check: check, Expected: expected, Observed: "wrong code: " + err.Error(), Status: Error}
 		}
@@ -439,15 +234,15 @@ var ErrNotAReport = errors.New("the reply is not a report of the lab's handler f
 // reportFields are the fields every report of the handler has.
 var reportFields = []string{"action", "ok", "bucket", "region", "keyCount", "keys", "truncated", "elapsedMs"}
 
-// invoke calls the function synchronously and decodes its report. A reply
+// invoke calls function synchronously and decodes its report. A reply
 // is taken as a report only when it has every field a report has and
 // answers the action (and probe) that was sent.
-func (v *Verifier) invoke(ctx context.Context, ev contract.Event) (contract.Report, error) {
+func (v *Verifier) invoke(ctx context.Context, function string, ev contract.Event) (contract.Report, error) {
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		return contract.Report{}, err
 	}
-	out, err := v.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(v.Outputs.FunctionName), Payload: payload})
+	out, err := v.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(function), Payload: payload})
 	if err != nil {
 		return contract.Report{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,15 +76,16 @@ func run(t *testing.T, srv *awsfake.Server, o Outputs, opts ...func(*Verifier)) 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ec2c, lambdac, err := NewClients(ctx, ClientOptions{
+	clients, err := NewClients(ctx, ClientOptions{
 		Region: o.Region, EndpointURL: srv.URL, MaxAttempts: 3, MaxBackoff: 5 * time.Millisecond,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		HTTPClient:  srv.HTTPClient(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var progress strings.Builder
-	v := &Verifier{EC2: ec2c, Lambda: lambdac, Outputs: o, Progress: &progress}
+	v := &Verifier{EC2: clients.EC2, Lambda: clients.Lambda, S3: clients.S3, Logs: clients.Logs, Outputs: o, Progress: &progress}
 	for _, opt := range opts {
 		opt(v)
 	}
@@ -111,8 +113,11 @@ func TestPassingLab(t *testing.T) {
 		"private subnets cannot reach the internet", "a bucket the endpoint policy does not allow is denied",
 		"the bucket in another region is unreachable",
 	}
-	if len(results) != len(wantChecks) {
-		t.Errorf("got %d results, want %d:\n%s", len(results), len(wantChecks), Table(results))
+	for _, r := range results {
+		// Every other row is a variant the dev lab does not deploy.
+		if !slices.Contains(wantChecks, r.Check) && r.Status != Skip {
+			t.Errorf("%s: got %s (%s), want SKIP (not deployed)", r.Check, r.Status, r.Observed)
+		}
 	}
 	for _, c := range wantChecks {
 		r, ok := byCheck[c]
@@ -132,7 +137,7 @@ func TestPassingLab(t *testing.T) {
 		t.Errorf("exit code: got %d, want %d\n%s", code, ExitPass, Table(results))
 	}
 	table := Table(results)
-	for _, want := range []string{"CHECK", "EXPECTED", "OBSERVED", "RESULT", "TIME", "13 passed, 0 failed, 0 errors, 1 skipped"} {
+	for _, want := range []string{"CHECK", "EXPECTED", "OBSERVED", "RESULT", "TIME", "13 passed, 0 failed, 0 errors, 16 skipped"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}
@@ -182,7 +187,7 @@ func TestFailingClaims(t *testing.T) {
 		{name: "internet gateway attached", check: "no internet gateway attached to vpc-1", observed: "igw-1",
 			breakLab: func(l *awsfake.Lab) { l.InternetGateways = []string{"igw-1"} }},
 		{name: "NAT gateway", check: "no NAT gateway in vpc-1", observed: "nat-1",
-			breakLab: func(l *awsfake.Lab) { l.NatGateways = []string{"nat-1"} }},
+			breakLab: func(l *awsfake.Lab) { l.NatGateways = []awsfake.NatGateway{{ID: "nat-1"}} }},
 		{name: "endpoint pending", check: "endpoint vpce-1: state", observed: "pending",
 			breakLab: func(l *awsfake.Lab) { l.Endpoint.State = "pending" }},
 		{name: "endpoint gone", check: "endpoint vpce-1: state", observed: "not found (InvalidVpcEndpointId.NotFound)",
@@ -445,7 +450,7 @@ func TestParseOutputs(t *testing.T) {
 
 func TestNoCredentials(t *testing.T) {
 	awsfake.WithoutCredentials(t)
-	_, _, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1"})
+	_, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1"})
 	if !errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), "aws configure") {
 		t.Fatalf("NewClients without credentials: got %v, want ErrNoCredentials with advice", err)
 	}
