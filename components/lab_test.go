@@ -3,6 +3,7 @@ package components
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -870,4 +871,26 @@ func TestCrossRegionErrors(t *testing.T) {
 	assertRegistersNothing(t, "us-east-1", args, "crossRegion us-east-1: is the stack's own region")
 	args.CrossRegion = "Mars-1"
 	assertRegistersNothing(t, "us-east-1", args, `crossRegion "Mars-1": not an AWS region name`)
+}
+
+// TestOutputsMatchTheFields: the component registers, and a stack exports,
+// exactly the outputs its fields declare (their pulumi tags), so a new field
+// cannot be left out of Outputs.
+func TestOutputsMatchTheFields(t *testing.T) {
+	var tags []string
+	typ := reflect.TypeOf(S3GatewayLab{})
+	for i := range typ.NumField() {
+		if tag := typ.Field(i).Tag.Get("pulumi"); tag != "" {
+			tags = append(tags, tag)
+		}
+	}
+	var keys []string
+	for k := range (&S3GatewayLab{}).Outputs() {
+		keys = append(keys, k)
+	}
+	slices.Sort(tags)
+	slices.Sort(keys)
+	if !slices.Equal(tags, keys) {
+		t.Errorf("Outputs keys %v, want the fields' tags %v", keys, tags)
+	}
 }

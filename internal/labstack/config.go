@@ -408,7 +408,7 @@ func StackConfig(root, stack string) (map[string]string, error) {
 	var problems FileProblems
 	for _, key := range slices.Sorted(maps.Keys(st)) {
 		if !slices.Contains(stackFileKeys, key) {
-			problems = append(problems, fmt.Errorf("%s: top-level key %q is not read by Pulumi: accepted %v; a setting goes under config:",
+			problems = append(problems, fmt.Errorf("%s: top-level key %q is not read by Pulumi: accepted %v; a setting goes under the config key",
 				path, key, stackFileKeys))
 		}
 	}

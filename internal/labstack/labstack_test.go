@@ -295,7 +295,7 @@ func TestStackFileLayout(t *testing.T) {
 	if err == nil {
 		t.Fatal("got no error")
 	}
-	for _, want := range []string{`top-level key "s3-gateway-lab:azCount" is not read by Pulumi`, "a setting goes under config:",
+	for _, want := range []string{`top-level key "s3-gateway-lab:azCount" is not read by Pulumi`, "a setting goes under the config key",
 		"s3-gateway-lab:azCont: unknown configuration key; did you mean s3-gateway-lab:azCount?"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
@@ -360,28 +360,40 @@ func TestExpiryTag(t *testing.T) {
 	}
 }
 
-// TestOutputsFeedTheVerifier: the stack exports everything the verifier
-// reads, in the form `pulumi stack output --json` prints it.
+// TestOutputsFeedTheVerifier: every scenario stack exports everything the
+// verifier reads, in the form `pulumi stack output --json` prints it, and the
+// verifier reads each variant as deployed.
 func TestOutputsFeedTheVerifier(t *testing.T) {
-	p, err := Plan(root(t), "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.Marshal(p.Outputs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var asPrinted map[string]any
-	if err := json.Unmarshal(b, &asPrinted); err != nil {
-		t.Fatal(err)
-	}
-	o, err := verify.ParseOutputs(asPrinted)
-	if err != nil {
-		t.Fatalf("the verifier cannot read the stack's outputs: %v", err)
-	}
-	if o.DeniedProbeBucket != plan.Unknown("lab-denied-probe", "bucket") || len(o.RouteTableIDs) != 2 || len(o.SeedKeys) != 3 ||
-		o.CrossRegionBucket != "" {
-		t.Errorf("verifier outputs: got %+v", o)
+	for _, stack := range Scenarios {
+		t.Run(stack, func(t *testing.T) {
+			p, err := Plan(root(t), stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(p.Outputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var asPrinted map[string]any
+			if err := json.Unmarshal(b, &asPrinted); err != nil {
+				t.Fatal(err)
+			}
+			o, err := verify.ParseOutputs(asPrinted)
+			if err != nil {
+				t.Fatalf("the verifier cannot read the stack's outputs: %v", err)
+			}
+			if o.DeniedProbeBucket != plan.Unknown("lab-denied-probe", "bucket") || len(o.RouteTableIDs) != 2 || len(o.SeedKeys) != 3 ||
+				o.ProbeFunctionName != plan.Unknown("lab-probe-fn", "name") || o.FlowLogID != plan.Unknown("lab-flow-log", "id") {
+				t.Errorf("verifier outputs: got %+v", o)
+			}
+			nat := o.InternetEgress == "nat" && o.NATGatewayID == plan.Unknown("lab-nat", "id") && len(o.PublicSubnetIDs) == 2
+			full := o.AccessPointARN != "" && o.TableName != "" && o.S3InterfaceEndpointID != "" && o.RestrictedFunctionName != "" &&
+				o.InterfaceEndpointIDs["sts"] != "" && o.CrossRegionBucket != ""
+			want := map[string][2]bool{"dev": {false, false}, "internet": {true, false}, "full": {true, true}}[stack]
+			if nat != want[0] || full != want[1] {
+				t.Errorf("%s: NAT outputs read as %v (want %v), every variant as %v (want %v): %+v", stack, nat, want[0], full, want[1], o)
+			}
+		})
 	}
 }
 
