@@ -6,39 +6,20 @@ package main
 // status 1, so only a built binary shows what a caller sees.
 
 import (
-	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/cmdtest"
 	"github.com/platformlab/s3-gateway-lab/internal/verify"
 )
-
-// buildCommand builds the package in the working directory (the command
-// under test) into a temporary directory and returns the binary's path.
-func buildCommand(t *testing.T, name string) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: not building the command to test its exit codes")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	bin := filepath.Join(t.TempDir(), name)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build -o %s .: %v\n%s", bin, err, out)
-	}
-	return bin
-}
 
 // TestBinaryCouldNotRun runs the built command where it must stop before
 // creating anything, and checks it exits 2 without calling the Pulumi CLI.
 func TestBinaryCouldNotRun(t *testing.T) {
-	bin := buildCommand(t, "ephemeral")
+	bin := cmdtest.Build(t, "ephemeral")
 	// A stand-in Pulumi CLI that records a call: the preflight only looks
 	// for it, so it must never run.
 	withCLI := t.TempDir()
@@ -71,31 +52,16 @@ func TestBinaryCouldNotRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, bin, tt.args...)
-			// exec.Cmd uses the last value of a duplicate variable.
-			cmd.Env = append(os.Environ(), tt.env...)
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
 			start := time.Now()
-			err := cmd.Run()
-			if ctx.Err() != nil {
-				t.Fatalf("%s %v: still running after a minute\nstderr:\n%s", bin, tt.args, stderr.String())
-			}
-			code := 0
-			if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
-				code = exit.ExitCode()
-			} else if err != nil {
-				t.Fatalf("run %s: %v", bin, err)
-			}
+			// exec.Cmd uses the last value of a duplicate variable.
+			code, _, stderr := cmdtest.Run(t, bin, append(os.Environ(), tt.env...), "", tt.args...)
 			t.Logf("exit %d after %s", code, time.Since(start).Round(time.Millisecond))
 			if code != verify.ExitCouldNotRun {
-				t.Errorf("exit code: got %d, want %d\nstderr:\n%s", code, verify.ExitCouldNotRun, stderr.String())
+				t.Errorf("exit code: got %d, want %d\nstderr:\n%s", code, verify.ExitCouldNotRun, stderr)
 			}
 			for _, want := range tt.wantErr {
-				if !strings.Contains(stderr.String(), want) {
-					t.Errorf("stderr does not contain %q:\n%s", want, stderr.String())
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr does not contain %q:\n%s", want, stderr)
 				}
 			}
 			if _, err := os.Stat(called); err == nil {

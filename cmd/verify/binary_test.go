@@ -8,36 +8,17 @@ package main
 // shows what a caller sees, and the workflows run ./bin/verify for that reason.
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
+	"github.com/platformlab/s3-gateway-lab/internal/cmdtest"
 	"github.com/platformlab/s3-gateway-lab/internal/verify"
 )
-
-// buildCommand builds the package in the working directory (the command
-// under test) into a temporary directory and returns the binary's path.
-func buildCommand(t *testing.T, name string) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: not building the command to test its exit codes")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	bin := filepath.Join(t.TempDir(), name)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build -o %s .: %v\n%s", bin, err, out)
-	}
-	return bin
-}
 
 // awsEnv returns the test process's environment without any AWS setting, the
 // shared config and credentials files pointing at a file that does not exist
@@ -57,35 +38,9 @@ func awsEnv(t *testing.T, extra ...string) []string {
 	return append(env, extra...)
 }
 
-// runBinary runs bin with args, env and stdin, and returns its exit code,
-// stdout and stderr.
-func runBinary(t *testing.T, bin string, env []string, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, stdout.String(), stderr.String()
-	case ctx.Err() != nil:
-		t.Fatalf("%s %v: still running after a minute\nstderr:\n%s", bin, args, stderr.String())
-	case errors.As(err, &exit):
-		return exit.ExitCode(), stdout.String(), stderr.String()
-	default:
-		t.Fatalf("%s %v: %v", bin, args, err)
-	}
-	return -1, "", ""
-}
-
 // TestBinaryExitCodes runs the built command for each documented exit code.
 func TestBinaryExitCodes(t *testing.T) {
-	bin := buildCommand(t, "verify")
+	bin := cmdtest.Build(t, "verify")
 	credentials := []string{"AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret"}
 	full, err := json.Marshal(stackOutputs)
 	if err != nil {
@@ -150,7 +105,7 @@ func TestBinaryExitCodes(t *testing.T) {
 				args = append(args, "-endpoint-url", srv.URL)
 			}
 			start := time.Now()
-			code, out, errOut := runBinary(t, bin, awsEnv(t, tt.env...), tt.stdin, args...)
+			code, out, errOut := cmdtest.Run(t, bin, awsEnv(t, tt.env...), tt.stdin, args...)
 			t.Logf("exit %d after %s", code, time.Since(start).Round(time.Millisecond))
 			if code != tt.wantCode {
 				t.Errorf("exit code: got %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errOut)
