@@ -138,7 +138,7 @@ func (b *builder) securityGroups() error {
 		}
 		rule := https443("HTTPS to Amazon S3 through the gateway endpoint")
 		if !b.lab.has(EndpointGateway) {
-			rule = https443("HTTPS to Amazon S3's public addresses, through the NAT gateway")
+			rule = https443("HTTPS to the public addresses of Amazon S3 through the NAT gateway")
 		}
 		rule.PrefixListIds = pulumi.StringArray{pl}
 		egress = append(egress, rule)
@@ -184,7 +184,7 @@ func (b *builder) securityGroups() error {
 	b.fnSG = sg
 
 	if b.lab.RestrictedTier {
-		rule := https443("HTTPS to Amazon S3 through the restricted tier's gateway endpoint")
+		rule := https443("HTTPS to Amazon S3 through the gateway endpoint of the restricted tier")
 		rule.PrefixListIds = pulumi.StringArray{b.comp.PrefixListID}
 		restricted, err := ec2.NewSecurityGroup(b.ctx, b.name+"-restricted-sg", &ec2.SecurityGroupArgs{
 			VpcId:       b.comp.VPCID,

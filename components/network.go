@@ -181,7 +181,7 @@ func (b *builder) interfaceEndpoint(name, service string, policy pulumi.StringOu
 	var ingress ec2.SecurityGroupIngressArray
 	for _, sg := range b.clientSGs {
 		ingress = append(ingress, &ec2.SecurityGroupIngressArgs{
-			Description:    pulumi.String("HTTPS from the lab's functions"),
+			Description:    pulumi.String("HTTPS from the lab functions"),
 			Protocol:       pulumi.String("tcp"),
 			FromPort:       pulumi.Int(HTTPSPort),
 			ToPort:         pulumi.Int(HTTPSPort),
@@ -190,7 +190,7 @@ func (b *builder) interfaceEndpoint(name, service string, policy pulumi.StringOu
 	}
 	sg, err := ec2.NewSecurityGroup(b.ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		VpcId:       b.comp.VPCID,
-		Description: pulumi.String(fmt.Sprintf("Interface endpoint for %s: HTTPS from the lab's functions only", service)),
+		Description: pulumi.String(fmt.Sprintf("Interface endpoint for %s: HTTPS from the lab functions only", service)),
 		Ingress:     ingress,
 		Tags:        b.tags(name + "-sg"),
 	}, b.child)

@@ -2,6 +2,7 @@ package components
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -401,5 +402,37 @@ func TestContradictions(t *testing.T) {
 			tt.mutate(args)
 			assertRegistersNothing(t, "us-east-1", args, tt.wantErr)
 		})
+	}
+}
+
+// ec2DescriptionRE is what EC2 accepts in security group and rule
+// descriptions, as the AWS provider validates them
+// (hashicorp/terraform-provider-aws internal/service/ec2, validSecurityGroupRuleDescription;
+// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html).
+var ec2DescriptionRE = regexp.MustCompile(`^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}$`)
+
+// TestSecurityGroupDescriptions: with every variant on, every security
+// group's description and rule descriptions use only what EC2 accepts (an
+// apostrophe fails the deployment).
+func TestSecurityGroupDescriptions(t *testing.T) {
+	p := runVariant(t, func(a *S3GatewayLabArgs) {
+		a.InternetEgress, a.S3Endpoints = EgressNAT, []string{EndpointGateway, EndpointInterface}
+		a.AccessPoint, a.DynamoDB, a.RestrictedTier, a.RestrictedPrefix = true, true, true, "reports/"
+		a.InterfaceEndpoints, a.BedrockModelID = InterfaceServices, "amazon.nova-micro-v1:0"
+	})
+	noS3 := runVariant(t, func(a *S3GatewayLabArgs) { a.InternetEgress, a.S3Endpoints = EgressNAT, []string{} })
+	for _, sg := range append(p.Find("aws:ec2/securityGroup:SecurityGroup"), noS3.Find("aws:ec2/securityGroup:SecurityGroup")...) {
+		descriptions := []any{sg.Inputs["description"]}
+		for _, k := range []string{"ingress", "egress"} {
+			rules, _ := sg.Inputs[k].([]any)
+			for _, r := range rules {
+				descriptions = append(descriptions, r.(map[string]any)["description"])
+			}
+		}
+		for _, d := range descriptions {
+			if s, _ := d.(string); !ec2DescriptionRE.MatchString(s) {
+				t.Errorf("%s: description %q has characters EC2 refuses", sg.Name, s)
+			}
+		}
 	}
 }
