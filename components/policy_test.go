@@ -123,7 +123,7 @@ func TestRolePolicyLeastPrivilege(t *testing.T) {
 		"logs:PutLogEvents":              {testInputs.LogGroupARNs[0] + ":*"},
 		"ec2:DescribeNetworkInterfaces":  {"*"},
 		"ec2:DescribeSubnets":            {"*"},
-		"ec2:CreateNetworkInterface":     {ec2 + "network-interface/*", ec2 + "security-group/*", ec2 + "subnet/*"},
+		"ec2:CreateNetworkInterface":     {ec2 + "security-group/*", ec2 + "subnet/*", ec2 + "network-interface/*"},
 		"ec2:DeleteNetworkInterface":     {ec2 + "network-interface/*"},
 		"ec2:AssignPrivateIpAddresses":   {ec2 + "network-interface/*"},
 		"ec2:UnassignPrivateIpAddresses": {ec2 + "network-interface/*"},
@@ -134,8 +134,17 @@ func TestRolePolicyLeastPrivilege(t *testing.T) {
 			t.Errorf("statement %s: got effect %s principal %v, want an Allow", s.Sid, s.Effect, s.Principal)
 		}
 		// Every EC2 write is confined to the lab VPC: a "*/..." resource
-		// needs the ec2:Vpc condition.
-		scoped := slices.Equal(s.Condition["ArnEquals"]["ec2:Vpc"], []string{ec2 + "vpc/vpc-0lab"}) && len(s.Condition) == 1
+		// needs the ec2:Vpc condition (IfExists only where Lambda checks the
+		// role before an interface exists).
+		lab := []string{ec2 + "vpc/vpc-0lab"}
+		scoped := len(s.Condition) == 1 && (slices.Equal(s.Condition["ArnEquals"]["ec2:Vpc"], lab) ||
+			slices.Equal(s.Condition["ArnEqualsIfExists"]["ec2:Vpc"], lab))
+		if slices.ContainsFunc(s.Resource, func(r string) bool {
+			return strings.HasSuffix(r, "subnet/*") || strings.HasSuffix(r, "security-group/*")
+		}) &&
+			s.Condition["ArnEqualsIfExists"] != nil {
+			t.Errorf("statement %s: subnets and security groups always carry ec2:Vpc; want ArnEquals, not IfExists", s.Sid)
+		}
 		for _, r := range s.Resource {
 			if strings.HasSuffix(r, "/*") && strings.HasPrefix(r, ec2) && !scoped {
 				t.Errorf("statement %s: %s without the ec2:Vpc condition of the lab VPC (condition %v)", s.Sid, r, s.Condition)

@@ -236,6 +236,10 @@ func cases(l *lab) []matrixCase {
 		{name: "role cannot create a network interface with a security group of another VPC", who: fn, action: "ec2:CreateNetworkInterface", resources: []string{l.ec2ARN("security-group", otherSGID)}, via: awsAPI, context: otherVPC, want: implicitlyDenied, by: byIdentity},
 		{name: "role cannot create a network interface in another VPC", who: fn, action: "ec2:CreateNetworkInterface", resources: []string{newENI}, via: awsAPI, context: otherVPC, want: implicitlyDenied, by: byIdentity},
 		{name: "role cannot delete a network interface of another VPC", who: fn, action: "ec2:DeleteNetworkInterface", resources: []string{l.ec2ARN("network-interface", otherENIID)}, via: awsAPI, context: otherVPC, want: implicitlyDenied, by: byIdentity},
+		// Lambda checks the role before any interface exists (CreateFunction, and
+		// the security group swap on destroy): such a request carries no ec2:Vpc.
+		{name: "Lambda's check of the role before an interface exists passes for DeleteNetworkInterface", who: fn, action: "ec2:DeleteNetworkInterface", resources: []string{l.ec2ARN("network-interface", labENIID)}, via: awsAPI, want: allowed},
+		{name: "Lambda's check of the role before an interface exists passes for CreateNetworkInterface in a lab subnet", who: fn, action: "ec2:CreateNetworkInterface", resources: []string{newENI}, via: awsAPI, want: allowed},
 	}
 
 	cs = append(cs,
