@@ -3,6 +3,8 @@ package components
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -243,9 +245,12 @@ func (b *builder) s3InterfaceEndpoint() error {
 		return err
 	}
 	b.comp.S3InterfaceEndpointID = ep.ID().ToStringOutput()
-	// The regional entry (*.vpce-....s3.<region>.vpce.amazonaws.com) comes
-	// first in DnsEntries; the zonal ones follow.
-	b.comp.S3InterfaceDNS = ep.DnsEntries.Index(pulumi.Int(0)).DnsName().Elem()
+	// The regional entry, *.vpce-....s3.<region>.vpce.amazonaws.com: the
+	// order of DnsEntries (zonal and private DNS names too) is EC2's and not
+	// documented, so it is picked by its form.
+	b.comp.S3InterfaceDNS = ep.DnsEntries.ApplyT(func(entries []ec2.VpcEndpointDnsEntry) string {
+		return regionalDNSName(entries)
+	}).(pulumi.StringOutput)
 	b.s3EndpointIDs = append(b.s3EndpointIDs, ep.ID().ToStringOutput())
 	return nil
 }
@@ -272,3 +277,28 @@ func (b *builder) interfaceEndpoints() error {
 	b.comp.InterfaceEndpointIDs = ids.ToStringMapOutput()
 	return nil
 }
+
+// regionalDNSName returns the regional name among an S3 interface endpoint's
+// DNS entries: the one that starts with "*.vpce-" and has no zone in it
+// (zonal names read *.vpce-...-us-east-1a.s3...). Without one, the first
+// entry's name.
+func regionalDNSName(entries []ec2.VpcEndpointDnsEntry) string {
+	var first string
+	for i, e := range entries {
+		name := ""
+		if e.DnsName != nil {
+			name = *e.DnsName
+		}
+		if i == 0 {
+			first = name
+		}
+		if strings.HasPrefix(name, "*.vpce-") && !zonalDNSRE.MatchString(name) {
+			return name
+		}
+	}
+	return first
+}
+
+// zonalDNSRE matches the zonal names of an interface endpoint, such as
+// *.vpce-0abc-1def-us-east-1a.s3.us-east-1.vpce.amazonaws.com.
+var zonalDNSRE = regexp.MustCompile(`^\*\.vpce-[0-9a-z]+-[0-9a-z]+-[a-z]{2}(-[a-z]+)+-[0-9][a-z]\.`)

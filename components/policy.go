@@ -442,15 +442,28 @@ func FlowLogsAssumeRolePolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// FlowLogsRolePolicy lets the flow logs' role write to its log group only.
+// FlowLogsRolePolicy lets the flow logs' role write to its log group only,
+// with the actions the VPC flow logs role needs
+// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html)
+// but logs:CreateLogGroup: the program creates the group.
 func FlowLogsRolePolicy(in PolicyInputs, logGroupARN string) PolicyDocument {
 	return PolicyDocument{
 		Version: PolicyVersion,
-		Statement: []Statement{{
-			Sid: "WriteFlowLogGroup", Effect: "Allow",
-			Action:   []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
-			Resource: []string{logGroupARN, logGroupARN + ":*"},
-		}},
+		Statement: []Statement{
+			{
+				Sid: "WriteFlowLogGroup", Effect: "Allow",
+				Action:   []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
+				Resource: []string{logGroupARN, logGroupARN + ":*"},
+			},
+			// DescribeLogGroups lists groups, so it is scoped to every log
+			// group of the account and region, not to one (cdk-nag
+			// AwsSolutions-IAM5 deviation).
+			{
+				Sid: "FindFlowLogGroup", Effect: "Allow",
+				Action:   []string{"logs:DescribeLogGroups"},
+				Resource: []string{fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", in.Partition, in.Region, in.AccountID)},
+			},
+		},
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+
 	"github.com/platformlab/s3-gateway-lab/internal/plan"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
@@ -433,6 +435,25 @@ func TestSecurityGroupDescriptions(t *testing.T) {
 			if s, _ := d.(string); !ec2DescriptionRE.MatchString(s) {
 				t.Errorf("%s: description %q has characters EC2 refuses", sg.Name, s)
 			}
+		}
+	}
+}
+
+func TestRegionalDNSName(t *testing.T) {
+	name := func(s string) ec2.VpcEndpointDnsEntry { return ec2.VpcEndpointDnsEntry{DnsName: &s} }
+	regional := "*.vpce-0abc123-def456.s3.us-east-1.vpce.amazonaws.com"
+	zonal := "*.vpce-0abc123-def456-us-east-1a.s3.us-east-1.vpce.amazonaws.com"
+	for _, tt := range []struct {
+		entries []ec2.VpcEndpointDnsEntry
+		want    string
+	}{
+		{[]ec2.VpcEndpointDnsEntry{name(regional), name(zonal)}, regional},
+		{[]ec2.VpcEndpointDnsEntry{name(zonal), name("s3.us-east-1.amazonaws.com"), name(regional)}, regional},
+		{[]ec2.VpcEndpointDnsEntry{name("x"), {}}, "x"},
+		{nil, ""},
+	} {
+		if got := regionalDNSName(tt.entries); got != tt.want {
+			t.Errorf("regionalDNSName: got %q, want %q", got, tt.want)
 		}
 	}
 }
