@@ -627,12 +627,15 @@ func TestAdminPrincipals(t *testing.T) {
 func TestCrossRegionProviderSettings(t *testing.T) {
 	args := validArgs()
 	args.CrossRegion = "eu-west-1"
-	role, session, ext := "arn:aws:iam::"+plan.MockAccountID+":role/deployer", "lab", "x-1"
+	role, session, ext, tokenFile := "arn:aws:iam::"+plan.MockAccountID+":role/deployer", "lab", "x-1", "/var/run/oidc/token"
 	args.AWSProvider = ProviderSettings{
 		Profile:                "platform",
 		SharedConfigFiles:      []string{"/etc/aws/config"},
 		SharedCredentialsFiles: []string{"/etc/aws/credentials"},
 		AssumeRole:             &aws.ProviderAssumeRole{RoleArn: &role, SessionName: &session, ExternalId: &ext},
+		AssumeRoleWithWebIdentity: &aws.ProviderAssumeRoleWithWebIdentity{RoleArn: &role,
+			WebIdentityTokenFile: &tokenFile},
+		AccessKey: "AKIAEXAMPLE", SecretKey: "wJalrEXAMPLE", Token: "tok",
 	}
 	p, err := runLabs(t, "us-east-1", args, "lab")
 	if err != nil {
@@ -645,10 +648,14 @@ func TestCrossRegionProviderSettings(t *testing.T) {
 	}
 	for _, want := range []string{`"profile":"platform"`, `"sharedConfigFiles":["/etc/aws/config"]`,
 		`"sharedCredentialsFiles":["/etc/aws/credentials"]`, `"allowedAccountIds":["` + plan.MockAccountID + `"]`,
-		`"roleArn":"` + role + `"`, `"sessionName":"lab"`, `"externalId":"x-1"`, `"region":"eu-west-1"`} {
+		`"roleArn":"` + role + `"`, `"sessionName":"lab"`, `"externalId":"x-1"`, `"region":"eu-west-1"`,
+		`"webIdentityTokenFile":"/var/run/oidc/token"`, `"accessKey":"[secret]"`, `"secretKey":"[secret]"`, `"token":"[secret]"`} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("cross-region provider inputs lack %s: %s", want, got)
 		}
+	}
+	if strings.Contains(string(got), "wJalrEXAMPLE") {
+		t.Errorf("the secret key is in the provider's inputs in plain text: %s", got)
 	}
 
 	bad := validArgs()

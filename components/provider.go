@@ -8,8 +8,9 @@ import (
 )
 
 // ProviderSettings are the stack's AWS provider settings (aws:profile,
-// aws:sharedConfigFiles, aws:sharedCredentialsFiles, aws:assumeRole) that an
-// explicit provider must repeat: an explicit provider reads none of the
+// aws:sharedConfigFiles, aws:sharedCredentialsFiles, aws:assumeRole,
+// aws:assumeRoleWithWebIdentity, and static keys aws:accessKey,
+// aws:secretKey, aws:token) that an explicit provider must repeat: an explicit provider reads none of the
 // stack's aws:* configuration, only its own arguments and the environment
 // (https://www.pulumi.com/docs/iac/concepts/resources/providers/#explicit-provider-configuration),
 // so without them the other region's bucket would be created with other
@@ -18,9 +19,13 @@ type ProviderSettings struct {
 	Profile                string
 	SharedConfigFiles      []string
 	SharedCredentialsFiles []string
-	// AssumeRole is the provider's own type, so that what the stack's
-	// aws:assumeRole holds is passed on field by field.
-	AssumeRole *aws.ProviderAssumeRole
+	// AssumeRole and AssumeRoleWithWebIdentity are the provider's own types,
+	// so that what the stack's settings hold is passed on field by field.
+	AssumeRole                *aws.ProviderAssumeRole
+	AssumeRoleWithWebIdentity *aws.ProviderAssumeRoleWithWebIdentity
+	// AccessKey, SecretKey and Token are static credentials from the stack's
+	// configuration; the explicit provider gets them as secrets.
+	AccessKey, SecretKey, Token string
 }
 
 func (p ProviderSettings) validate() settingErrors {
@@ -55,6 +60,28 @@ func (p ProviderSettings) providerArgs(region, accountID string, tags map[string
 	}
 	if len(p.SharedCredentialsFiles) > 0 {
 		args.SharedCredentialsFiles = pulumi.ToStringArray(p.SharedCredentialsFiles)
+	}
+	for _, c := range []struct {
+		value string
+		into  *pulumi.StringPtrInput
+	}{{p.AccessKey, &args.AccessKey}, {p.SecretKey, &args.SecretKey}, {p.Token, &args.Token}} {
+		if c.value != "" {
+			*c.into = pulumi.ToSecret(pulumi.String(c.value)).(pulumi.StringOutput)
+		}
+	}
+	if r := p.AssumeRoleWithWebIdentity; r != nil {
+		w := &aws.ProviderAssumeRoleWithWebIdentityArgs{
+			Duration:             pulumi.StringPtrFromPtr(r.Duration),
+			Policy:               pulumi.StringPtrFromPtr(r.Policy),
+			RoleArn:              pulumi.StringPtrFromPtr(r.RoleArn),
+			SessionName:          pulumi.StringPtrFromPtr(r.SessionName),
+			WebIdentityToken:     pulumi.StringPtrFromPtr(r.WebIdentityToken),
+			WebIdentityTokenFile: pulumi.StringPtrFromPtr(r.WebIdentityTokenFile),
+		}
+		if len(r.PolicyArns) > 0 {
+			w.PolicyArns = pulumi.ToStringArray(r.PolicyArns)
+		}
+		args.AssumeRoleWithWebIdentity = w
 	}
 	if r := p.AssumeRole; r != nil {
 		ar := &aws.ProviderAssumeRoleArgs{

@@ -67,6 +67,10 @@ const (
 	AWSSharedConfigFiles      = "aws:sharedConfigFiles"
 	AWSSharedCredentialsFiles = "aws:sharedCredentialsFiles"
 	AWSAssumeRole             = "aws:assumeRole"
+	AWSAssumeRoleWebIdentity  = "aws:assumeRoleWithWebIdentity"
+	AWSAccessKey              = "aws:accessKey"
+	AWSSecretKey              = "aws:secretKey"
+	AWSToken                  = "aws:token"
 )
 
 // Tag keys the program puts on every taggable resource.
@@ -332,6 +336,7 @@ func (r *reader) strings(key string) []string {
 func (r *reader) awsProvider() components.ProviderSettings {
 	var p components.ProviderSettings
 	p.Profile = strings.TrimSpace(r.all[AWSProfile])
+	p.AccessKey, p.SecretKey, p.Token = r.all[AWSAccessKey], r.all[AWSSecretKey], r.all[AWSToken]
 	for key, into := range map[string]*[]string{AWSSharedConfigFiles: &p.SharedConfigFiles, AWSSharedCredentialsFiles: &p.SharedCredentialsFiles} {
 		if v := r.all[key]; v != "" {
 			if err := json.Unmarshal([]byte(v), into); err != nil {
@@ -341,17 +346,32 @@ func (r *reader) awsProvider() components.ProviderSettings {
 	}
 	if v := r.all[AWSAssumeRole]; v != "" {
 		var role aws.ProviderAssumeRole
-		dec := json.NewDecoder(strings.NewReader(v))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&role); err != nil {
-			r.failed[AWSAssumeRole] = true
-			r.errs = append(r.errs, fmt.Errorf("%s %q: %v: accepted: an object with roleArn and optionally sessionName, externalId, "+
-				"duration, policy, policyArns, sourceIdentity, tags, transitiveTagKeys", AWSAssumeRole, v, err))
-		} else {
+		if r.decodeStrict(AWSAssumeRole, v, &role, "roleArn and optionally sessionName, externalId, duration, policy, "+
+			"policyArns, sourceIdentity, tags, transitiveTagKeys") {
 			p.AssumeRole = &role
 		}
 	}
+	if v := r.all[AWSAssumeRoleWebIdentity]; v != "" {
+		var role aws.ProviderAssumeRoleWithWebIdentity
+		if r.decodeStrict(AWSAssumeRoleWebIdentity, v, &role, "roleArn and webIdentityToken or webIdentityTokenFile, and "+
+			"optionally sessionName, duration, policy, policyArns") {
+			p.AssumeRoleWithWebIdentity = &role
+		}
+	}
 	return p
+}
+
+// decodeStrict decodes the JSON object v of key into the provider SDK's type
+// into; a field the type does not have is an error naming the accepted ones.
+func (r *reader) decodeStrict(key, v string, into any, accepted string) bool {
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		r.failed[key] = true
+		r.errs = append(r.errs, fmt.Errorf("%s %q: %v: accepted: an object with %s", key, v, err, accepted))
+		return false
+	}
+	return true
 }
 
 // projectFile is the part of Pulumi.yaml the offline plan reads.

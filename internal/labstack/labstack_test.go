@@ -215,6 +215,8 @@ func TestConfigErrors(t *testing.T) {
 		{"s3-gateway-lab:excludeZoneIds", `["us-east-1a"]`, []string{`excludeZoneIds [us-east-1a]: "us-east-1a" is not a zone ID`}},
 		{"aws:assumeRole", `{"roleArn":"arn:aws:iam::123456789012:role/deployer","sesionName":"x"}`,
 			[]string{`aws:assumeRole`, `unknown field "sesionName"`}},
+		{"aws:assumeRoleWithWebIdentity", `{"roleArn":"arn:aws:iam::123456789012:role/ci","tokenFile":"/t"}`,
+			[]string{`aws:assumeRoleWithWebIdentity`, `unknown field "tokenFile"`, "webIdentityTokenFile"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
