@@ -246,7 +246,11 @@ func lookUpFacts(ctx *pulumi.Context, l *lab) (*facts, error) {
 	}
 	// Problems found with the facts are reported together, as validate does.
 	var errs settingErrors
-	f.zones = chooseZones(l, region.Name, available, &errs)
+	lacking, err := lookUpEndpointZones(ctx, l, region.Name, available)
+	if err != nil {
+		return nil, err
+	}
+	f.zones = chooseZones(l, region.Name, available, lacking, &errs)
 	if l.CrossRegion == region.Name {
 		errs.add("crossRegion", l.CrossRegion, "is the stack's own region: accepted another region, or empty")
 	}
@@ -260,11 +264,11 @@ func lookUpFacts(ctx *pulumi.Context, l *lab) (*facts, error) {
 // chooseZones returns the explicit zones if they all exist in the region and
 // none is excluded, otherwise the first AZCount available zones whose IDs are
 // not excluded. Problems go to errs.
-func chooseZones(l *lab, region string, available []zone, errs *settingErrors) []zone {
+func chooseZones(l *lab, region string, available []zone, lacking map[string]string, errs *settingErrors) []zone {
 	var usable []zone
 	var accepted []string
 	for _, z := range available {
-		if !slices.Contains(l.ExcludeZoneIDs, z.id) {
+		if !slices.Contains(l.ExcludeZoneIDs, z.id) && lacking[z.name] == "" {
 			usable = append(usable, z)
 			accepted = append(accepted, fmt.Sprintf("%s (%s)", z.name, z.id))
 		}
@@ -280,6 +284,9 @@ func chooseZones(l *lab, region string, available []zone, errs *settingErrors) [
 			case slices.Contains(l.ExcludeZoneIDs, available[i].id):
 				errs.add("availabilityZones", l.AvailabilityZones, "%q is zone %s, which excludeZoneIds excludes: accepted %v",
 					name, available[i].id, accepted)
+			case lacking[name] != "":
+				errs.add("availabilityZones", l.AvailabilityZones, "%q has no interface endpoint of %s: accepted %v",
+					name, lacking[name], accepted)
 			default:
 				chosen = append(chosen, available[i])
 			}
@@ -287,11 +294,42 @@ func chooseZones(l *lab, region string, available []zone, errs *settingErrors) [
 		return chosen
 	}
 	if l.AZCount > len(usable) {
-		errs.add("azCount", l.AZCount, "%s has only %d availability zones that need no opt-in and are not excluded (excludeZoneIds %v): accepted %d to %d",
+		errs.add("azCount", l.AZCount, "%s has only %d availability zones that need no opt-in, are not excluded (excludeZoneIds %v) and offer every interface endpoint the lab uses: accepted %d to %d",
 			region, len(usable), l.ExcludeZoneIDs, MinAZCount, len(usable))
 		return nil
 	}
 	return usable[:l.AZCount]
+}
+
+// lookUpEndpointZones returns, for each zone that some interface endpoint
+// service of the lab does not offer, the name of one such service: an
+// interface endpoint can only have a network interface in a zone its
+// service is offered in, and not every service is offered in every zone
+// (aws ec2 describe-vpc-endpoint-services lists them per service).
+func lookUpEndpointZones(ctx *pulumi.Context, l *lab, region string, available []zone) (map[string]string, error) {
+	var services []string
+	if l.has(EndpointInterface) {
+		services = append(services, "s3")
+	}
+	services = append(services, l.InterfaceEndpoints...)
+	if len(services) == 0 {
+		return nil, nil
+	}
+	lacking := map[string]string{}
+	for _, svc := range services {
+		name, typ := fmt.Sprintf("com.amazonaws.%s.%s", region, svc), "Interface"
+		// S3 has a gateway and an interface service of the same name.
+		es, err := ec2.LookupVpcEndpointService(ctx, &ec2.LookupVpcEndpointServiceArgs{ServiceName: &name, ServiceType: &typ})
+		if err != nil {
+			return nil, fmt.Errorf("look up endpoint service %s: %w", name, err)
+		}
+		for _, z := range available {
+			if !slices.Contains(es.AvailabilityZones, z.name) && lacking[z.name] == "" {
+				lacking[z.name] = svc
+			}
+		}
+	}
+	return lacking, nil
 }
 
 // chooseAdmins returns the bucket's admin principals: the configured ones,

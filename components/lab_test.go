@@ -702,13 +702,21 @@ func TestZoneErrorsRegisterNothing(t *testing.T) {
 		{"too few zones once excluded", "eu-west-1", func(a *S3GatewayLabArgs) {
 			a.AZCount = 3
 			a.ExcludeZoneIDs = []string{"euw1-az1"}
-		}, "azCount 3: eu-west-1 has only 2 availability zones that need no opt-in and are not excluded"},
+		}, "azCount 3: eu-west-1 has only 2 availability zones that need no opt-in, are not excluded"},
 		{"admin of another account", "us-east-1", func(a *S3GatewayLabArgs) {
 			a.AdminPrincipalARNs = []string{plan.MockDeployerARN, "arn:aws:iam::444455556666:role/ci"}
 		}, `adminPrincipalArns "arn:aws:iam::444455556666:role/ci": not of this stack's account`},
 		{"admins without the deployer", "us-east-1", func(a *S3GatewayLabArgs) {
 			a.AdminPrincipalARNs = []string{"arn:aws:iam::" + plan.MockAccountID + ":role/ci"}
 		}, "does not include " + plan.MockDeployerARN + ", which runs this update"},
+		// In the mock, bedrock-runtime is not offered in a region's last zone.
+		{"explicit zone without an interface endpoint service", "us-east-1", func(a *S3GatewayLabArgs) {
+			a.InterfaceEndpoints, a.BedrockModelID = []string{"bedrock-runtime"}, "amazon.nova-micro-v1:0"
+			a.AvailabilityZones = []string{"us-east-1a", "us-east-1f"}
+		}, `availabilityZones [us-east-1a us-east-1f]: "us-east-1f" has no interface endpoint of bedrock-runtime`},
+		{"too few zones with the interface endpoint service", "eu-west-1", func(a *S3GatewayLabArgs) {
+			a.InterfaceEndpoints, a.BedrockModelID, a.AZCount = []string{"bedrock-runtime"}, "amazon.nova-micro-v1:0", 3
+		}, "azCount 3: eu-west-1 has only 2 availability zones"},
 		{"every problem at once", "us-east-1", func(a *S3GatewayLabArgs) {
 			a.CrossRegion = "us-east-1"
 			a.AvailabilityZones = []string{"us-east-1a", "us-east-1z"}

@@ -156,6 +156,19 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			id = "pl-mock-" + region + "-s3"
 		}
 		out = map[string]any{"id": id, "name": name, "addressFamily": "IPv4", "maxEntries": 0}
+	case "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+		name := args.Args["serviceName"].StringValue()
+		if args.Args["serviceType"].StringValue() != "Interface" {
+			return nil, fmt.Errorf("mock getVpcEndpointService: %s: want serviceType Interface", name)
+		}
+		names, _ := Zones(region)
+		// As in AWS, not every service is offered in every zone: in the
+		// mock, bedrock-runtime lacks the region's last zone.
+		if strings.HasSuffix(name, ".bedrock-runtime") {
+			names = names[:len(names)-1]
+		}
+		out = map[string]any{"id": name, "serviceName": name, "serviceType": "Interface", "availabilityZones": names,
+			"privateDnsName": "", "serviceId": "vpce-svc-mock"}
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
 		names, ids := Zones(region)
 		out = map[string]any{"id": region, "names": names, "zoneIds": ids, "groupNames": []string{region}}
