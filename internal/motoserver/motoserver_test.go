@@ -30,6 +30,11 @@ func TestStartServesEC2OnLoopback(t *testing.T) {
 		if len(out.Vpcs) == 0 || !aws.ToBool(out.Vpcs[0].IsDefault) {
 			t.Errorf("DescribeVpcs: got %+v, want the default VPC", out.Vpcs)
 		}
+		// moto writes its access log line after it has answered: give it
+		// a moment, bounded.
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(srv.Log(), "POST / HTTP") && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
 		if !strings.Contains(srv.Log(), "POST / HTTP") {
 			t.Errorf("moto's log does not show the EC2 call:\n%s", srv.Log())
 		}
