@@ -22,42 +22,91 @@ const (
 	HTTPSPort            = 443
 )
 
-// functionRole registers the execution role with its trust policy only; its
-// permissions come in function, once the resources they name exist.
+// execRole is the execution role of one of the lab's functions.
+type execRole struct {
+	name pulumi.StringOutput
+	arn  pulumi.StringOutput
+}
+
+// roleKinds are the lab's functions, each with a role of its own, so that
+// each holds only what it uses: the probe function, whose security group
+// lets HTTPS go anywhere, cannot read the lab's data, and the endpoint,
+// access point and bucket policies that name the lab function's role admit
+// no other function.
+const (
+	roleLab        = "fn"
+	roleProbe      = "probe"
+	roleRestricted = "restricted"
+)
+
+// roleNames are the functions that run in a stack, in registration order.
+func (b *builder) roleNames() []string {
+	kinds := []string{roleLab, roleProbe}
+	if b.lab.RestrictedTier {
+		kinds = append(kinds, roleRestricted)
+	}
+	return kinds
+}
+
+// roleResourceName is the logical name of a role's resources: lab-fn-role
+// (as before the other functions existed), lab-probe-role, ...
+func (b *builder) roleResourceName(kind string) string {
+	return b.name + "-" + kind + "-role"
+}
+
+// functionRole registers the execution roles with their trust policy only;
+// their permissions come later, once the resources they name exist.
 func (b *builder) functionRole() error {
 	trust, err := AssumeRolePolicy(b.policyInputs()).JSON()
 	if err != nil {
 		return fmt.Errorf("function role trust policy: %w", err)
 	}
-	role, err := iam.NewRole(b.ctx, b.name+"-fn-role", &iam.RoleArgs{
-		Description:      pulumi.String("Execution role of the S3 gateway endpoint lab's function"),
-		AssumeRolePolicy: pulumi.String(trust),
-		Tags:             b.tags(b.name + "-fn-role"),
-	}, b.child)
-	if err != nil {
-		return fmt.Errorf("function role: %w", err)
+	descriptions := map[string]string{
+		roleLab:        "Execution role of the S3 gateway endpoint lab's function",
+		roleProbe:      "Execution role of the S3 gateway endpoint lab's probe function: lists the probe targets only",
+		roleRestricted: "Execution role of the S3 gateway endpoint lab's restricted-tier function",
 	}
-	b.roleName = role.Name
-	b.comp.RoleARN = role.Arn
+	b.roles = map[string]execRole{}
+	for _, kind := range b.roleNames() {
+		name := b.roleResourceName(kind)
+		role, err := iam.NewRole(b.ctx, name, &iam.RoleArgs{
+			Description:      pulumi.String(descriptions[kind]),
+			AssumeRolePolicy: pulumi.String(trust),
+			Tags:             b.tags(name),
+		}, b.child)
+		if err != nil {
+			return fmt.Errorf("role %s: %w", name, err)
+		}
+		b.roles[kind] = execRole{name: role.Name, arn: role.Arn}
+	}
+	b.comp.RoleARN = b.roles[roleLab].arn
+	b.comp.ProbeRoleARN = b.roles[roleProbe].arn
+	b.comp.RestrictedRoleARN = pulumi.String("").ToStringOutput()
+	if r, ok := b.roles[roleRestricted]; ok {
+		b.comp.RestrictedRoleARN = r.arn
+	}
 	return nil
 }
 
-// eniPolicy registers the role's network policy (ENIPolicy): before the
-// subnets, the function's security group and the function, which depend on
-// it, so that it is deleted after them.
+// eniPolicy registers each role's network policy (ENIPolicy): before the
+// subnets, the security groups and the functions, which depend on all of
+// them, so that they are deleted after them.
 func (b *builder) eniPolicy() error {
 	in := b.policyInputs()
-	p, err := iam.NewRolePolicy(b.ctx, b.name+"-fn-eni-policy", &iam.RolePolicyArgs{
-		Role: b.roleName,
-		Policy: policyJSON(func(args []any) PolicyDocument {
-			in.VPCID = args[0].(string)
-			return ENIPolicy(in)
-		}, b.comp.VPCID),
-	}, b.child)
-	if err != nil {
-		return fmt.Errorf("function role ENI policy: %w", err)
+	for _, kind := range b.roleNames() {
+		// lab-fn-eni-policy, lab-probe-eni-policy, ...
+		p, err := iam.NewRolePolicy(b.ctx, b.name+"-"+kind+"-eni-policy", &iam.RolePolicyArgs{
+			Role: b.roles[kind].name,
+			Policy: policyJSON(func(args []any) PolicyDocument {
+				in.VPCID = args[0].(string)
+				return ENIPolicy(in)
+			}, b.comp.VPCID),
+		}, b.child)
+		if err != nil {
+			return fmt.Errorf("%s role ENI policy: %w", kind, err)
+		}
+		b.eniPolicies = append(b.eniPolicies, p)
 	}
-	b.eniRolePolicy = p
 	return nil
 }
 
@@ -162,7 +211,7 @@ func (b *builder) securityGroups() error {
 		Description: pulumi.String("Lab function: no ingress, HTTPS to S3 through the gateway endpoint only"),
 		Egress:      egress,
 		Tags:        b.tags(b.name + "-fn-sg"),
-	}, b.child, pulumi.DependsOn([]pulumi.Resource{b.eniRolePolicy}))
+	}, b.child, pulumi.DependsOn(b.eniPolicies))
 	if err != nil {
 		return fmt.Errorf("function security group: %w", err)
 	}
@@ -175,7 +224,7 @@ func (b *builder) securityGroups() error {
 		Description: pulumi.String("Lab probe function: no ingress, HTTPS anywhere so that routes and endpoint policies are what refuse its probes"),
 		Egress:      ec2.SecurityGroupEgressArray{anywhere},
 		Tags:        b.tags(b.name + "-probe-sg"),
-	}, b.child, pulumi.DependsOn([]pulumi.Resource{b.eniRolePolicy}))
+	}, b.child, pulumi.DependsOn(b.eniPolicies))
 	if err != nil {
 		return fmt.Errorf("probe function security group: %w", err)
 	}
@@ -191,7 +240,7 @@ func (b *builder) securityGroups() error {
 			Description: pulumi.String("Lab restricted-tier function: no ingress, HTTPS to S3 through its gateway endpoint only"),
 			Egress:      ec2.SecurityGroupEgressArray{rule},
 			Tags:        b.tags(b.name + "-restricted-sg"),
-		}, b.child, pulumi.DependsOn([]pulumi.Resource{b.eniRolePolicy}))
+		}, b.child, pulumi.DependsOn(b.eniPolicies))
 		if err != nil {
 			return fmt.Errorf("restricted function security group: %w", err)
 		}
@@ -209,53 +258,69 @@ func (b *builder) securityGroups() error {
 //   - with restrictedTier, the restricted function in the restricted subnets.
 func (b *builder) functions() error {
 	in := b.policyInputs()
-	in.BedrockModelID = ""
 	if slices.Contains(b.lab.InterfaceEndpoints, "bedrock-runtime") {
 		in.BedrockModelID = b.lab.BedrockModelID
 	}
-	rolePolicy, err := iam.NewRolePolicy(b.ctx, b.name+"-fn-role-policy", &iam.RolePolicyArgs{
-		Role: b.roleName,
-		Policy: policyJSON(func(args []any) PolicyDocument {
-			in.BucketName = args[0].(string)
-			in.LogGroupARNs = args[1].([]string)
-			in.TableARN, in.DeniedTableARN = args[2].(string), args[3].(string)
+	policies := map[string]func([]any) PolicyDocument{
+		roleLab: func(args []any) PolicyDocument {
+			in.BucketName, in.LogGroupARNs, in.TableARN = args[0].(string), []string{args[1].(string)}, args[2].(string)
+			return RolePolicy(in)
+		},
+		roleProbe: func(args []any) PolicyDocument {
+			in.LogGroupARNs, in.DeniedTableARN = []string{args[1].(string)}, args[3].(string)
+			in.ProbeBuckets = nil
 			for _, probe := range args[4:] {
 				if name := probe.(string); name != "" {
 					in.ProbeBuckets = append(in.ProbeBuckets, name)
 				}
 			}
-			return RolePolicy(in)
-		}, b.comp.BucketName, b.logGroupARNs, b.tableARN, b.deniedTableARN, b.comp.DeniedProbeBucket, b.comp.CrossRegionBucket),
-	}, b.child)
-	if err != nil {
-		return fmt.Errorf("function role policy: %w", err)
+			return ProbeRolePolicy(in)
+		},
+		roleRestricted: func(args []any) PolicyDocument {
+			in.BucketName, in.LogGroupARNs = args[0].(string), []string{args[1].(string)}
+			in.RestrictedPrefix = b.lab.RestrictedPrefix
+			return RestrictedRolePolicy(in)
+		},
 	}
 	env := b.environment()
-	deps := []pulumi.Resource{rolePolicy, b.eniRolePolicy}
-
-	fn, err := b.function(b.name+"-fn", "Lists the lab bucket through the VPC's S3 endpoints and proves the paths that must work",
-		b.comp.PrivateSubnetIDs, b.fnSG, b.logs[0], env, deps)
-	if err != nil {
-		return err
+	descriptions := map[string]string{
+		roleLab:        "Lists the lab bucket through the VPC's S3 endpoints and proves the paths that must work",
+		roleProbe:      "Probes the paths the lab claims are closed, from the private subnets",
+		roleRestricted: "Reads the lab bucket from the restricted tier, whose endpoint admits one prefix",
 	}
-	b.comp.FunctionName = fn.Name
-	b.comp.FunctionARN = fn.Arn
-
-	probe, err := b.function(b.name+"-probe-fn", "Probes the paths the lab claims are closed, from the private subnets",
-		b.comp.PrivateSubnetIDs, b.probeSG, b.logs[1], env, deps)
-	if err != nil {
-		return err
-	}
-	b.comp.ProbeFunctionName = probe.Name
-
-	b.comp.RestrictedFunctionName = pulumi.String("").ToStringOutput()
-	if b.lab.RestrictedTier {
-		restricted, err := b.function(b.name+"-restricted-fn", "Reads the lab bucket from the restricted tier, whose endpoint admits one prefix",
-			b.comp.RestrictedSubnetIDs, b.restrictedSG, b.logs[2], env, deps)
+	subnets := map[string]pulumi.StringArrayOutput{roleLab: b.comp.PrivateSubnetIDs, roleProbe: b.comp.PrivateSubnetIDs,
+		roleRestricted: b.comp.RestrictedSubnetIDs}
+	sgs := map[string]*ec2.SecurityGroup{roleLab: b.fnSG, roleProbe: b.probeSG, roleRestricted: b.restrictedSG}
+	names := map[string]pulumi.StringOutput{}
+	for i, kind := range b.roleNames() {
+		// lab-fn-role-policy, lab-probe-role-policy, ...
+		rp, err := iam.NewRolePolicy(b.ctx, b.roleResourceName(kind)+"-policy", &iam.RolePolicyArgs{
+			Role: b.roles[kind].name,
+			Policy: policyJSON(policies[kind], b.comp.BucketName, b.logs[i].Arn, b.tableARN, b.deniedTableARN,
+				b.comp.DeniedProbeBucket, b.comp.CrossRegionBucket),
+		}, b.child)
+		if err != nil {
+			return fmt.Errorf("%s role policy: %w", kind, err)
+		}
+		// lab-fn, lab-probe-fn, lab-restricted-fn
+		fnName := b.name + "-fn"
+		if kind != roleLab {
+			fnName = b.name + "-" + kind + "-fn"
+		}
+		fn, err := b.function(fnName, descriptions[kind], b.roles[kind].arn, subnets[kind], sgs[kind], b.logs[i], env,
+			append([]pulumi.Resource{rp}, b.eniPolicies...))
 		if err != nil {
 			return err
 		}
-		b.comp.RestrictedFunctionName = restricted.Name
+		names[kind] = fn.Name
+		if kind == roleLab {
+			b.comp.FunctionARN = fn.Arn
+		}
+	}
+	b.comp.FunctionName, b.comp.ProbeFunctionName = names[roleLab], names[roleProbe]
+	b.comp.RestrictedFunctionName = pulumi.String("").ToStringOutput()
+	if name, ok := names[roleRestricted]; ok {
+		b.comp.RestrictedFunctionName = name
 	}
 	return nil
 }
@@ -301,11 +366,11 @@ func (b *builder) environment() pulumi.StringMap {
 // whose concurrency limit is 10), CKV_AWS_173 (KMS for environment
 // variables: they hold no secrets), CKV_AWS_272 (code signing), and
 // CKV_AWS_50 (X-Ray: the private subnets have no route to X-Ray).
-func (b *builder) function(name, description string, subnetIDs pulumi.StringArrayOutput, sg *ec2.SecurityGroup,
-	logs *cloudwatch.LogGroup, env pulumi.StringMap, deps []pulumi.Resource) (*lambda.Function, error) {
+func (b *builder) function(name, description string, role pulumi.StringOutput, subnetIDs pulumi.StringArrayOutput,
+	sg *ec2.SecurityGroup, logs *cloudwatch.LogGroup, env pulumi.StringMap, deps []pulumi.Resource) (*lambda.Function, error) {
 	fn, err := lambda.NewFunction(b.ctx, name, &lambda.FunctionArgs{
 		Description:   pulumi.String(description),
-		Role:          b.comp.RoleARN,
+		Role:          role,
 		Runtime:       pulumi.String(FunctionRuntime),
 		Architectures: pulumi.StringArray{pulumi.String(FunctionArchitecture)},
 		Handler:       pulumi.String(FunctionHandler),

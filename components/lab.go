@@ -44,6 +44,9 @@ type S3GatewayLab struct {
 	CrossRegion       pulumi.StringOutput `pulumi:"crossRegion"`
 	SecurityGroupID   pulumi.StringOutput `pulumi:"securityGroupId"`
 	RoleARN           pulumi.StringOutput `pulumi:"roleArn"`
+	// ProbeRoleARN and RestrictedRoleARN are the other functions' roles.
+	ProbeRoleARN      pulumi.StringOutput `pulumi:"probeRoleArn"`
+	RestrictedRoleARN pulumi.StringOutput `pulumi:"restrictedRoleArn"`
 
 	// The variants' outputs; empty (or empty lists) when a variant is off.
 	InternetEgress           pulumi.StringOutput      `pulumi:"internetEgress"`
@@ -170,6 +173,8 @@ func (comp *S3GatewayLab) Outputs() pulumi.Map {
 		"crossRegion":         comp.CrossRegion,
 		"securityGroupId":     comp.SecurityGroupID,
 		"roleArn":             comp.RoleARN,
+		"probeRoleArn":        comp.ProbeRoleARN,
+		"restrictedRoleArn":   comp.RestrictedRoleARN,
 		"adminPrincipalArns":  comp.AdminPrincipalARNs,
 		"logGroupName":        comp.LogGroupName,
 		"functionName":        comp.FunctionName,
@@ -365,12 +370,13 @@ type builder struct {
 
 	// What later steps need beyond the component's own outputs (b.comp),
 	// which the steps fill in as they go.
-	roleName   pulumi.StringOutput
+	// roles are the functions' execution roles, by kind (roleLab, ...).
+	roles      map[string]execRole
 	labBucket  *lockedBucket
 	policyDeps []pulumi.Resource
-	// eniPolicy must outlive the function's network: the subnets, the
-	// function's security group and the function depend on it.
-	eniRolePolicy pulumi.Resource
+	// eniPolicies must outlive the functions' network: the subnets, the
+	// security groups and the functions depend on them.
+	eniPolicies []pulumi.Resource
 	// routeTables are the private route tables, for the NAT routes.
 	routeTables []*ec2.RouteTable
 	// gateway is the S3 gateway endpoint, if any; s3EndpointIDs are all the

@@ -119,8 +119,8 @@ func TestResourceSet(t *testing.T) {
 		"aws:s3/bucketObjectv2:BucketObjectv2":                                                       len(DefaultSeedObjects),
 		"aws:ec2/securityGroup:SecurityGroup":                                                        2, // lab and probe functions
 		"aws:cloudwatch/logGroup:LogGroup":                                                           2, // lab and probe functions
-		"aws:iam/role:Role":                                                                          1,
-		"aws:iam/rolePolicy:RolePolicy":                                                              2, // data and ENI policies
+		"aws:iam/role:Role":                                                                          2, // lab and probe functions
+		"aws:iam/rolePolicy:RolePolicy":                                                              4, // a data and an ENI policy each
 		"aws:lambda/function:Function":                                                               2, // lab and probe functions
 	}
 	got := map[string]int{}
@@ -448,30 +448,65 @@ func TestFunction(t *testing.T) {
 
 func TestRolePolicies(t *testing.T) {
 	p := mustRunLab(t)
-	role := one(t, p, "aws:iam/role:Role")
 	base := PolicyInputs{Partition: "aws", Region: "us-east-1", AccountID: plan.MockAccountID}
-	assertPolicy(t, "trust policy", role.Inputs["assumeRolePolicy"], AssumeRolePolicy(base))
-	for _, k := range []string{"managedPolicyArns", "inlinePolicies"} {
-		if v, ok := role.Inputs[k]; ok && len(strs(v)) > 0 {
-			t.Errorf("role sets %s %v: its only permissions are the lab's role policy", k, v)
+	for _, role := range p.Find("aws:iam/role:Role") {
+		assertPolicy(t, role.Name+" trust policy", role.Inputs["assumeRolePolicy"], AssumeRolePolicy(base))
+		for _, k := range []string{"managedPolicyArns", "inlinePolicies"} {
+			if v, ok := role.Inputs[k]; ok && len(strs(v)) > 0 {
+				t.Errorf("%s sets %s %v: its only permissions are its inline policies", role.Name, k, v)
+			}
 		}
 	}
 	if n := len(p.Find("aws:iam/rolePolicyAttachment:RolePolicyAttachment")); n > 0 {
 		t.Errorf("got %d managed policy attachments, want none", n)
 	}
-	for _, name := range []string{"lab-fn-role-policy", "lab-fn-eni-policy"} {
-		if rp := byName(t, p, name); rp.Inputs["role"] != plan.Unknown("lab-fn-role", "name") {
-			t.Errorf("%s is on %v, want the function role", name, rp.Inputs["role"])
+	for role, policies := range map[string][]string{
+		"lab-fn-role":    {"lab-fn-role-policy", "lab-fn-eni-policy"},
+		"lab-probe-role": {"lab-probe-role-policy", "lab-probe-eni-policy"},
+	} {
+		for _, name := range policies {
+			if rp := byName(t, p, name); rp.Inputs["role"] != plan.Unknown(role, "name") {
+				t.Errorf("%s is on %v, want %s", name, rp.Inputs["role"], role)
+			}
 		}
+		in := base
+		in.VPCID = plan.Unknown("lab-vpc", "id")
+		assertPolicy(t, policies[1], byName(t, p, policies[1]).Inputs["policy"], ENIPolicy(in))
 	}
 	in := base
 	in.BucketName = plan.Unknown("lab-bucket", "bucket")
-	in.LogGroupARNs = []string{plan.Unknown("lab-fn-logs", "arn"), plan.Unknown("lab-probe-fn-logs", "arn")}
-	in.ProbeBuckets = []string{plan.Unknown("lab-denied-probe", "bucket")}
-	assertPolicy(t, "role policy", byName(t, p, "lab-fn-role-policy").Inputs["policy"], RolePolicy(in))
+	in.LogGroupARNs = []string{plan.Unknown("lab-fn-logs", "arn")}
+	assertPolicy(t, "lab role policy", byName(t, p, "lab-fn-role-policy").Inputs["policy"], RolePolicy(in))
 	in = base
-	in.VPCID = plan.Unknown("lab-vpc", "id")
-	assertPolicy(t, "ENI policy", byName(t, p, "lab-fn-eni-policy").Inputs["policy"], ENIPolicy(in))
+	in.LogGroupARNs = []string{plan.Unknown("lab-probe-fn-logs", "arn")}
+	in.ProbeBuckets = []string{plan.Unknown("lab-denied-probe", "bucket")}
+	assertPolicy(t, "probe role policy", byName(t, p, "lab-probe-role-policy").Inputs["policy"], ProbeRolePolicy(in))
+	// Each function runs with its own role.
+	for fn, role := range map[string]string{"lab-fn": "lab-fn-role", "lab-probe-fn": "lab-probe-role"} {
+		if got := byName(t, p, fn).Inputs["role"]; got != plan.Unknown(role, "arn") {
+			t.Errorf("%s runs as %v, want %s", fn, got, role)
+		}
+	}
+}
+
+// TestProbeRoleReadsNoLabData: the probe function, whose security group
+// lets HTTPS go anywhere, cannot read the lab's bucket or table, and the
+// endpoint and bucket policies admit the lab function's role only.
+func TestProbeRoleReadsNoLabData(t *testing.T) {
+	p := runVariant(t, func(a *S3GatewayLabArgs) {
+		a.DynamoDB, a.AccessPoint, a.S3Endpoints = true, true, []string{EndpointGateway, EndpointInterface}
+	})
+	probe := policyText(t, byName(t, p, "lab-probe-role-policy"), "policy")
+	for _, lab := range []string{plan.Unknown("lab-bucket", "bucket"), plan.Unknown("lab-table", "arn")} {
+		if strings.Contains(probe, lab) {
+			t.Errorf("probe role policy names %s: %s", lab, probe)
+		}
+	}
+	for _, name := range []string{"lab-s3-endpoint", "lab-s3-interface-endpoint", "lab-dynamodb-endpoint", "lab-access-point"} {
+		if policy := policyText(t, byName(t, p, name), "policy"); strings.Contains(policy, "lab-probe-role") {
+			t.Errorf("%s admits the probe role: %s", name, policy)
+		}
+	}
 }
 
 // TestTeardownOrder: Lambda needs the role's ENI permissions until its
@@ -825,7 +860,7 @@ func TestProbeTargets(t *testing.T) {
 	if strings.Contains(string(b), denied) {
 		t.Errorf("endpoint policy names the denied-probe bucket: %s", b)
 	}
-	rp, err := json.Marshal(byName(t, p, "lab-fn-role-policy").Inputs["policy"])
+	rp, err := json.Marshal(byName(t, p, "lab-probe-role-policy").Inputs["policy"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -868,7 +903,7 @@ func TestCrossRegionSwitch(t *testing.T) {
 	if env["PROBE_CROSS_REGION"] != "eu-west-1" || env["PROBE_CROSS_REGION_BUCKET"] != plan.Unknown("lab-cross-region-probe", "bucket") {
 		t.Errorf("function probe env: got %v", env)
 	}
-	rp, err := json.Marshal(byName(t, p, "lab-fn-role-policy").Inputs["policy"])
+	rp, err := json.Marshal(byName(t, p, "lab-probe-role-policy").Inputs["policy"])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func (b *builder) privateTier(cidrs []netip.Prefix, subnetPart, rtPart, rtaPart 
 			AvailabilityZone:    pulumi.String(z.name),
 			MapPublicIpOnLaunch: pulumi.Bool(false),
 			Tags:                tags,
-		}, b.child, pulumi.DependsOn([]pulumi.Resource{b.eniRolePolicy}))
+		}, b.child, pulumi.DependsOn(b.eniPolicies))
 		if err != nil {
 			return nil, fmt.Errorf("subnet in %s: %w", z.name, err)
 		}

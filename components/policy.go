@@ -378,9 +378,10 @@ func AssumeRolePolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// RolePolicy is the function role's data policy: read the lab bucket, list
-// the probe buckets, write to its own log group. Its network permissions are
-// in ENIPolicy, which must outlive the function's network (see there).
+// RolePolicy is the lab function role's data policy: read the lab bucket,
+// read the lab table, invoke the lab's model, write to its own log group. Its
+// network permissions are in ENIPolicy, which must outlive the function's
+// network (see there).
 func RolePolicy(in PolicyInputs) PolicyDocument {
 	doc := PolicyDocument{Version: PolicyVersion}
 	for _, g := range labReads {
@@ -388,22 +389,9 @@ func RolePolicy(in PolicyInputs) PolicyDocument {
 			Sid: g.sid, Effect: "Allow", Action: g.actions, Resource: []string{g.resource(in)},
 		})
 	}
-	if len(in.ProbeBuckets) > 0 {
-		// Granted on purpose: with IAM allowing the listing, a refused probe
-		// proves the endpoint policy (or the missing network path) refused it.
-		var arns []string
-		for _, name := range in.ProbeBuckets {
-			arns = append(arns, fmt.Sprintf("arn:%s:s3:::%s", in.Partition, name))
-		}
-		doc.Statement = append(doc.Statement, Statement{
-			Sid: "ListProbeBuckets", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: arns,
-		})
-	}
 	if in.TableARN != "" {
-		// The denied table on purpose, as the probe buckets: with IAM
-		// allowing the read, a refusal proves the endpoint policy.
 		doc.Statement = append(doc.Statement, Statement{
-			Sid: "ReadLabTables", Effect: "Allow", Action: slices.Clone(TableActions), Resource: []string{in.TableARN, in.DeniedTableARN},
+			Sid: "ReadLabTable", Effect: "Allow", Action: slices.Clone(TableActions), Resource: []string{in.TableARN},
 		})
 	}
 	if in.BedrockModelID != "" {
@@ -412,6 +400,48 @@ func RolePolicy(in PolicyInputs) PolicyDocument {
 			Resource: []string{fmt.Sprintf("arn:%s:bedrock:%s::foundation-model/%s", in.Partition, in.Region, in.BedrockModelID)},
 		})
 	}
+	return appendLogWrites(doc, in)
+}
+
+// ProbeRolePolicy is the probe function role's data policy: list the probe
+// buckets and read the denied table, on purpose (with IAM allowing them, a
+// refused probe proves the endpoint policy, or the missing network path,
+// refused it), write to its own log group. Nothing of the lab's data.
+func ProbeRolePolicy(in PolicyInputs) PolicyDocument {
+	doc := PolicyDocument{Version: PolicyVersion}
+	if len(in.ProbeBuckets) > 0 {
+		var arns []string
+		for _, name := range in.ProbeBuckets {
+			arns = append(arns, fmt.Sprintf("arn:%s:s3:::%s", in.Partition, name))
+		}
+		doc.Statement = append(doc.Statement, Statement{
+			Sid: "ListProbeBuckets", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: arns,
+		})
+	}
+	if in.DeniedTableARN != "" {
+		doc.Statement = append(doc.Statement, Statement{
+			Sid: "ReadDeniedTable", Effect: "Allow", Action: slices.Clone(TableActions), Resource: []string{in.DeniedTableARN},
+		})
+	}
+	return appendLogWrites(doc, in)
+}
+
+// RestrictedRolePolicy is the restricted-tier function role's data policy:
+// read the lab bucket, all of it on purpose (the restricted tier's endpoint
+// policy is what must refuse the keys outside its prefix), write to its own
+// log group.
+func RestrictedRolePolicy(in PolicyInputs) PolicyDocument {
+	doc := PolicyDocument{Version: PolicyVersion}
+	for _, g := range labReads {
+		doc.Statement = append(doc.Statement, Statement{
+			Sid: g.sid, Effect: "Allow", Action: g.actions, Resource: []string{g.resource(in)},
+		})
+	}
+	return appendLogWrites(doc, in)
+}
+
+// appendLogWrites lets a function write to its log groups (LogGroupARNs).
+func appendLogWrites(doc PolicyDocument, in PolicyInputs) PolicyDocument {
 	var logs []string
 	for _, arn := range in.LogGroupARNs {
 		logs = append(logs, arn+":*")

@@ -312,7 +312,7 @@ func keys(m map[string][]string) []string {
 func TestProbeBucketsListedNotReadable(t *testing.T) {
 	in := testInputs
 	in.ProbeBuckets = []string{"deny-probe", "xr-probe"}
-	doc := RolePolicy(in)
+	doc := ProbeRolePolicy(in)
 	s := statement(t, doc, "ListProbeBuckets")
 	if !slices.Equal(s.Action, []string{"s3:ListBucket"}) ||
 		!slices.Equal(s.Resource, []string{"arn:aws:s3:::deny-probe", "arn:aws:s3:::xr-probe"}) {

@@ -93,7 +93,7 @@ func (b *builder) restrictedTier() error {
 	policy := policyJSON(func(args []any) PolicyDocument {
 		in.FunctionRoleARN, in.BucketName = args[0].(string), args[1].(string)
 		return RestrictedEndpointPolicy(in)
-	}, b.comp.RoleARN, b.comp.BucketName)
+	}, b.roles[roleRestricted].arn, b.comp.BucketName)
 	ep, err := b.gatewayEndpoint(b.name+"-restricted-s3-endpoint", "s3", b.comp.RestrictedRouteTableIDs, policy)
 	if err != nil {
 		return err

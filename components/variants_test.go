@@ -266,7 +266,7 @@ func TestDynamoDB(t *testing.T) {
 	if !strings.Contains(policy, plan.Unknown("lab-table", "arn")) || strings.Contains(policy, "lab-denied-table") {
 		t.Errorf("DynamoDB endpoint policy: %s, want the lab table only", policy)
 	}
-	role := policyText(t, byName(t, p, "lab-fn-role-policy"), "policy")
+	role := policyText(t, byName(t, p, "lab-probe-role-policy"), "policy")
 	if !strings.Contains(role, plan.Unknown("lab-denied-table", "arn")) {
 		t.Errorf("role cannot read the denied table, so its refusal would prove nothing: %s", role)
 	}
@@ -318,6 +318,17 @@ func TestRestrictedTier(t *testing.T) {
 		t.Errorf("restricted endpoint route tables: %v", got)
 	}
 	policy := policyText(t, ep, "policy")
+	if !strings.Contains(policy, plan.Unknown("lab-restricted-role", "arn")) || strings.Contains(policy, "lab-fn-role") {
+		t.Errorf("restricted endpoint policy: %s, want the restricted function's role only", policy)
+	}
+	if got := byName(t, p, "lab-restricted-fn").Inputs["role"]; got != plan.Unknown("lab-restricted-role", "arn") {
+		t.Errorf("restricted function runs as %v, want its own role", got)
+	}
+	for _, r := range p.Find("aws:ec2/subnet:Subnet") {
+		if !slices.Contains(r.Dependencies, byName(t, p, "lab-restricted-eni-policy").URN) {
+			t.Errorf("%s does not depend on the restricted role's ENI policy", r.Name)
+		}
+	}
 	if !strings.Contains(policy, "/reports/*") || !strings.Contains(policy, `"s3:prefix":["reports/*"]`) {
 		t.Errorf("restricted endpoint policy: %s, want reads and listing under reports/ only", policy)
 	}

@@ -183,6 +183,16 @@ func roleSession(role, session string) principal {
 // cases returns the matrix for one lab. Names are the claims they prove.
 func cases(l *lab) []matrixCase {
 	fn := principal{arn: l.sessionARN(), principalARN: l.roleARN, identity: l.rolePolicies}
+	// The probe function makes the negative probes with a role that may list the
+	// probe targets, so that a refusal proves the endpoint policy.
+	probeFn := fn
+	if l.probeRole != nil {
+		probeFn = l.probeRole.session()
+	}
+	restrictedFn := fn
+	if l.restrictedRole != nil {
+		restrictedFn = l.restrictedRole.session()
+	}
 	deployer := roleSession("platform-deployer", "deployer")
 	otherAdmin := roleSession("team-admin", "someone")
 	otherApp := roleSession("other-app", "other-app")
@@ -203,7 +213,9 @@ func cases(l *lab) []matrixCase {
 		{name: "function cannot put an object in the lab bucket", who: fn, action: "s3:PutObject", resources: []string{object}, via: viaLabEndpoint, want: implicitlyDenied},
 		{name: "function cannot delete a lab object", who: fn, action: "s3:DeleteObject", resources: []string{object}, via: viaLabEndpoint, want: implicitlyDenied},
 		{name: "function cannot change the lab bucket policy", who: fn, action: "s3:PutBucketPolicy", resources: []string{bucket}, via: viaLabEndpoint, want: implicitlyDenied},
-		{name: "function cannot list another bucket through the endpoint", who: fn, action: "s3:ListBucket", resources: []string{probe}, via: viaLabEndpoint, want: implicitlyDenied, by: byEndpoint},
+		{name: "probe function cannot list another bucket through the endpoint although its role may", who: probeFn, action: "s3:ListBucket", resources: []string{probe}, via: viaLabEndpoint, want: implicitlyDenied, by: byEndpoint},
+		{name: "function cannot list another bucket through the endpoint", who: fn, action: "s3:ListBucket", resources: []string{probe}, via: viaLabEndpoint, want: implicitlyDenied},
+		{name: "probe function cannot read the lab bucket through the endpoint", who: probeFn, action: "s3:GetObject", resources: []string{object}, via: viaLabEndpoint, want: implicitlyDenied},
 		{name: "function cannot read without TLS", who: fn, action: "s3:GetObject", resources: []string{object}, via: viaLabEndpointPlain, want: explicitlyDenied, by: byBucket},
 		{name: "function cannot read off the endpoint", who: fn, action: "s3:GetObject", resources: []string{object}, via: fromInternet, want: explicitlyDenied, by: byBucket},
 		{name: "function cannot list the bucket off the endpoint", who: fn, action: "s3:ListBucket", resources: []string{bucket}, via: fromInternet, want: explicitlyDenied, by: byBucket},
@@ -256,7 +268,7 @@ func cases(l *lab) []matrixCase {
 	}
 
 	// Rows that need a resource only some plans have.
-	cross := matrixCase{name: "function cannot list the cross-region bucket through the endpoint", who: fn, action: "s3:ListBucket", via: viaLabEndpoint, want: implicitlyDenied, by: byEndpoint}
+	cross := matrixCase{name: "probe function cannot list the cross-region bucket through the endpoint", who: probeFn, action: "s3:ListBucket", via: viaLabEndpoint, want: implicitlyDenied, by: byEndpoint}
 	if l.crossRegionBucket == "" {
 		cross.skip = "the plan has no crossRegionBucket output"
 	} else {
@@ -264,9 +276,9 @@ func cases(l *lab) []matrixCase {
 	}
 	cs = append(cs, cross)
 	cs = append(cs, accessPointCases(l, fn, otherApp)...)
-	cs = append(cs, s3InterfaceCases(l, fn, otherApp)...)
-	cs = append(cs, restrictedCases(l, fn)...)
-	cs = append(cs, dynamoDBCases(l, fn, otherApp)...)
+	cs = append(cs, s3InterfaceCases(l, fn, probeFn, otherApp)...)
+	cs = append(cs, restrictedCases(l, restrictedFn)...)
+	cs = append(cs, dynamoDBCases(l, fn, probeFn, otherApp)...)
 	cs = append(cs, interfaceEndpointCases(l, fn, otherApp)...)
 	cs = append(cs, flowLogsCases(l)...)
 	return cs
@@ -307,14 +319,14 @@ func accessPointCases(l *lab, fn, otherApp principal) []matrixCase {
 
 // s3InterfaceCases: the S3 interface endpoint admits what the gateway endpoint admits,
 // and the bucket policy admits reads through it (aws:SourceVpce).
-func s3InterfaceCases(l *lab, fn, otherApp principal) []matrixCase {
+func s3InterfaceCases(l *lab, fn, probeFn, otherApp principal) []matrixCase {
 	object := l.bucketARN + "/hello.txt"
 	probe := "arn:" + partition + ":s3:::" + l.probeBucket
 	cs := []matrixCase{
 		{name: "function lists the lab bucket through the S3 interface endpoint", who: fn, action: "s3:ListBucket", resources: []string{l.bucketARN}, want: allowed},
 		{name: "function reads a lab object through the S3 interface endpoint", who: fn, action: "s3:GetObject", resources: []string{object}, want: allowed},
 		{name: "function cannot put an object through the S3 interface endpoint", who: fn, action: "s3:PutObject", resources: []string{object}, want: implicitlyDenied, by: byEndpoint},
-		{name: "function cannot list another bucket through the S3 interface endpoint", who: fn, action: "s3:ListBucket", resources: []string{probe}, want: implicitlyDenied, by: byEndpoint},
+		{name: "probe function cannot list another bucket through the S3 interface endpoint although its role may", who: probeFn, action: "s3:ListBucket", resources: []string{probe}, want: implicitlyDenied, by: byEndpoint},
 		{name: "another principal cannot use the S3 interface endpoint to read the bucket", who: otherApp, action: "s3:GetObject", resources: []string{object}, want: implicitlyDenied, by: byEndpoint},
 		{name: "another principal cannot use the S3 interface endpoint to list the bucket", who: otherApp, action: "s3:ListBucket", resources: []string{l.bucketARN}, want: implicitlyDenied, by: byEndpoint},
 	}
@@ -330,11 +342,11 @@ func s3InterfaceCases(l *lab, fn, otherApp principal) []matrixCase {
 func restrictedCases(l *lab, fn principal) []matrixCase {
 	prefix := func(p string) map[string]any { return map[string]any{"s3:prefix": p} }
 	cs := []matrixCase{
-		{name: "function reads under the restricted prefix through the restricted endpoint", who: fn, action: "s3:GetObject", resources: []string{l.bucketARN + "/" + restrictedPrefix + "README.md"}, want: allowed},
-		{name: "function cannot read outside the restricted prefix through the restricted endpoint", who: fn, action: "s3:GetObject", resources: []string{l.bucketARN + "/hello.txt"}, want: implicitlyDenied, by: byEndpoint},
-		{name: "function lists the restricted prefix through the restricted endpoint", who: fn, action: "s3:ListBucket", resources: []string{l.bucketARN}, context: prefix(restrictedPrefix), want: allowed},
-		{name: "function cannot list the whole bucket through the restricted endpoint", who: fn, action: "s3:ListBucket", resources: []string{l.bucketARN}, context: prefix(""), want: implicitlyDenied, by: byEndpoint},
-		{name: "function cannot list another prefix through the restricted endpoint", who: fn, action: "s3:ListBucket", resources: []string{l.bucketARN}, context: prefix("data/"), want: implicitlyDenied, by: byEndpoint},
+		{name: "restricted function reads under the restricted prefix through the restricted endpoint", who: fn, action: "s3:GetObject", resources: []string{l.bucketARN + "/" + restrictedPrefix + "README.md"}, want: allowed},
+		{name: "restricted function cannot read outside the restricted prefix through the restricted endpoint although its role may", who: fn, action: "s3:GetObject", resources: []string{l.bucketARN + "/hello.txt"}, want: implicitlyDenied, by: byEndpoint},
+		{name: "restricted function lists the restricted prefix through the restricted endpoint", who: fn, action: "s3:ListBucket", resources: []string{l.bucketARN}, context: prefix(restrictedPrefix), want: allowed},
+		{name: "restricted function cannot list the whole bucket through the restricted endpoint", who: fn, action: "s3:ListBucket", resources: []string{l.bucketARN}, context: prefix(""), want: implicitlyDenied, by: byEndpoint},
+		{name: "restricted function cannot list another prefix through the restricted endpoint", who: fn, action: "s3:ListBucket", resources: []string{l.bucketARN}, context: prefix("data/"), want: implicitlyDenied, by: byEndpoint},
 	}
 	for i := range cs {
 		cs[i].via, cs[i].through = viaEndpoint, nameRestrictedEndpoint
@@ -346,11 +358,12 @@ func restrictedCases(l *lab, fn principal) []matrixCase {
 // dynamoDBCases: the DynamoDB gateway endpoint admits the function's reads of the lab
 // table only; the role may read the denied table too, on purpose, so that the endpoint
 // policy alone refuses it.
-func dynamoDBCases(l *lab, fn, otherApp principal) []matrixCase {
+func dynamoDBCases(l *lab, fn, probeFn, otherApp principal) []matrixCase {
 	item := map[string]any{"dynamodb:LeadingKeys": []string{"lab-item"}}
 	cs := []matrixCase{
 		{name: "function reads an item of the lab table through the DynamoDB endpoint", who: fn, action: "dynamodb:GetItem", resources: []string{l.tableARN}, want: allowed},
-		{name: "function cannot read the denied table through the DynamoDB endpoint although its role may", who: fn, action: "dynamodb:GetItem", resources: []string{l.deniedTableARN}, want: implicitlyDenied, by: byEndpoint},
+		{name: "probe function cannot read the denied table through the DynamoDB endpoint although its role may", who: probeFn, action: "dynamodb:GetItem", resources: []string{l.deniedTableARN}, want: implicitlyDenied, by: byEndpoint},
+		{name: "probe function cannot read the lab table", who: probeFn, action: "dynamodb:GetItem", resources: []string{l.tableARN}, want: implicitlyDenied},
 		{name: "function cannot put an item in the lab table", who: fn, action: "dynamodb:PutItem", resources: []string{l.tableARN}, want: implicitlyDenied, by: byIdentity},
 		{name: "another principal cannot read the lab table through the DynamoDB endpoint", who: otherApp, action: "dynamodb:GetItem", resources: []string{l.tableARN}, want: implicitlyDenied, by: byEndpoint},
 	}

@@ -32,9 +32,14 @@ const (
 	nameBucketPolicy = "lab-bucket-policy"
 	nameProbeBucket  = "lab-denied-probe"
 	nameRole         = "lab-fn-role"
-	nameFunction     = "lab-fn"
-	nameVPC          = "lab-vpc"
-	nameLogGroup     = "lab-fn-logs"
+	// The other functions and their roles.
+	nameProbeRole          = "lab-probe-role"
+	nameProbeFunction      = "lab-probe-fn"
+	nameRestrictedRole     = "lab-restricted-role"
+	nameRestrictedFunction = "lab-restricted-fn"
+	nameFunction           = "lab-fn"
+	nameVPC                = "lab-vpc"
+	nameLogGroup           = "lab-fn-logs"
 
 	// Variants: present only in the plans whose stack turns them on.
 	nameAccessPoint        = "lab-access-point"
@@ -421,6 +426,10 @@ type lab struct {
 	bucketPolicies map[string]any // bucket name -> its bucket policy
 	rolePolicies   []namedPolicy  // identity policies of the function's role
 
+	// The other functions' roles (lab-probe-role, lab-restricted-role); nil where
+	// the plan lacks them.
+	probeRole, restrictedRole *otherRole
+
 	// Variants; zero where the plan lacks them.
 	endpoints         map[string]endpoint // every VPC endpoint of the plan, by logical name
 	accessPointARN    string
@@ -431,6 +440,21 @@ type lab struct {
 	flowLogs          *flowLogsRole // with flowLogs: cloudwatch
 
 	values map[string]string // every placeholder resolved, for the self-test
+}
+
+// otherRole is the execution role of another function of the lab, and its policies.
+type otherRole struct {
+	roleName, roleARN, functionName string
+	policies                        []namedPolicy
+}
+
+// session is the function's principal: an STS session of its role.
+func (r *otherRole) session() principal {
+	return principal{
+		arn:          "arn:" + partition + ":sts::" + account + ":assumed-role/" + r.roleName + "/" + r.functionName,
+		principalARN: r.roleARN,
+		identity:     r.policies,
+	}
 }
 
 // endpoint is one VPC endpoint of the lab with its resolved policy.
@@ -638,6 +662,21 @@ func newLab(p *plan) (*lab, error) {
 	}
 	if len(l.rolePolicies) == 0 {
 		return nil, fmt.Errorf("%s: no identity policy attached to %s", p.path, nameRole)
+	}
+	for _, o := range []struct {
+		role, fn string
+		into     **otherRole
+	}{{nameProbeRole, nameProbeFunction, &l.probeRole}, {nameRestrictedRole, nameRestrictedFunction, &l.restrictedRole}} {
+		r, ok := p.find(typeRole, o.role)
+		if !ok {
+			continue
+		}
+		or := &otherRole{roleName: val("[unknown " + o.role + ".name]"), roleARN: val("[unknown " + o.role + ".arn]"),
+			functionName: val("[unknown " + o.fn + ".name]")}
+		if or.policies, err = rolePoliciesOf(p, rv, r, or.roleName); err != nil {
+			return nil, err
+		}
+		*o.into = or
 	}
 	l.values = rv.values
 	return l, nil

@@ -165,7 +165,7 @@ func TestSuiteCatchesBrokenPolicies(t *testing.T) {
 				}}
 			},
 			flips: []string{
-				"function cannot list another bucket through the endpoint",
+				"probe function cannot list another bucket through the endpoint although its role may",
 				"another principal cannot use the endpoint to read the bucket",
 				"another principal cannot use the endpoint to list the bucket",
 			},
@@ -207,8 +207,8 @@ func TestSuiteCatchesBrokenPolicies(t *testing.T) {
 				"function reads an object through the access point via the gateway endpoint",
 				"function lists the lab bucket through the S3 interface endpoint",
 				"function reads a lab object through the S3 interface endpoint",
-				"function reads under the restricted prefix through the restricted endpoint",
-				"function lists the restricted prefix through the restricted endpoint",
+				"restricted function reads under the restricted prefix through the restricted endpoint",
+				"restricted function lists the restricted prefix through the restricted endpoint",
 			},
 		},
 		{
@@ -251,9 +251,9 @@ func TestSuiteCatchesBrokenPolicies(t *testing.T) {
 				l.endpoints[nameRestrictedEndpoint] = ep
 			},
 			flips: []string{
-				"function cannot read outside the restricted prefix through the restricted endpoint",
-				"function cannot list the whole bucket through the restricted endpoint",
-				"function cannot list another prefix through the restricted endpoint",
+				"restricted function cannot read outside the restricted prefix through the restricted endpoint although its role may",
+				"restricted function cannot list the whole bucket through the restricted endpoint",
+				"restricted function cannot list another prefix through the restricted endpoint",
 			},
 		},
 		{
