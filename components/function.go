@@ -206,47 +206,49 @@ func (b *builder) securityGroups() error {
 		rule.CidrBlocks = cidrs
 		egress = append(egress, rule)
 	}
-	sg, err := ec2.NewSecurityGroup(b.ctx, b.name+"-fn-sg", &ec2.SecurityGroupArgs{
-		VpcId:       b.comp.VPCID,
-		Description: pulumi.String("Lab function: no ingress, HTTPS to S3 through the gateway endpoint only"),
-		Egress:      egress,
-		Tags:        b.tags(b.name + "-fn-sg"),
-	}, b.child, pulumi.DependsOn(b.eniPolicies))
+	sg, err := b.functionSG(b.name+"-fn-sg", "Lab function: no ingress, HTTPS to S3 through the gateway endpoint only", egress)
 	if err != nil {
-		return fmt.Errorf("function security group: %w", err)
+		return err
 	}
 	b.comp.SecurityGroupID = sg.ID().ToStringOutput()
 
 	anywhere := https443("HTTPS anywhere: the probes must be stopped by routes and endpoint policies, not here")
 	anywhere.CidrBlocks = pulumi.StringArray{pulumi.String("0.0.0.0/0")}
-	probe, err := ec2.NewSecurityGroup(b.ctx, b.name+"-probe-sg", &ec2.SecurityGroupArgs{
-		VpcId:       b.comp.VPCID,
-		Description: pulumi.String("Lab probe function: no ingress, HTTPS anywhere so that routes and endpoint policies are what refuse its probes"),
-		Egress:      ec2.SecurityGroupEgressArray{anywhere},
-		Tags:        b.tags(b.name + "-probe-sg"),
-	}, b.child, pulumi.DependsOn(b.eniPolicies))
+	probe, err := b.functionSG(b.name+"-probe-sg",
+		"Lab probe function: no ingress, HTTPS anywhere so that routes and endpoint policies are what refuse its probes",
+		ec2.SecurityGroupEgressArray{anywhere})
 	if err != nil {
-		return fmt.Errorf("probe function security group: %w", err)
+		return err
 	}
-	b.probeSG = probe
+	b.fnSG, b.probeSG = sg, probe
 	b.clientSGs = pulumi.StringArray{sg.ID(), probe.ID()}
-	b.fnSG = sg
 
 	if b.lab.RestrictedTier {
 		rule := https443("HTTPS to Amazon S3 through the gateway endpoint of the restricted tier")
 		rule.PrefixListIds = pulumi.StringArray{b.comp.PrefixListID}
-		restricted, err := ec2.NewSecurityGroup(b.ctx, b.name+"-restricted-sg", &ec2.SecurityGroupArgs{
-			VpcId:       b.comp.VPCID,
-			Description: pulumi.String("Lab restricted-tier function: no ingress, HTTPS to S3 through its gateway endpoint only"),
-			Egress:      ec2.SecurityGroupEgressArray{rule},
-			Tags:        b.tags(b.name + "-restricted-sg"),
-		}, b.child, pulumi.DependsOn(b.eniPolicies))
-		if err != nil {
-			return fmt.Errorf("restricted function security group: %w", err)
+		if b.restrictedSG, err = b.functionSG(b.name+"-restricted-sg",
+			"Lab restricted-tier function: no ingress, HTTPS to S3 through its gateway endpoint only",
+			ec2.SecurityGroupEgressArray{rule}); err != nil {
+			return err
 		}
-		b.restrictedSG = restricted
 	}
 	return nil
+}
+
+// functionSG registers a function's security group: no ingress, egress as
+// given. Like the subnets, it depends on the roles' ENI policies, so that
+// destroy deletes it before them.
+func (b *builder) functionSG(name, description string, egress ec2.SecurityGroupEgressArray) (*ec2.SecurityGroup, error) {
+	sg, err := ec2.NewSecurityGroup(b.ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:       b.comp.VPCID,
+		Description: pulumi.String(description),
+		Egress:      egress,
+		Tags:        b.tags(name),
+	}, b.child, pulumi.DependsOn(b.eniPolicies))
+	if err != nil {
+		return nil, fmt.Errorf("security group %s: %w", name, err)
+	}
+	return sg, nil
 }
 
 // functions registers the role's data policy and the lab's functions, all
