@@ -519,17 +519,6 @@ func FlowLogsBucketPolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// ENIActions are the EC2 actions Lambda takes with the execution role to
-// attach a function to a VPC, beside the Describe calls
-// (AWSLambdaVPCAccessExecutionRole;
-// https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
-var ENIActions = []string{
-	"ec2:AssignPrivateIpAddresses",
-	"ec2:CreateNetworkInterface",
-	"ec2:DeleteNetworkInterface",
-	"ec2:UnassignPrivateIpAddresses",
-}
-
 // ENIPolicy is the function role's network policy: Lambda creates, uses and
 // deletes the function's network interfaces with it. It names no subnet or
 // security group ID: on destroy, the provider's replaceSecurityGroupsOnDestroy
