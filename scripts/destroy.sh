@@ -18,5 +18,36 @@ backend="$(lab_backend)" || { echo "destroy: could not run" >&2; exit 2; }
 export PULUMI_BACKEND_URL="$backend"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
 
+# Preflight: the lab bucket refuses object reads and listings from outside the
+# VPC to everyone but the stack's adminPrincipalArns, and destroy lists object
+# versions, so a destroy by anyone else would stop half-way on 403s. Check the
+# caller first, when the AWS CLI can tell who that is.
+if command -v aws >/dev/null 2>&1; then
+  admins="$(pulumi stack output adminPrincipalArns --json --stack "$stack" 2>/dev/null || true)"
+  caller="$(aws sts get-caller-identity --query Arn --output text 2>/dev/null || true)"
+  principal="$caller"
+  case "$caller" in
+    arn:*:sts::*:assumed-role/*)
+      # The role behind the session, with its path (SSO roles have one).
+      role="${caller#*:assumed-role/}"
+      principal="$(aws iam get-role --role-name "${role%%/*}" --query Role.Arn --output text 2>/dev/null || true)"
+      ;;
+  esac
+  if [ -n "$admins" ] && [ "$admins" != "[]" ] && [ -n "$principal" ]; then
+    admin=no
+    for pattern in $(printf '%s' "$admins" | tr -d '[]" \n' | tr ',' ' '); do
+      # shellcheck disable=SC2053 # the right side is an ArnLike pattern on purpose
+      [[ "$principal" == $pattern ]] && admin=yes
+    done
+    if [ "$admin" = no ]; then
+      echo "destroy: $principal is not in the stack's adminPrincipalArns ($admins): the lab bucket would refuse it half-way." >&2
+      echo "destroy: run as one of them, or add it (pulumi config set --path 's3-gateway-lab:adminPrincipalArns[N]' ...) and run up first" >&2
+      exit 2
+    fi
+  fi
+else
+  echo "destroy: the AWS CLI is not installed: not checking that you are in the stack's adminPrincipalArns" >&2
+fi
+
 pulumi destroy --stack "$stack" "$@"
 pulumi stack rm --yes --preserve-config "$stack"

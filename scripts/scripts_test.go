@@ -15,8 +15,18 @@ const fakePulumi = `#!/bin/sh
 echo "backend=$PULUMI_BACKEND_URL passphrase=${PULUMI_CONFIG_PASSPHRASE-unset} args=$*" >> "$FAKE_PULUMI_LOG"
 case "$*" in
   "config get aws:region"*) [ -n "$FAKE_HAS_REGION" ] && exit 0; exit 1 ;;
+  "stack output adminPrincipalArns"*) echo "$FAKE_ADMINS"; exit 0 ;;
 esac
 exit 0
+`
+
+// fakeAWS answers the two calls destroy.sh makes to find the caller's role.
+const fakeAWS = `#!/bin/sh
+case "$*" in
+  "sts get-caller-identity"*) echo "$FAKE_CALLER" ;;
+  "iam get-role --role-name "*) echo "$FAKE_ROLE_ARN" ;;
+  *) exit 1 ;;
+esac
 `
 
 // runScript runs script with a PATH that holds a fake pulumi (unless
@@ -28,6 +38,13 @@ func runScript(t *testing.T, script string, env []string, withoutPulumi bool, ar
 	if !withoutPulumi {
 		if err := os.WriteFile(filepath.Join(bin, "pulumi"), []byte(fakePulumi), 0o755); err != nil {
 			t.Fatal(err)
+		}
+	}
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "FAKE_CALLER=") {
+			if err := os.WriteFile(filepath.Join(bin, "aws"), []byte(fakeAWS), 0o755); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	goBin, err := exec.LookPath("go")
@@ -134,5 +151,37 @@ func TestNoLocalStateInCI(t *testing.T) {
 		if err != nil || len(calls) == 0 || !strings.HasPrefix(calls[0], "backend=file://~ ") {
 			t.Errorf("%s with CI=false: got %v, calls %v; want the local backend", script, err, calls)
 		}
+	}
+}
+
+// TestDestroyChecksTheCallerIsAnAdmin: destroy stops before it starts when
+// the caller (the role behind its session, path included) is not among the
+// stack's adminPrincipalArns, which the lab bucket admits from outside the
+// VPC; an admin, by name or by pattern, goes ahead.
+func TestDestroyChecksTheCallerIsAnAdmin(t *testing.T) {
+	const admins = `["arn:aws:iam::123456789012:role/ci-deployer","arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*"]`
+	tests := []struct {
+		name, caller, roleARN string
+		wantDestroy           bool
+	}{
+		{"CI role", "arn:aws:sts::123456789012:assumed-role/ci-deployer/gh-42", "arn:aws:iam::123456789012:role/ci-deployer", true},
+		{"SSO admin by pattern", "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0a1b/jane",
+			"arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0a1b", true},
+		{"someone else", "arn:aws:sts::123456789012:assumed-role/dev-readonly/joe", "arn:aws:iam::123456789012:role/dev-readonly", false},
+		{"an IAM user not listed", "arn:aws:iam::123456789012:user/bob", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := []string{"FAKE_ADMINS=" + admins, "FAKE_CALLER=" + tt.caller, "FAKE_ROLE_ARN=" + tt.roleARN}
+			out, calls, err := runScript(t, "destroy.sh", env, false, "dev", "--yes")
+			destroyed := strings.Contains(strings.Join(calls, "\n"), "args=destroy --stack dev")
+			if destroyed != tt.wantDestroy {
+				t.Fatalf("destroy called: %v, want %v (err %v)\n%s", destroyed, tt.wantDestroy, err, out)
+			}
+			var exit *exec.ExitError
+			if !tt.wantDestroy && (!errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(out, "is not in the stack's adminPrincipalArns")) {
+				t.Errorf("non-admin: got %v, output %q; want exit 2 naming adminPrincipalArns", err, out)
+			}
+		})
 	}
 }
