@@ -373,6 +373,9 @@ func AssumeRolePolicy(in PolicyInputs) PolicyDocument {
 			Principal: &Principal{Service: []string{"lambda.amazonaws.com"}},
 			Action:    []string{"sts:AssumeRole"},
 			// Confused-deputy protection: only Lambda acting for this account.
+			// AWS's own sample trust policy for a Lambda execution role uses
+			// the same condition (aws/agent-toolkit-for-aws,
+			// .../deploying-custom-domain-rest-api/scripts/lambda-trust-policy.json).
 			Condition: Condition{"StringEquals": {"aws:SourceAccount": {in.AccountID}}},
 		}},
 	}
