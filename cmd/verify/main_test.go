@@ -35,10 +35,11 @@ func fakeLab() awsfake.Lab {
 			"probe:denied-bucket": {Action: "probe", Probe: "denied-bucket", Error: &contract.ErrorReport{Kind: contract.KindAccessDenied,
 				Code: "AccessDenied", AWSMessage: `User: arn:aws:sts::1:assumed-role/r/fn is not authorized to perform: s3:ListBucket on resource: "arn:aws:s3:::deny" because no VPC endpoint policy allows the s3:ListBucket action`,
 				Denial: &contract.Denial{PolicyType: contract.PolicyVPCEndpoint}}},
-			"probe:refused-egress": {Action: "probe", Probe: "refused-egress", Addresses: []string{"3.5.0.1"}, Error: unreachable},
+			"probe:refused-egress": {Action: "probe", Probe: "refused-egress", Addresses: []string{"3.220.57.224"}, Error: unreachable},
 		},
 		NetworkInterfaces: []awsfake.NetworkInterface{{ID: "eni-1", GroupIDs: []string{"sg-fn"}}},
 		PrefixLists:       map[string]string{"com.amazonaws.us-east-1.s3": "pl-1", "com.amazonaws.us-east-1.dynamodb": "pl-2"},
+		PrefixListEntries: map[string][]string{"pl-1": {"3.5.0.0/19", "52.216.0.0/15"}},
 		SecurityGroupRules: []awsfake.SecurityGroupRule{
 			{ID: "sgr-1", GroupID: "sg-fn", Egress: true, Protocol: "tcp", FromPort: 443, ToPort: 443, PrefixListID: "pl-1"}},
 	}

@@ -79,7 +79,11 @@ type Lab struct {
 	Endpoints []Endpoint
 	// PrefixLists maps AWS-managed prefix list names to IDs.
 	PrefixLists map[string]string
-	FlowLogs    []FlowLog
+	// PrefixListEntries answer GetManagedPrefixListEntries: a list's CIDR
+	// blocks, by ID. A list not here is answered as EC2 answers an ID it
+	// does not know.
+	PrefixListEntries map[string][]string
+	FlowLogs          []FlowLog
 	// ListObjects answers S3 ListObjectsV2 through an access point (a
 	// request to NAME-ACCOUNT.host): the keys, or with Code set, that error
 	// (AccessDenied, 403). ListObjectsByName answers the others.
@@ -385,6 +389,20 @@ func (s *Server) ec2(w http.ResponseWriter, form url.Values) {
 			}
 		}
 		b.WriteString("</prefixListSet>")
+	case "GetManagedPrefixListEntries":
+		id := form.Get("PrefixListId")
+		entries, ok := lab.PrefixListEntries[id]
+		if !ok {
+			ec2Error(w, http.StatusBadRequest, "InvalidPrefixListID.NotFound", "The prefix list ID '"+id+"' does not exist")
+			return
+		}
+		b.WriteString("<entrySet>")
+		for _, cidr := range entries {
+			b.WriteString("<item>")
+			tag(&b, "cidr", cidr)
+			b.WriteString("</item>")
+		}
+		b.WriteString("</entrySet>")
 	case "DescribeFlowLogs":
 		ids := filterValues(form, "Filter", "flow-log-id")
 		b.WriteString("<flowLogSet>")

@@ -13,10 +13,13 @@ import (
 // checkRefusedEgress completes the lab function's refused-egress claim: a
 // connection that timed out proves the security group refused it only if
 // none of the group's egress rules admits TCP 443 to an address the probe
-// tried (else a route table dropped it, and the group may be open). Rules to
-// S3's or DynamoDB's prefix list do not admit the probe's host, which is
-// neither S3 nor DynamoDB (components.InternetProbeURL); a rule to any other
-// prefix list cannot be judged, and the claim is INCONCLUSIVE.
+// tried (else a route table dropped it, and the group may be open). A rule
+// to a prefix list is judged by the list's entries
+// (ec2:GetManagedPrefixListEntries, which serves AWS-managed lists such as
+// S3's and DynamoDB's too: EC2 API Reference, GetManagedPrefixListEntries):
+// S3's public ranges are where an address of the internet probe's host
+// could lie. A list whose entries cannot be read leaves the claim
+// INCONCLUSIVE.
 func (v *Verifier) checkRefusedEgress(ctx context.Context, r Result, addrs []string) Result {
 	if r.Status != Pass {
 		return r
@@ -35,30 +38,34 @@ func (v *Verifier) checkRefusedEgress(ctx context.Context, r Result, addrs []str
 		r.Observed += fmt.Sprintf("; but %s admits it (%s): a route table dropped it, not the group", sg, admitting)
 	case unknown != "":
 		r.Status = Inconclusive
-		r.Observed += fmt.Sprintf("; but %s has a rule to %s, which the verifier cannot judge", sg, unknown)
+		r.Observed += fmt.Sprintf("; but %s has a rule to %s", sg, unknown)
 	default:
-		r.Observed += fmt.Sprintf("; no egress rule of %s admits them on %d", sg, HTTPSPort)
+		r.Observed += fmt.Sprintf("; no egress rule of %s admits them on %d (prefix lists read entry by entry)", sg, HTTPSPort)
 	}
 	return r
 }
 
 // egressAdmits reads the egress rules of security group sg and returns the
 // first that admits TCP 443 to one of addrs, described; or, when none does,
-// a prefix list it cannot judge.
+// a rule to a prefix list whose entries could not be read, described.
 func (v *Verifier) egressAdmits(ctx context.Context, sg string, addrs []string) (admitting, unknown string, err error) {
-	known := map[string]bool{}
-	for _, service := range []string{"s3", "dynamodb"} {
-		id, err := v.prefixListID(ctx, service)
-		if err != nil {
-			return "", "", err
-		}
-		known[id] = true
-	}
 	var ips []netip.Addr
 	for _, a := range addrs {
 		if ip, err := netip.ParseAddr(a); err == nil {
 			ips = append(ips, ip.Unmap())
 		}
+	}
+	admits := func(cidr string) bool {
+		prefix, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return false
+		}
+		for _, ip := range ips {
+			if prefix.Contains(ip) {
+				return true
+			}
+		}
+		return false
 	}
 	p := ec2.NewDescribeSecurityGroupRulesPaginator(v.EC2, &ec2.DescribeSecurityGroupRulesInput{
 		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{sg}}},
@@ -74,25 +81,44 @@ func (v *Verifier) egressAdmits(ctx context.Context, sg string, addrs []string) 
 			}
 			id := aws.ToString(rule.SecurityGroupRuleId)
 			if pl := aws.ToString(rule.PrefixListId); pl != "" {
-				if !known[pl] && unknown == "" {
-					unknown = "prefix list " + pl + " (" + id + ")"
+				entries, err := v.prefixListEntries(ctx, pl)
+				if err != nil {
+					if unknown == "" {
+						unknown = fmt.Sprintf("prefix list %s (%s) whose entries could not be read: %v", pl, id, err)
+					}
+					continue
+				}
+				for _, cidr := range entries {
+					if admits(cidr) {
+						return fmt.Sprintf("rule %s, %s to prefix list %s, whose entry %s holds a tried address", id, aws.ToString(rule.IpProtocol), pl, cidr), "", nil
+					}
 				}
 				continue
 			}
 			for _, c := range []string{aws.ToString(rule.CidrIpv4), aws.ToString(rule.CidrIpv6)} {
-				prefix, err := netip.ParsePrefix(c)
-				if err != nil {
-					continue
-				}
-				for _, ip := range ips {
-					if prefix.Contains(ip) {
-						return fmt.Sprintf("rule %s, %s to %s", id, aws.ToString(rule.IpProtocol), c), "", nil
-					}
+				if admits(c) {
+					return fmt.Sprintf("rule %s, %s to %s", id, aws.ToString(rule.IpProtocol), c), "", nil
 				}
 			}
 		}
 	}
 	return "", unknown, nil
+}
+
+// prefixListEntries reads the CIDR blocks of prefix list id.
+func (v *Verifier) prefixListEntries(ctx context.Context, id string) ([]string, error) {
+	var cidrs []string
+	p := ec2.NewGetManagedPrefixListEntriesPaginator(v.EC2, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(id)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range out.Entries {
+			cidrs = append(cidrs, aws.ToString(e.Cidr))
+		}
+	}
+	return cidrs, nil
 }
 
 // admitsHTTPS reports whether a rule's protocol and ports cover TCP 443.

@@ -492,9 +492,10 @@ func TestMotoVariantChecks(t *testing.T) {
 		}
 	})
 	// The lab function's security group's egress rules, read as
-	// DescribeSecurityGroupRules answers them on moto: rules to S3's and
-	// DynamoDB's prefix lists do not admit the probe's address; a rule to
-	// 0.0.0.0/0 on 443 does.
+	// DescribeSecurityGroupRules and GetManagedPrefixListEntries answer them
+	// on moto: a rule to S3's prefix list admits an address inside one of
+	// its entries (moto's us-east-1 list holds 3.5.0.0/19) and no other; a
+	// rule to 0.0.0.0/0 on 443 admits any.
 	t.Run("security group egress rules", func(t *testing.T) {
 		m := motoStack{ctx: ctx, t: t, c: c, logs: logs}
 		vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.44.0.0/16")})
@@ -514,12 +515,16 @@ func TestMotoVariantChecks(t *testing.T) {
 		https(ec2types.IpPermission{PrefixListIds: []ec2types.PrefixListId{{PrefixListId: aws.String(m.prefixList("s3"))}}})
 		https(ec2types.IpPermission{IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.44.0.0/24")}}})
 		v := &Verifier{EC2: c, Outputs: Outputs{Region: motoserver.Region}}
-		admitting, unknown, err := v.egressAdmits(ctx, aws.ToString(sg.GroupId), []string{"3.5.0.1"})
+		admitting, unknown, err := v.egressAdmits(ctx, aws.ToString(sg.GroupId), []string{"203.0.113.7"})
 		if err != nil || admitting != "" || unknown != "" {
-			t.Errorf("the lab's rules: got admitting %q unknown %q err %v, want none", admitting, unknown, err)
+			t.Errorf("the lab's rules, an address outside S3's ranges: got admitting %q unknown %q err %v, want none", admitting, unknown, err)
+		}
+		admitting, _, err = v.egressAdmits(ctx, aws.ToString(sg.GroupId), []string{"3.5.0.1"})
+		if err != nil || !strings.Contains(admitting, "to prefix list "+m.prefixList("s3")+", whose entry 3.5.0.0/19 holds a tried address") {
+			t.Errorf("the lab's rules, an address in S3's prefix list: got %q, %v, want the rule to S3's prefix list", admitting, err)
 		}
 		https(ec2types.IpPermission{IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}})
-		admitting, _, err = v.egressAdmits(ctx, aws.ToString(sg.GroupId), []string{"3.5.0.1"})
+		admitting, _, err = v.egressAdmits(ctx, aws.ToString(sg.GroupId), []string{"203.0.113.7"})
 		if err != nil || !strings.Contains(admitting, "tcp to 0.0.0.0/0") {
 			t.Errorf("with HTTPS to 0.0.0.0/0: got %q, %v, want that rule", admitting, err)
 		}

@@ -79,6 +79,15 @@ func labSGRules() []awsfake.SecurityGroupRule {
 	}
 }
 
+// prefixListEntries are entries of us-east-1's S3 and DynamoDB prefix
+// lists, as GetManagedPrefixListEntries answers them.
+func prefixListEntries() map[string][]string {
+	return map[string][]string{
+		"pl-63a5400a": {"3.5.0.0/19", "16.182.0.0/16", "18.34.0.0/19", "52.216.0.0/15", "54.231.0.0/16"},
+		"pl-02cd2c6b": {"3.218.176.0/21", "35.71.64.0/22", "52.94.0.0/22", "52.119.224.0/20"},
+	}
+}
+
 func privateTable(id string) awsfake.RouteTable {
 	return awsfake.RouteTable{ID: id, VPCID: "vpc-1", Routes: []awsfake.Route{
 		{DestinationCIDR: "10.42.0.0/16", GatewayID: "local", State: "active"},
@@ -93,6 +102,7 @@ func passingLab() awsfake.Lab {
 		Endpoint: awsfake.Endpoint{ID: "vpce-1", VPCID: "vpc-1", Type: "Gateway", State: "available",
 			ServiceName: "com.amazonaws.us-east-1.s3", Policy: deployedPolicy, RouteTableIDs: []string{"rtb-b", "rtb-a"}},
 		PrefixLists:        map[string]string{"com.amazonaws.us-east-1.s3": "pl-63a5400a", "com.amazonaws.us-east-1.dynamodb": "pl-02cd2c6b"},
+		PrefixListEntries:  prefixListEntries(),
 		SecurityGroupRules: labSGRules(),
 		Reports: map[string]contract.Report{
 			"list": {Action: "list", OK: true, Bucket: "lab-bucket-1", Keys: []string{"hello.txt", "data/sample.json", "reports/README.md"},
@@ -302,6 +312,16 @@ func TestFailingClaims(t *testing.T) {
 			breakLab: func(l *awsfake.Lab) {
 				l.SecurityGroupRules = append(l.SecurityGroupRules,
 					awsfake.SecurityGroupRule{ID: "sgr-open", GroupID: "sg-fn", Egress: true, Protocol: "tcp", FromPort: 0, ToPort: 65535, CIDR: "0.0.0.0/0"})
+			}},
+		// The probe's host answered from an address inside S3's public
+		// ranges, and the group's rule to S3's prefix list admits it: the
+		// list's entries are read, not assumed to exclude the host.
+		{name: "tried address in the S3 prefix list", check: "function lab-fn-1: its security group refuses HTTPS to the internet",
+			observed: "but sg-fn admits it (rule sgr-s3, tcp to prefix list pl-63a5400a, whose entry 52.216.0.0/15 holds a tried address)",
+			breakLab: func(l *awsfake.Lab) {
+				r := l.Reports["probe:refused-egress"]
+				r.Addresses = []string{"52.217.10.4"}
+				l.Reports["probe:refused-egress"] = r
 			}},
 		{name: "security group lets HTTPS out", check: "function lab-fn-1: its security group refuses HTTPS to the internet",
 			observed: "reached checkip.amazonaws.com:443",
@@ -656,7 +676,7 @@ func TestRefusedEgressUnproved(t *testing.T) {
 		{"a rule to another prefix list", func(l *awsfake.Lab) {
 			l.SecurityGroupRules = append(l.SecurityGroupRules,
 				awsfake.SecurityGroupRule{ID: "sgr-pl", GroupID: "sg-fn", Egress: true, Protocol: "-1", PrefixListID: "pl-0customer"})
-		}, "has a rule to prefix list pl-0customer (sgr-pl), which the verifier cannot judge"},
+		}, "has a rule to prefix list pl-0customer (sgr-pl) whose entries could not be read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			lab := passingLab()
