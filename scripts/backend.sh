@@ -61,3 +61,59 @@ lab_secrets_provider() {
       ;;
   esac
 }
+
+# lab_owner prints the repository whose commands run here, the value of the
+# lab:created-by stack tag (the rule of internal/pulumicli.Owner): LAB_OWNER;
+# else in GitHub Actions the server's host and GITHUB_REPOSITORY; else the
+# git remote origin's URL as host/path. It explains and returns 2 when
+# neither can tell.
+lab_owner() {
+  if [ -n "${LAB_OWNER:-}" ]; then
+    printf '%s\n' "$LAB_OWNER"
+    return 0
+  fi
+  if [ -n "${GITHUB_REPOSITORY:-}" ]; then
+    local server="${GITHUB_SERVER_URL:-https://github.com}"
+    server="${server#https://}"
+    printf '%s/%s\n' "${server#http://}" "$GITHUB_REPOSITORY"
+    return 0
+  fi
+  local url
+  if ! url="$(git -C "${1:-.}" remote get-url origin 2>/dev/null)"; then
+    echo "cannot tell which repository this is: set LAB_OWNER (such as github.com/my-org/my-lab) or run from a clone with a remote named origin" >&2
+    return 2
+  fi
+  lab_normalize_remote "$url"
+}
+
+# lab_normalize_remote prints git remote URL $1 as host/path (the rule of
+# internal/pulumicli.NormalizeRemote).
+lab_normalize_remote() {
+  local url="$1" u host path scheme=no
+  u="$url"
+  case "$u" in
+    file://*) u="${u#file://}"; u="${u%/}"; printf '%s\n' "${u%.git}"; return 0 ;;
+    *://*) u="${u#*://}"; scheme=yes ;;
+  esac
+  if [ "$scheme" = yes ]; then
+    case "${u%%/*}" in *@*) u="${u#*@}" ;; esac
+    host="${u%%/*}"
+    path="${u#*/}"
+  else
+    local head="${u%%[:/]*}"
+    case "$head" in *@*) u="${u#*@}" ;; esac
+    case "$u" in
+      [!/]*:*) host="${u%%:*}" ;;
+      *) u="${url%/}"; printf '%s\n' "${u%.git}"; return 0 ;;
+    esac
+    case "$host" in
+      */*) u="${url%/}"; printf '%s\n' "${u%.git}"; return 0 ;;
+    esac
+    path="${u#*:}"
+  fi
+  host="${host%%:*}"
+  path="${path#/}"
+  path="${path%/}"
+  path="${path%.git}"
+  printf '%s/%s\n' "$(printf '%s' "$host" | tr '[:upper:]' '[:lower:]')" "$path"
+}

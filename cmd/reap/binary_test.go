@@ -29,8 +29,14 @@ func TestBinaryExitCodes(t *testing.T) {
 	for _, s := range []string{"eph-old", "dev"} {
 		b.MustRun(t, root, "stack", "init", s, "--non-interactive")
 	}
+	const owner = "github.com/platform/s3-gateway-lab"
+	for _, s := range []string{"eph-old", "dev"} {
+		b.MustRun(t, root, "stack", "tag", "set", reap.TagCreatedBy, owner, "--stack", s)
+	}
 	b.MustRun(t, root, "stack", "tag", "set", reap.TagExpiresAt, expired, "--stack", "eph-old")
+	// The project directory is no git clone: the repository is named.
 	withCLI := "PATH=" + filepath.Dir(b.Bin) + ":/usr/bin:/bin"
+	ownerEnv := "LAB_OWNER=" + owner
 	notADir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notADir, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -45,11 +51,15 @@ func TestBinaryExitCodes(t *testing.T) {
 		wantOut  string
 		wantErr  string
 	}{
-		{name: "dry run lists the expired stack", env: []string{withCLI}, args: []string{"-root", root},
+		{name: "dry run lists the expired stack", env: []string{withCLI, ownerEnv}, args: []string{"-root", root},
 			wantCode: reap.ExitOK, wantOut: "eph-old"},
-		{name: "reaps it", env: []string{withCLI}, args: []string{"-root", root, "-yes"},
+		{name: "no owner", env: []string{withCLI}, args: []string{"-root", root, "-yes"},
+			wantCode: reap.ExitCouldNotRun, wantErr: "set LAB_OWNER"},
+		{name: "another repository's stacks are not reaped", env: []string{withCLI}, args: []string{"-root", root, "-yes", "-owner", "github.com/other/lab"},
+			wantCode: reap.ExitOK, wantOut: "kept: not created by this repository"},
+		{name: "reaps it", env: []string{withCLI, ownerEnv}, args: []string{"-root", root, "-yes"},
 			wantCode: reap.ExitOK, wantOut: "reaped"},
-		{name: "an unreadable expiry needs a person", env: []string{withCLI}, args: []string{"-root", root, "-yes"},
+		{name: "an unreadable expiry needs a person", env: []string{withCLI, ownerEnv}, args: []string{"-root", root, "-yes"},
 			setup: func() {
 				b.MustRun(t, root, "stack", "tag", "set", reap.TagExpiresAt, "next week", "--stack", "dev")
 			},
@@ -58,11 +68,11 @@ func TestBinaryExitCodes(t *testing.T) {
 			wantCode: reap.ExitCouldNotRun, wantErr: "the Pulumi CLI is not installed"},
 		{name: "no shared backend in CI", env: []string{withCLI, "CI=true", "PULUMI_BACKEND_URL="}, args: []string{"-root", root},
 			wantCode: reap.ExitCouldNotRun, wantErr: "PULUMI_ACCESS_TOKEN"},
-		{name: "unreadable backend", env: []string{withCLI}, args: []string{"-root", root, "-backend", "file://" + notADir},
+		{name: "unreadable backend", env: []string{withCLI, ownerEnv}, args: []string{"-root", root, "-backend", "file://" + notADir},
 			wantCode: reap.ExitCouldNotRun, wantErr: "unable to open state directory"},
 		{name: "not the project directory", env: []string{withCLI}, args: []string{"-root", t.TempDir()},
 			wantCode: reap.ExitCouldNotRun, wantErr: "is not the lab's project directory"},
-		{name: "bad destroy timeout", env: []string{withCLI}, args: []string{"-root", root, "-destroy-timeout", "0s"},
+		{name: "bad destroy timeout", env: []string{withCLI, ownerEnv}, args: []string{"-root", root, "-destroy-timeout", "0s"},
 			wantCode: reap.ExitCouldNotRun, wantErr: "-destroy-timeout must be a positive duration"},
 	}
 	for _, tt := range tests {
@@ -101,6 +111,7 @@ func TestBinaryInterrupted(t *testing.T) {
 	root := clitest.Project(t, "s3-gateway-lab")
 	b.MustRun(t, root, "stack", "init", "eph-slow", "--non-interactive")
 	b.MustRun(t, root, "stack", "tag", "set", reap.TagExpiresAt, time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "--stack", "eph-slow")
+	b.MustRun(t, root, "stack", "tag", "set", reap.TagCreatedBy, "github.com/platform/s3-gateway-lab", "--stack", "eph-slow")
 	fakeDir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(fakeDir, "pulumi"), []byte(fakePulumiSlowDestroy), 0o755); err != nil {
 		t.Fatal(err)
@@ -110,7 +121,7 @@ func TestBinaryInterrupted(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-root", root, "-yes")
-	cmd.Env = b.Env("PATH="+fakeDir+":/usr/bin:/bin", "REAL_PULUMI="+b.Bin, "MARK="+mark)
+	cmd.Env = b.Env("PATH="+fakeDir+":/usr/bin:/bin", "REAL_PULUMI="+b.Bin, "MARK="+mark, "LAB_OWNER=github.com/platform/s3-gateway-lab")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {

@@ -1,7 +1,9 @@
 // Command reap destroys and removes the lab's stacks whose expiry (the stack
-// tag lab:expires-at) has passed, on any state backend. Without -yes it only
-// prints what it would reap, with each stack's fixed monthly cost. Stacks
-// without an expiry (dev) and other projects' stacks are never touched.
+// tag lab:expires-at) has passed and that this repository created (the stack
+// tag lab:created-by names -owner), on any state backend. Without -yes it
+// only prints what it would reap, with each stack's fixed monthly cost.
+// Stacks without an expiry (dev), stacks other repositories created and
+// other projects' stacks are listed and never touched.
 //
 //	go build -o bin/ ./cmd/reap
 //	./bin/reap                 # dry run
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	backend := fs.String("backend", "", "state backend URL (default: PULUMI_BACKEND_URL, Pulumi Cloud with PULUMI_ACCESS_TOKEN, "+
 		"else outside CI the local backend)")
 	root := fs.String("root", ".", "project directory (where Pulumi.yaml is)")
+	owner := fs.String("owner", "", "the repository whose stacks are reaped, as its commands record it in the stack tag "+
+		labstack.TagCreatedBy+" (default: "+pulumicli.OwnerEnv+", else GitHub Actions' repository, else the git remote origin as host/path)")
 	destroyTimeout := fs.Duration("destroy-timeout", reap.DefaultDestroyTimeout,
 		"bound on each stack's destroy (Lambda's network interfaces alone can take 45 minutes to go)")
 	staleLock := fs.Duration("stale-lock-after", reap.DefaultStaleLockAfter,
@@ -56,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return reap.ExitCouldNotRun
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "reap: unexpected argument %q (flags: -yes, -backend, -root, -destroy-timeout, -stale-lock-after)\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "reap: unexpected argument %q (flags: -yes, -backend, -root, -owner, -destroy-timeout, -stale-lock-after)\n", fs.Arg(0))
 		return reap.ExitCouldNotRun
 	}
 	if *destroyTimeout <= 0 {
@@ -75,9 +79,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "reap: could not run:", err)
 		return reap.ExitCouldNotRun
 	}
+	if *owner == "" {
+		if *owner, err = pulumicli.Owner(os.Getenv, cli.Dir); err != nil {
+			fmt.Fprintln(stderr, "reap: could not run:", err)
+			return reap.ExitCouldNotRun
+		}
+	}
 	r := &reap.Reaper{
 		CLI:            &reap.CLI{Bin: cli.Bin, Dir: cli.Dir, Env: cli.Env},
 		Project:        labstack.Project,
+		Owner:          *owner,
 		Yes:            *yes,
 		DestroyTimeout: *destroyTimeout,
 		StaleLockAfter: *staleLock,

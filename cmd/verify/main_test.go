@@ -171,7 +171,7 @@ func TestVerifyWaitFlowLogs(t *testing.T) {
 	const group = "/aws/vpc-flow-logs/lab-1"
 	lab := fakeLab()
 	lab.FlowLogs = []awsfake.FlowLog{{ID: "fl-1", ResourceID: "vpc-1", Status: "ACTIVE", DeliverLogsStatus: "SUCCESS", LogGroupName: group}}
-	lab.LogEvents = map[string][]string{group: {"2 1 eni-1 10.42.0.10 3.5.0.1 40312 443 6 1 60 1763900000 1763900060 REJECT OK"}}
+	lab.LogEvents = map[string][]string{group: {"2 1 eni-1 10.42.0.10 3.220.57.224 40312 443 6 1 60 1763900000 1763900060 REJECT OK"}}
 	srv := awsfake.New(lab)
 	defer srv.Close()
 	m := map[string]any{}

@@ -77,12 +77,20 @@ const (
 	AWSDefaultTags            = "aws:defaultTags"
 )
 
-// Tag keys the program puts on every taggable resource.
+// Tag keys the program puts on every taggable resource. TagExpiresAt is
+// also the stack tag the reaper reads: the one place a stack's expiry lives
+// for it (the resource tag only labels the resources).
 const (
 	TagProject   = "lab:project"
 	TagStack     = "lab:stack"
 	TagExpiresAt = "lab:expires-at"
 )
+
+// TagCreatedBy is the stack tag recording which repository's commands created
+// the stack (pulumicli.Owner), set once at creation by scripts/deploy.sh
+// --create and cmd/ephemeral. The reaper destroys only stacks whose tag names
+// its own repository, so teams sharing a backend never reap each other's.
+const TagCreatedBy = "lab:created-by"
 
 // EngineConfig returns the whole configuration the Pulumi engine passed to
 // the program (fully qualified keys, string values). The Go SDK reads it from

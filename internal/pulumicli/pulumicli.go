@@ -190,3 +190,63 @@ func NewProjectCLI(root, backendURL string) (ProjectCLI, error) {
 	}
 	return ProjectCLI{Bin: bin, Dir: abs, Env: environ, BackendURL: env["PULUMI_BACKEND_URL"]}, nil
 }
+
+// OwnerEnv names the repository whose commands create and reap stacks, when
+// neither GitHub Actions nor git can tell (such as github.com/org/repo).
+const OwnerEnv = "LAB_OWNER"
+
+// ErrNoOwner means the repository running a command cannot be named.
+var ErrNoOwner = errors.New("cannot tell which repository this is: set " + OwnerEnv +
+	" (such as github.com/my-org/my-lab) or run from a clone with a remote named origin")
+
+// Owner names the repository whose commands run in dir, the value of the
+// lab:created-by stack tag: OwnerEnv when set; else, in GitHub Actions, the
+// server's host and GITHUB_REPOSITORY; else the URL of dir's git remote
+// origin without scheme, user, port and .git (git@github.com:org/repo.git and
+// https://github.com/org/repo both give github.com/org/repo). The shell
+// scripts apply the same rule (scripts/backend.sh, lab_owner).
+func Owner(getenv func(string) string, dir string) (string, error) {
+	if o := strings.TrimSpace(getenv(OwnerEnv)); o != "" {
+		return o, nil
+	}
+	if repo := getenv("GITHUB_REPOSITORY"); repo != "" {
+		host := strings.TrimPrefix(strings.TrimPrefix(cmp.Or(getenv("GITHUB_SERVER_URL"), "https://github.com"), "https://"), "http://")
+		return host + "/" + repo, nil
+	}
+	out, err := exec.Command("git", "-C", dir, "remote", "get-url", "origin").Output()
+	if err != nil {
+		return "", ErrNoOwner
+	}
+	return NormalizeRemote(strings.TrimSpace(string(out))), nil
+}
+
+// NormalizeRemote turns a git remote URL into host/path: the scheme, the
+// user, the port and a trailing .git or / go, and scp-like git@host:path
+// becomes host/path. A local path stays as it is.
+func NormalizeRemote(url string) string {
+	local := strings.TrimSuffix(strings.TrimSuffix(url, "/"), ".git")
+	var host, path string
+	switch {
+	case strings.HasPrefix(url, "file://"):
+		return strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(url, "file://"), "/"), ".git")
+	case strings.Contains(url, "://"):
+		_, u, _ := strings.Cut(url, "://")
+		if first, _, _ := strings.Cut(u, "/"); strings.Contains(first, "@") {
+			_, u, _ = strings.Cut(u, "@")
+		}
+		host, path, _ = strings.Cut(u, "/")
+	default:
+		u := url
+		if head := u[:strings.IndexAny(u+":", ":/")]; strings.Contains(head, "@") {
+			_, u, _ = strings.Cut(u, "@")
+		}
+		h, p, ok := strings.Cut(u, ":")
+		if !ok || strings.HasPrefix(u, "/") || strings.Contains(h, "/") {
+			return local
+		}
+		host, path = h, p
+	}
+	host, _, _ = strings.Cut(host, ":")
+	path = strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(path, "/"), "/"), ".git")
+	return strings.ToLower(host) + "/" + path
+}

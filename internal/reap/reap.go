@@ -1,8 +1,11 @@
 // Package reap destroys and removes the lab's stacks whose expiry has passed,
 // on any state backend: it lists the backend's stacks with the Pulumi CLI,
-// reads each stack's expiry from its stack tag (TagExpiresAt), and, for the
-// lab project's expired stacks only, runs destroy and then removes the stack.
-// Stacks without the tag (dev) and other projects' stacks are never touched.
+// reads each stack's expiry from its stack tag (TagExpiresAt: the only place
+// an expiry lives for the reaper), and, for the expired stacks of the lab
+// project that this repository created (stack tag TagCreatedBy), runs
+// destroy and then removes the stack. Stacks without an expiry (dev, a stack
+// kept for good), stacks other repositories created and other projects'
+// stacks are listed and never touched.
 // A stack whose destroy fails is kept, reported, and tried again by the next
 // run, which resumes where the failed one stopped (destroy deletes what the
 // state still holds).
@@ -29,9 +32,14 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/plan"
 )
 
-// TagExpiresAt is the stack tag, and the resource tag, holding a stack's
-// expiry as an RFC 3339 time.
+// TagExpiresAt is the stack tag holding a stack's expiry as an RFC 3339
+// time. The resource tag of the same name (the expiresAt setting) only labels
+// the resources: removing the stack tag keeps the stack for good.
 const TagExpiresAt = labstack.TagExpiresAt
+
+// TagCreatedBy is the stack tag naming the repository whose commands created
+// the stack.
+const TagCreatedBy = labstack.TagCreatedBy
 
 // DefaultDestroyTimeout bounds one stack's destroy: ephemeral.DestroyTimeout,
 // sized to Lambda's network interfaces.
@@ -64,13 +72,16 @@ type Outcome string
 
 // Outcomes.
 const (
-	NoExpiry   Outcome = "kept: no expiry"
-	NotExpired Outcome = "kept: not expired"
-	BadExpiry  Outcome = "kept: unreadable expiry"
-	WouldReap  Outcome = "would reap"
-	Reaped     Outcome = "reaped"
-	Locked     Outcome = "kept: locked"
-	Failed     Outcome = "kept: failed"
+	NoExpiry Outcome = "kept: no expiry"
+	// NotCreatedHere: another repository's commands created the stack (or
+	// none recorded it): listed, never touched.
+	NotCreatedHere Outcome = "kept: not created by this repository"
+	NotExpired     Outcome = "kept: not expired"
+	BadExpiry      Outcome = "kept: unreadable expiry"
+	WouldReap      Outcome = "would reap"
+	Reaped         Outcome = "reaped"
+	Locked         Outcome = "kept: locked"
+	Failed         Outcome = "kept: failed"
 )
 
 // Result is one stack's line of the report.
@@ -85,10 +96,6 @@ type Result struct {
 	Monthly   float64
 	CostErr   error
 	Outcome   Outcome
-	// ExpirySource is "resource tags" when the expiry was read from the
-	// resources' lab:expires-at tags in the state (a stack without the stack
-	// tag, made before there was one), else empty (the stack tag).
-	ExpirySource string
 	// Detail says why, or what failed.
 	Detail   string
 	Duration time.Duration
@@ -102,6 +109,8 @@ func (r Result) Failure() bool {
 // Report is a run's outcome.
 type Report struct {
 	Project string
+	// Owner is the repository whose stacks were reaped.
+	Owner   string
 	Now     time.Time
 	DryRun  bool
 	Results []Result
@@ -124,6 +133,9 @@ type Reaper struct {
 	CLI *CLI
 	// Project is the Pulumi project whose stacks are reaped.
 	Project string
+	// Owner names this repository (pulumicli.Owner): only stacks whose
+	// TagCreatedBy is Owner are reaped.
+	Owner string
 	// Yes destroys and removes; without it the reaper only reports.
 	Yes bool
 	// DestroyTimeout bounds each destroy (default DefaultDestroyTimeout).
@@ -149,7 +161,10 @@ func (r *Reaper) Run(ctx context.Context) (Report, error) {
 	if r.Now != nil {
 		now = r.Now
 	}
-	rep := Report{Project: r.Project, Now: now().UTC(), DryRun: !r.Yes}
+	rep := Report{Project: r.Project, Owner: r.Owner, Now: now().UTC(), DryRun: !r.Yes}
+	if r.Owner == "" {
+		return rep, errors.New("no owner: the reaper destroys only stacks this repository created, and needs its name")
+	}
 	current, err := ProjectName(r.CLI.Dir)
 	if err != nil {
 		return rep, err
@@ -184,20 +199,16 @@ func (r *Reaper) Run(ctx context.Context) (Report, error) {
 		}
 		value, ok := tags[TagExpiresAt]
 		if !ok {
-			// A stack made before the expiry became a stack tag: its
-			// resources carry the expiry (expiresAt) as a tag.
-			value, ok, err = r.resourceExpiry(ctx, s.Name)
-			if err != nil {
-				res.Outcome, res.Detail = BadExpiry, "no "+TagExpiresAt+" stack tag, and its state cannot be read: "+err.Error()
-				rep.Results = append(rep.Results, res)
-				continue
-			}
-			if ok {
-				res.ExpirySource = "resource tags"
-			}
+			res.Outcome, res.Detail = NoExpiry, "no "+TagExpiresAt+" stack tag: never reaped"
+			rep.Results = append(rep.Results, res)
+			continue
 		}
-		if !ok {
-			res.Outcome, res.Detail = NoExpiry, "no "+TagExpiresAt+" tag on the stack or its resources: never reaped"
+		if by := tags[TagCreatedBy]; by != r.Owner {
+			res.Outcome = NotCreatedHere
+			res.Detail = "created by " + by + ", not " + r.Owner
+			if by == "" {
+				res.Detail = "no " + TagCreatedBy + " stack tag: not created by this repository's commands"
+			}
 			rep.Results = append(rep.Results, res)
 			continue
 		}
@@ -387,36 +398,6 @@ func describeLocks(locks []lock) string {
 		parts = append(parts, fmt.Sprintf("%s since %s", l.Holder, l.At.UTC().Format(time.RFC3339)))
 	}
 	return strings.Join(parts, "; ")
-}
-
-// resourceExpiry returns the latest lab:expires-at tag of the resources in
-// the stack's state, and whether there is one.
-func (r *Reaper) resourceExpiry(ctx context.Context, stack string) (string, bool, error) {
-	data, err := r.CLI.export(ctx, stack)
-	if err != nil {
-		return "", false, err
-	}
-	p, err := PlanFromState(data)
-	if err != nil {
-		return "", false, err
-	}
-	latest, found := "", false
-	var latestTime time.Time
-	for _, res := range p.Resources {
-		tags, _ := res.Inputs["tags"].(map[string]any)
-		v, ok := tags[TagExpiresAt].(string)
-		if !ok || v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return v, true, nil // reported as an unreadable expiry
-		}
-		if !found || t.After(latestTime) {
-			latest, latestTime, found = v, t, true
-		}
-	}
-	return latest, found, nil
 }
 
 // cost returns the fixed monthly cost and the number of resources of the

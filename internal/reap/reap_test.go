@@ -26,6 +26,10 @@ const project = "s3-gateway-lab"
 // now is the tests' clock; expiries are relative to it.
 var now = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 
+// owner is the repository the tests' reaper reaps for, and the one whose
+// commands created their stacks (TagCreatedBy).
+const owner = "github.com/platform/s3-gateway-lab"
+
 // lab is a backend with the lab's project directory.
 type lab struct {
 	t   *testing.T
@@ -38,10 +42,21 @@ func newLab(t *testing.T) *lab {
 	return &lab{t: t, b: clitest.NewBackend(t), dir: clitest.Project(t, project)}
 }
 
-// stack creates a stack of the lab's project with the expiry tag, if any.
+// stack creates a stack of the lab's project as this repository's commands
+// create one (TagCreatedBy owner), with the expiry tag, if any.
 func (l *lab) stack(name, expires string) {
 	l.t.Helper()
+	l.stackBy(name, expires, owner)
+}
+
+// stackBy creates a stack created by another repository (createdBy), or by
+// none of the lab's commands (createdBy empty).
+func (l *lab) stackBy(name, expires, createdBy string) {
+	l.t.Helper()
 	l.b.MustRun(l.t, l.dir, "stack", "init", name, "--non-interactive")
+	if createdBy != "" {
+		l.b.MustRun(l.t, l.dir, "stack", "tag", "set", TagCreatedBy, createdBy, "--stack", name)
+	}
 	if expires != "" {
 		l.b.MustRun(l.t, l.dir, "stack", "tag", "set", TagExpiresAt, expires, "--stack", name)
 	}
@@ -94,7 +109,7 @@ func (l *lab) stacks() []string {
 }
 
 func (l *lab) reaper(yes bool) *Reaper {
-	return &Reaper{CLI: &CLI{Bin: l.b.Bin, Dir: l.dir, Env: l.b.Env()}, Project: project, Yes: yes,
+	return &Reaper{CLI: &CLI{Bin: l.b.Bin, Dir: l.dir, Env: l.b.Env()}, Project: project, Owner: owner, Yes: yes,
 		DestroyTimeout: time.Minute, Now: func() time.Time { return now }}
 }
 
@@ -295,30 +310,54 @@ func TestWrongProjectDirectory(t *testing.T) {
 	}
 }
 
-// TestExpiryFromResourceTags: a stack made before the expiry was a stack tag
-// has it only on its resources (the expiresAt setting tags them); the reaper
-// reads it from the state. A stack whose resources carry no expiry is kept.
-func TestExpiryFromResourceTags(t *testing.T) {
+// TestKeepMeansKeep: the expiry lives in the stack tag only. After the
+// README's `pulumi stack tag rm lab:expires-at`, a stack whose resources
+// still carry an expired lab:expires-at tag (the expiresAt setting labels
+// them) is kept: "kept: no expiry", never reaped.
+func TestKeepMeansKeep(t *testing.T) {
 	l := newLab(t)
-	withTags := func(stack, expires string) []map[string]any {
-		r := natGateway(stack)
-		tags := map[string]any{"lab:project": project, "lab:stack": stack}
-		if expires != "" {
-			tags[TagExpiresAt] = expires
-		}
-		r[1]["inputs"].(map[string]any)["tags"] = tags
-		return r
-	}
-	l.stack("pr-old", "")
-	l.importState("pr-old", map[string]any{}, withTags("pr-old", now.Add(-48*time.Hour).Format(time.RFC3339))...)
-	l.stack("pr-recent", "")
-	l.importState("pr-recent", map[string]any{}, withTags("pr-recent", now.Add(48*time.Hour).Format(time.RFC3339))...)
-	l.stack("long-lived", "")
-	l.importState("long-lived", map[string]any{}, withTags("long-lived", "")...)
+	expired := now.Add(-48 * time.Hour).Format(time.RFC3339)
+	l.stack("my-lab", expired)
+	res := natGateway("my-lab")
+	res[1]["inputs"].(map[string]any)["tags"] = map[string]any{"lab:project": project, "lab:stack": "my-lab", TagExpiresAt: expired}
+	l.importState("my-lab", map[string]any{}, res...)
+	equalOutcomes(t, outcomes(l.run(l.reaper(false))), map[string]Outcome{"my-lab": WouldReap})
 
-	rep := l.run(l.reaper(false))
-	equalOutcomes(t, outcomes(rep), map[string]Outcome{"pr-old": WouldReap, "pr-recent": NotExpired, "long-lived": NoExpiry})
-	if !strings.Contains(rep.Text(), "expiry from its resource tags") {
-		t.Errorf("the report does not say where the expiry came from:\n%s", rep.Text())
+	l.b.MustRun(t, l.dir, "stack", "tag", "rm", TagExpiresAt, "--stack", "my-lab")
+	rep := l.run(l.reaper(true))
+	equalOutcomes(t, outcomes(rep), map[string]Outcome{"my-lab": NoExpiry})
+	if got := l.stacks(); !slices.Equal(got, []string{"my-lab"}) {
+		t.Errorf("stacks: got %v, want my-lab kept", got)
+	}
+}
+
+// TestOnlyStacksThisRepositoryCreated: on a backend several repositories
+// share, an expired stack another repository's commands created, or one no
+// command of the lab created, is listed and never touched; this
+// repository's own is reaped.
+func TestOnlyStacksThisRepositoryCreated(t *testing.T) {
+	l := newLab(t)
+	expired := now.Add(-time.Hour).Format(time.RFC3339)
+	l.stack("pr-1", expired)
+	l.stackBy("pr-2", expired, "github.com/other-team/s3-gateway-lab")
+	l.stackBy("by-hand", expired, "")
+
+	rep := l.run(l.reaper(true))
+	equalOutcomes(t, outcomes(rep), map[string]Outcome{"pr-1": Reaped, "pr-2": NotCreatedHere, "by-hand": NotCreatedHere})
+	if got := l.stacks(); !slices.Equal(got, []string{"by-hand", "pr-2"}) {
+		t.Errorf("stacks: got %v, want the other repository's and the hand-made one kept", got)
+	}
+	if rep.ExitCode() != ExitOK {
+		t.Errorf("exit code: got %d, want %d (another repository's stack is not this run's failure)", rep.ExitCode(), ExitOK)
+	}
+	for _, want := range []string{"created by github.com/other-team/s3-gateway-lab, not " + owner, "no lab:created-by stack tag"} {
+		if !strings.Contains(rep.Text(), want) {
+			t.Errorf("report does not say %q:\n%s", want, rep.Text())
+		}
+	}
+	r := l.reaper(false)
+	r.Owner = ""
+	if _, err := r.Run(context.Background()); err == nil {
+		t.Error("a reaper with no owner ran; want a refusal")
 	}
 }

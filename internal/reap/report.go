@@ -18,7 +18,7 @@ func (r Report) Text() string {
 	if r.DryRun {
 		mode = "dry run (nothing is changed; -yes reaps)"
 	}
-	fmt.Fprintf(&s, "Stacks of project %s at %s, %s:\n", r.Project, r.Now.Format(time.RFC3339), mode)
+	fmt.Fprintf(&s, "Stacks of project %s at %s, %s; reaping only stacks created by %s:\n", r.Project, r.Now.Format(time.RFC3339), mode, r.Owner)
 	tw := tabwriter.NewWriter(&s, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STACK\tEXPIRES\tRESOURCES\tMONTHLY\tOUTCOME\tDETAIL")
 	var expired, failed int
@@ -47,9 +47,6 @@ func (r Report) Text() string {
 			failed++
 		}
 		detail := res.Detail
-		if res.ExpirySource != "" {
-			detail += " (expiry from its " + res.ExpirySource + ")"
-		}
 		if res.CostErr != nil {
 			detail += " (cost unknown: " + res.CostErr.Error() + ")"
 		}

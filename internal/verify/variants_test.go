@@ -34,8 +34,8 @@ const (
 	ddbPrefixList = "pl-02cd2c6b"
 	// rejectRecord is a record of the default flow log format: a refused
 	// HTTPS connection.
-	rejectRecord = "2 111122223333 eni-0abc 10.42.0.10 3.5.0.1 40312 443 6 1 60 1763900000 1763900060 REJECT OK"
-	acceptRecord = "2 111122223333 eni-0abc 10.42.0.10 3.5.0.1 40313 443 6 4 640 1763900000 1763900060 ACCEPT OK"
+	rejectRecord = "2 111122223333 eni-0abc 10.42.0.10 3.220.57.224 40312 443 6 1 60 1763900000 1763900060 REJECT OK"
+	acceptRecord = "2 111122223333 eni-0abc 10.42.0.10 3.220.57.224 40313 443 6 4 640 1763900000 1763900060 ACCEPT OK"
 	// originRefusal is S3's answer to a request to a VPC-origin access
 	// point from outside its VPC (Amazon FSx for NetApp ONTAP User Guide,
 	// "Configuring network access for S3 access points").
@@ -124,7 +124,7 @@ func fullLab() awsfake.Lab {
 		{ID: "eni-0probe", GroupIDs: []string{"sg-probe"}}}
 	lab.LogEvents = map[string][]string{flowLogGroup: {acceptRecord, rejectRecord}}
 	egress := lab.Reports["probe:refused-egress"]
-	egress.Addresses = []string{"3.5.0.1"}
+	egress.Addresses = []string{"3.220.57.224"}
 	endpointRefused := func(action, probe, target string) contract.Report {
 		return refused(action, probe, target, endpointRefusal, endpointDenial)
 	}
@@ -334,7 +334,7 @@ func TestFullStackFailingClaims(t *testing.T) {
 			setReport("lab-restricted-fn/probe:denied-key", refused("probe", contract.ProbeDeniedKey, "other/denied.txt", bucketRefusal, bucketDenial))},
 		{"security group lets HTTPS out", refusedEgress, "reached", func(l *awsfake.Lab) {
 			r := report(contract.ProbeRefusedEgress, true, "")
-			r.Addresses = []string{"3.5.0.1"}
+			r.Addresses = []string{"3.220.57.224"}
 			l.Reports["probe:refused-egress"] = r
 		}},
 		{"access point open outside the VPC", apOutside, "listed 3 keys from outside the VPC",
@@ -366,7 +366,7 @@ func TestFullStackFailingClaims(t *testing.T) {
 			}},
 		{"flow log REJECT to another address", flowRecordsCheck, "1 other REJECT records",
 			func(l *awsfake.Lab) {
-				l.LogEvents[flowLogGroup] = []string{acceptRecord, strings.Replace(rejectRecord, "3.5.0.1", "3.5.0.9", 1)}
+				l.LogEvents[flowLogGroup] = []string{acceptRecord, strings.Replace(rejectRecord, "3.220.57.224", "3.220.57.225", 1)}
 			}},
 		{"no interface in the function's security group", flowRecordsCheck, "no network interface in the lab function's security group sg-fn",
 			func(l *awsfake.Lab) { l.NetworkInterfaces = l.NetworkInterfaces[1:] }},
