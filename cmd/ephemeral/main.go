@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ephemeral"
 	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/verify"
@@ -86,7 +87,19 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 			return verify.ExitCouldNotRun
 		}
 	}
-	clients, err := verify.NewClients(ctx, verify.ClientOptions{Region: *region, UseIMDS: *useIMDS})
+	cfg, err := awsclient.Config(ctx, awsclient.Options{Region: *region, UseIMDS: *useIMDS})
+	if err != nil {
+		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
+		return verify.ExitCouldNotRun
+	}
+	// The stack is pinned to the account of these credentials, and records
+	// which repository created it, so that its reaper (and only its) acts.
+	caller, err := awsclient.Account(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
+		return verify.ExitCouldNotRun
+	}
+	owner, err := pulumicli.Owner(os.Getenv, absRoot)
 	if err != nil {
 		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
 		return verify.ExitCouldNotRun
@@ -111,14 +124,15 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 			fmt.Fprintln(stderr, "ephemeral: verify:", err)
 			return verify.ExitCouldNotRun
 		}
-		v := &verify.Verifier{EC2: clients.EC2, Lambda: clients.Lambda, S3: clients.S3, S3Control: clients.S3Control, Logs: clients.Logs, Outputs: o,
-			Progress: stderr, RetryFor: verify.DefaultRetryFor}
+		v := verify.NewClients(cfg).Verifier(o)
+		v.Progress, v.RetryFor = stderr, verify.DefaultRetryFor
 		results := v.Run(ctx)
 		fmt.Fprint(stdout, verify.Table(results))
 		return verify.ExitCode(results)
 	}
 	ops := ephemeral.Automation(ephemeral.Settings{
 		Root: absRoot, BackendURL: *backend, Region: *region, TTL: *ttl, Config: extra, Progress: stderr,
+		Account: caller.Account, Owner: owner,
 	}, now, verifyFn)
 	r := &ephemeral.Runner{Ops: ops, Keep: *keep, Signals: signals, Out: stderr}
 	code, phases := r.Run(ctx, stack)

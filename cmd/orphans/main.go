@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/orphans"
 	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
@@ -83,12 +84,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		pc.BackendURL, strings.Join(regionList, ", "))
 	var found []orphans.Resource
 	for _, region := range regionList {
-		f, err := orphans.NewFinder(ctx, region, labstack.Project, *endpointURL, *useIMDS)
+		cfg, err := awsclient.Config(ctx, awsclient.Options{Region: region, EndpointURL: *endpointURL, UseIMDS: *useIMDS})
 		if err != nil {
 			fmt.Fprintln(stderr, "orphans: could not run:", err)
 			return orphans.ExitCouldNotRun
 		}
-		got, err := f.Find(ctx, live)
+		got, err := orphans.NewFinder(cfg, labstack.Project).Find(ctx, live)
 		if err != nil {
 			fmt.Fprintln(stderr, "orphans: could not run:", err)
 			return orphans.ExitCouldNotRun

@@ -11,8 +11,10 @@
 //
 // State comes from -backend, else PULUMI_BACKEND_URL, else Pulumi Cloud with
 // PULUMI_ACCESS_TOKEN, else (never in CI) the local backend. Before each
-// destroy, the caller is checked against the stack's adminPrincipalArns with
-// the AWS CLI, as scripts/destroy.sh does.
+// destroy, the caller (its role's ARN with its path: sts:GetCallerIdentity,
+// iam:GetRole on its own role) is checked against the stack's
+// adminPrincipalArns, as scripts/destroy.sh does; when it cannot be named,
+// the stack is kept.
 //
 // Exit codes: 0 every expired stack reaped (or listed, in a dry run); 1 an
 // expired stack could not be reaped (kept; the next run tries again) or has
@@ -31,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/reap"
@@ -85,6 +88,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return reap.ExitCouldNotRun
 		}
 	}
+	// Only a destroy needs AWS: the caller is named then, with the
+	// credentials of the environment (the job's role).
+	caller := func(ctx context.Context) (string, error) {
+		cfg, err := awsclient.Config(ctx, awsclient.Options{Region: awsclient.Region(os.Getenv)})
+		if err != nil {
+			return "", err
+		}
+		id, err := awsclient.Caller(ctx, cfg)
+		return id.ARN, err
+	}
 	r := &reap.Reaper{
 		CLI:            &reap.CLI{Bin: cli.Bin, Dir: cli.Dir, Env: cli.Env},
 		Project:        labstack.Project,
@@ -92,7 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Yes:            *yes,
 		DestroyTimeout: *destroyTimeout,
 		StaleLockAfter: *staleLock,
-		AdminCheck:     reap.AWSCLIAdminCheck("aws"),
+		AdminCheck:     reap.AdminCheck(caller),
 		Progress:       stderr,
 	}
 	start := time.Now()

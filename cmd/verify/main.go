@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/verify"
 )
@@ -76,9 +77,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "verify: could not run:", err)
 		return verify.ExitCouldNotRun
 	}
-	clients, err := verify.NewClients(ctx, verify.ClientOptions{
-		Region: outputs.Region, EndpointURL: *endpointURL, UseIMDS: *useIMDS,
-	})
+	cfg, err := awsclient.Config(ctx, awsclient.Options{Region: outputs.Region, EndpointURL: *endpointURL, UseIMDS: *useIMDS})
 	if err != nil {
 		fmt.Fprintln(stderr, "verify: could not run:", err)
 		return verify.ExitCouldNotRun
@@ -86,8 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fmt.Fprintf(stderr, "verify: checking the lab in %s (function %s, internet egress %s, S3 gateway endpoint %s)\n",
 		outputs.Region, outputs.FunctionName, firstNonEmpty(outputs.InternetEgress, verify.EgressNone),
 		firstNonEmpty(outputs.EndpointID, "none"))
-	v := &verify.Verifier{EC2: clients.EC2, Lambda: clients.Lambda, S3: clients.S3, S3Control: clients.S3Control, Logs: clients.Logs, Outputs: outputs,
-		Progress: stderr, RetryFor: *retryFor}
+	v := verify.NewClients(cfg).Verifier(outputs)
+	v.Progress, v.RetryFor = stderr, *retryFor
 	if *waitFlowLogs {
 		v.FlowLogWait = verify.DefaultFlowLogWait
 	}

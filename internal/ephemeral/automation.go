@@ -27,6 +27,14 @@ type Settings struct {
 	TTL time.Duration
 	// Config holds extra project settings (key without namespace -> value).
 	Config map[string]string
+	// Account is the AWS account the stack is created in: its
+	// aws:allowedAccountIds, so that the provider refuses any other
+	// account's credentials (a destroy with them would drop the resources
+	// from the state as not found).
+	Account string
+	// Owner names the repository creating the stack (pulumicli.Owner): its
+	// lab:created-by stack tag, which the reaper matches.
+	Owner string
 	// Progress gets the engine's output.
 	Progress io.Writer
 }
@@ -57,14 +65,20 @@ func Automation(s Settings, now time.Time, verifyFn func(ctx context.Context, ou
 			}
 			stack, ok = st, true
 			expires := now.Add(s.TTL).UTC().Format(time.RFC3339)
-			// The expiry as a stack tag first: the reaper (cmd/reap) finds
-			// an expired stack by it without reading AWS, even when this
-			// run dies before anything else is set.
+			// Who created it and its expiry as stack tags first: the reaper
+			// (cmd/reap) finds an expired stack of this repository by them
+			// without reading AWS, even when this run dies before anything
+			// else is set.
+			if err := stack.Workspace().SetTag(ctx, name, labstack.TagCreatedBy, s.Owner); err != nil {
+				return fmt.Errorf("tag stack %s with its creator: %w", name, err)
+			}
 			if err := stack.Workspace().SetTag(ctx, name, labstack.TagExpiresAt, expires); err != nil {
 				return fmt.Errorf("tag stack %s with its expiry: %w", name, err)
 			}
 			cfg := auto.ConfigMap{
 				"aws:region": {Value: s.Region},
+				// A JSON list, as the provider reads list settings given as text.
+				labstack.AWSAllowedAccountIDs:                  {Value: `["` + s.Account + `"]`},
 				labstack.Project + ":" + labstack.KeyExpiresAt: {Value: expires},
 			}
 			for k, v := range s.Config {

@@ -14,11 +14,14 @@ import (
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/clitest"
+	"github.com/platformlab/s3-gateway-lab/internal/labstack"
 )
 
 // TestCreateTagsTheStackWithItsExpiry: an ephemeral stack carries its expiry
 // as the stack tag the reaper reads and as the expiresAt setting, both now +
-// TTL, and remove deletes it.
+// TTL, the repository that created it as the stack tag lab:created-by, and
+// the account it was created in as its aws:allowedAccountIds; remove deletes
+// it.
 func TestCreateTagsTheStackWithItsExpiry(t *testing.T) {
 	b := clitest.NewBackend(t)
 	root := clitest.Project(t, "s3-gateway-lab")
@@ -27,15 +30,22 @@ func TestCreateTagsTheStackWithItsExpiry(t *testing.T) {
 	t.Setenv("PULUMI_CONFIG_PASSPHRASE", clitest.Passphrase)
 	now := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 	ops := Automation(Settings{Root: root, BackendURL: b.URL, Region: "eu-west-1", TTL: 2 * time.Hour,
-		Config: map[string]string{"azCount": "3"}}, now, nil)
+		Config: map[string]string{"azCount": "3"}, Account: "111122223333", Owner: "github.com/platform/s3-gateway-lab"}, now, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := ops.Create(ctx, "eph-20261130-100000-abcd"); err != nil {
 		t.Fatal(err)
 	}
 	tags := b.MustRun(t, root, "stack", "tag", "ls", "--json", "--stack", "eph-20261130-100000-abcd")
-	if !strings.Contains(tags, `"lab:expires-at": "2026-11-30T12:00:00Z"`) {
-		t.Errorf("stack tags: %s; want lab:expires-at 2026-11-30T12:00:00Z", tags)
+	for _, want := range []string{`"lab:expires-at": "2026-11-30T12:00:00Z"`, `"lab:created-by": "github.com/platform/s3-gateway-lab"`} {
+		if !strings.Contains(tags, want) {
+			t.Errorf("stack tags: %s; want %s", tags, want)
+		}
+	}
+	// The account pin, as the offline plan (and the provider) read it.
+	pinned := b.MustRun(t, root, "config", "get", "aws:allowedAccountIds", "--stack", "eph-20261130-100000-abcd")
+	if got := labstack.PinnedAccount(map[string]string{labstack.AWSAllowedAccountIDs: strings.TrimSpace(pinned)}); got != "111122223333" {
+		t.Errorf("aws:allowedAccountIds is %q: pins %q, want 111122223333", pinned, got)
 	}
 	cfg := b.MustRun(t, root, "config", "--json", "--stack", "eph-20261130-100000-abcd")
 	for _, want := range []string{`"s3-gateway-lab:expiresAt"`, `"2026-11-30T12:00:00Z"`, `"eu-west-1"`, `"s3-gateway-lab:azCount"`} {

@@ -14,12 +14,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
@@ -277,38 +274,14 @@ func Report(found []Resource, regions []string) string {
 	return s.String()
 }
 
-// ErrNoCredentials means the AWS SDK found no credentials.
-var ErrNoCredentials = errors.New("no AWS credentials")
-
-// NewFinder returns a Finder for region with the default credential chain
-// (the instance metadata service only with useIMDS), sending every call to
-// endpointURL when set (an emulator). Without credentials it returns an error
-// wrapping ErrNoCredentials, and nothing is sent.
-func NewFinder(ctx context.Context, region, project, endpointURL string, useIMDS bool) (*Finder, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
-	if !useIMDS {
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	credCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if _, err := cfg.Credentials.Retrieve(credCtx); err != nil {
-		return nil, fmt.Errorf("%w: %v; configure them (aws configure, aws sso login, AWS_PROFILE, or "+
-			"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; on EC2 add -use-imds)", ErrNoCredentials, err)
-	}
-	var base *string
-	if endpointURL != "" {
-		base = aws.String(endpointURL)
-	}
+// NewFinder returns a Finder for the region of cfg (awsclient.Config).
+func NewFinder(cfg aws.Config, project string) *Finder {
 	return &Finder{
-		Tagging: resourcegroupstaggingapi.NewFromConfig(cfg, func(o *resourcegroupstaggingapi.Options) { o.BaseEndpoint = base }),
-		EC2:     ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = base }),
-		Region:  region,
+		Tagging: resourcegroupstaggingapi.NewFromConfig(cfg),
+		EC2:     ec2.NewFromConfig(cfg),
+		Region:  cfg.Region,
 		Project: project,
-	}, nil
+	}
 }
 
 // notFound reports whether err is EC2's answer for an ID that no longer

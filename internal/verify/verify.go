@@ -491,6 +491,3 @@ func sortedCopy(vals []string) []string {
 	slices.Sort(out)
 	return out
 }
-
-// ErrNoCredentials means no AWS credentials could be found.
-var ErrNoCredentials = errors.New("no AWS credentials")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/platformlab/s3-gateway-lab/internal/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
@@ -124,7 +125,7 @@ func run(t *testing.T, srv *awsfake.Server, o Outputs, opts ...func(*Verifier)) 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	clients, err := NewClients(ctx, ClientOptions{
+	cfg, err := awsclient.Config(ctx, awsclient.Options{
 		Region: o.Region, EndpointURL: srv.URL, MaxAttempts: 3, MaxBackoff: 5 * time.Millisecond,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		HTTPClient:  srv.HTTPClient(),
@@ -133,8 +134,8 @@ func run(t *testing.T, srv *awsfake.Server, o Outputs, opts ...func(*Verifier)) 
 		t.Fatal(err)
 	}
 	var progress strings.Builder
-	v := &Verifier{EC2: clients.EC2, Lambda: clients.Lambda, S3: clients.S3, S3Control: clients.S3Control, Logs: clients.Logs,
-		Outputs: o, Progress: &progress}
+	v := NewClients(cfg).Verifier(o)
+	v.Progress = &progress
 	for _, opt := range opts {
 		opt(v)
 	}
@@ -547,9 +548,9 @@ func TestParseOutputs(t *testing.T) {
 
 func TestNoCredentials(t *testing.T) {
 	awsfake.WithoutCredentials(t)
-	_, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1"})
-	if !errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), "aws configure") {
-		t.Fatalf("NewClients without credentials: got %v, want ErrNoCredentials with advice", err)
+	_, err := awsclient.Config(context.Background(), awsclient.Options{Region: "us-east-1"})
+	if !errors.Is(err, awsclient.ErrNoCredentials) || !strings.Contains(err.Error(), "aws configure") {
+		t.Fatalf("awsclient.Config without credentials: got %v, want ErrNoCredentials with advice", err)
 	}
 }
 
