@@ -14,8 +14,8 @@
 package deployer
 
 import (
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/platformlab/s3-gateway-lab/components"
@@ -75,16 +75,33 @@ var Rights = map[string][]string{
 	"aws:dynamodb/tableItem:TableItem":                                                           {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"},
 }
 
-// Lookups maps each lookup (invoke) the program makes to the actions it
-// needs: a preview makes these and nothing else.
-var Lookups = map[string][]string{
+// Lookups maps each lookup (invoke) the program makes to the rights it
+// needs: a preview makes these and nothing else. The provider's
+// aws_iam_session_context (iam.GetSessionContext), given an assumed-role ARN,
+// reads the caller's own role (iam:GetRole on it) to find its path
+// (terraform-provider-aws internal/service/iam/session_context_data_source.go):
+// its right is on SelfRole, whatever the scope of the lab's roles.
+var Lookups = map[string][]Right{
 	"aws:index/getRegion:getRegion":                       nil,
 	"aws:index/getPartition:getPartition":                 nil,
-	"aws:index/getCallerIdentity:getCallerIdentity":       {"sts:GetCallerIdentity"},
-	"aws:iam/getSessionContext:getSessionContext":         {"iam:GetRole"},
-	"aws:index/getAvailabilityZones:getAvailabilityZones": {"ec2:DescribeAvailabilityZones"},
-	"aws:ec2/getManagedPrefixList:getManagedPrefixList":   {"ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries"},
-	"aws:ec2/getVpcEndpointService:getVpcEndpointService": {"ec2:DescribeVpcEndpointServices"},
+	"aws:index/getCallerIdentity:getCallerIdentity":       {{Action: "sts:GetCallerIdentity", Resources: []string{"*"}}},
+	"aws:iam/getSessionContext:getSessionContext":         {{Action: "iam:GetRole", Resources: []string{SelfRole}}},
+	"aws:index/getAvailabilityZones:getAvailabilityZones": {{Action: "ec2:DescribeAvailabilityZones", Resources: []string{"*"}}},
+	"aws:ec2/getManagedPrefixList:getManagedPrefixList": {{Action: "ec2:DescribeManagedPrefixLists", Resources: []string{"*"}},
+		{Action: "ec2:GetManagedPrefixListEntries", Resources: []string{"*"}}},
+	"aws:ec2/getVpcEndpointService:getVpcEndpointService": {{Action: "ec2:DescribeVpcEndpointServices", Resources: []string{"*"}}},
+}
+
+// SelfRole stands for the ARN of the role the caller runs as, in a Right's
+// resources: Scope.Self replaces it.
+const SelfRole = "{self}"
+
+// Right is an action on resources (ARNs, or SelfRole). Rights with other
+// resources than "*" and SelfRole go in the statement Sid names.
+type Right struct {
+	Action    string
+	Resources []string
+	Sid       string
 }
 
 // Scope is what a stack's resource names start with, which the IAM and S3
@@ -92,120 +109,84 @@ var Lookups = map[string][]string{
 // create roles and write bucket policies anywhere could take the account.
 type Scope struct {
 	Partition string
+	// Account is the account ID in the ARNs of the lab's roles ("*" when
+	// empty).
+	Account string
 	// IAMPath and NamePrefix (iamPath, namePrefix) begin the roles' ARNs:
-	// role/PATH/PREFIX-*.
+	// role/PATH/PREFIX-*; NamePrefix begins the functions' names too.
 	IAMPath, NamePrefix string
-	// BucketPrefix (bucketPrefix) begins every bucket the lab makes.
+	// BucketPrefix (bucketPrefix) begins every bucket the lab makes, then
+	// the stack's name (components: bucketNamePrefix).
 	BucketPrefix string
+	// Stacks are the stacks (names, or a prefix ending in *) whose buckets
+	// the policy reaches; none: any stack's.
+	Stacks []string
 	// PermissionsBoundaryARN, when set, must be on every role created.
 	PermissionsBoundaryARN string
+	// Self is the ARN of the identity the policy is for (its own role), for
+	// the lookups that read it: a placeholder when it is not known.
+	Self string
+}
+
+func (s Scope) account() string {
+	if s.Account == "" {
+		return "*"
+	}
+	return s.Account
 }
 
 func (s Scope) roles() string {
-	return fmt.Sprintf("arn:%s:iam::*:role%s%s-*", s.Partition, s.IAMPath, s.NamePrefix)
+	return fmt.Sprintf("arn:%s:iam::%s:role%s%s-*", s.Partition, s.account(), s.IAMPath, s.NamePrefix)
+}
+
+// buckets are the ARNs of the stacks' buckets and their objects.
+func (s Scope) buckets() []string {
+	stacks := s.Stacks
+	if len(stacks) == 0 {
+		stacks = []string{"*"}
+	}
+	var out []string
+	for _, st := range stacks {
+		name := s.BucketPrefix + "-" + st
+		if !strings.HasSuffix(st, "*") {
+			name += "-*"
+		}
+		out = append(out, fmt.Sprintf("arn:%s:s3:::%s", s.Partition, name), fmt.Sprintf("arn:%s:s3:::%s/*", s.Partition, name))
+	}
+	return out
+}
+
+// accessPoints are the ARNs of the lab's access points
+// (components.AccessPointName: "ap-" and the bucket's suffix).
+func (s Scope) accessPoints() string {
+	return fmt.Sprintf("arn:%s:s3:*:%s:accesspoint/ap-*", s.Partition, s.account())
 }
 
 func (s Scope) s3() []string {
-	return []string{
-		fmt.Sprintf("arn:%s:s3:::%s-*", s.Partition, s.BucketPrefix),
-		fmt.Sprintf("arn:%s:s3:::%s-*/*", s.Partition, s.BucketPrefix),
-		// components.AccessPointName: "ap-" and the bucket's suffix.
-		fmt.Sprintf("arn:%s:s3:*:*:accesspoint/ap-*", s.Partition),
+	return append(s.buckets(), s.accessPoints())
+}
+
+func (s Scope) self() string {
+	if s.Self == "" {
+		return "CALLER_ROLE_ARN"
 	}
+	return s.Self
 }
 
 // DeployPolicy is the policy of an identity that runs `pulumi up`,
 // `refresh` and `destroy` of a stack registering types and making lookups.
 // The IAM and S3 statements reach only the roles and buckets named as the
-// lab names them (scope); the others have Resource "*": a deployer creates
-// resources whose IDs the provider generates, and EC2, Lambda, CloudWatch
-// Logs and DynamoDB creations are not confined by name here (a deliberate
-// deviation from cdk-nag AwsSolutions-IAM5 and Checkov CKV_AWS_355/356).
+// lab names them (scope), and the lookup of the caller's own role only it;
+// the others have Resource "*": a deployer creates resources whose IDs the
+// provider generates, and EC2, Lambda, CloudWatch Logs and DynamoDB
+// creations are not confined by name here (a deliberate deviation from
+// cdk-nag AwsSolutions-IAM5 and Checkov CKV_AWS_355/356).
 func DeployPolicy(types, lookups []string, scope Scope) (components.PolicyDocument, error) {
-	return policy("Deploy", Rights, types, Lookups, lookups, &scope)
-}
-
-// PreviewPolicy is the policy of an identity that runs `pulumi preview`
-// (without --refresh): the lookups only.
-func PreviewPolicy(lookups []string) (components.PolicyDocument, error) {
-	return policy("Preview", nil, nil, Lookups, lookups, nil)
-}
-
-func policy(prefix string, rights map[string][]string, types []string, lookupRights map[string][]string, lookups []string, scope *Scope) (components.PolicyDocument, error) {
-	var missing []string
-	byService := map[string][]string{}
-	add := func(table map[string][]string, keys []string, kind string) {
-		for _, k := range keys {
-			actions, ok := table[k]
-			if !ok {
-				missing = append(missing, kind+" "+k)
-				continue
-			}
-			for _, a := range actions {
-				service, _, _ := strings.Cut(a, ":")
-				byService[service] = append(byService[service], a)
-			}
-		}
+	b := newBuilder("Deploy", scope)
+	if err := errors.Join(b.deploy(types, false), b.lookups(lookups)); err != nil {
+		return components.PolicyDocument{}, err
 	}
-	add(rights, types, "resource type")
-	add(lookupRights, lookups, "lookup")
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		return components.PolicyDocument{}, fmt.Errorf("no IAM rights written down for %s (internal/deployer)", strings.Join(slices.Compact(missing), ", "))
-	}
-	doc := components.PolicyDocument{Version: components.PolicyVersion}
-	// PassRole only to the services the lab's roles are for, in a
-	// statement of its own.
-	passRole := slices.Contains(byService["iam"], "iam:PassRole")
-	byService["iam"] = slices.DeleteFunc(byService["iam"], func(a string) bool { return a == "iam:PassRole" })
-	if len(byService["iam"]) == 0 {
-		delete(byService, "iam")
-	}
-	services := make([]string, 0, len(byService))
-	for s := range byService {
-		services = append(services, s)
-	}
-	slices.Sort(services)
-	for _, s := range services {
-		actions := slices.Compact(slices.Sorted(slices.Values(byService[s])))
-		resources := []string{"*"}
-		switch {
-		case scope != nil && s == "iam":
-			resources = []string{scope.roles()}
-			if scope.PermissionsBoundaryARN != "" {
-				// Roles are created, and their boundary set, only with the
-				// boundary (iam:PermissionsBoundary is on those requests).
-				var bounded []string
-				actions = slices.DeleteFunc(actions, func(a string) bool {
-					if a == "iam:CreateRole" || a == "iam:PutRolePermissionsBoundary" {
-						bounded = append(bounded, a)
-						return true
-					}
-					return false
-				})
-				doc.Statement = append(doc.Statement, components.Statement{
-					Sid: prefix + "IamWithBoundary", Effect: "Allow", Action: bounded, Resource: resources,
-					Condition: components.Condition{"StringEquals": {"iam:PermissionsBoundary": {scope.PermissionsBoundaryARN}}},
-				})
-			}
-		case scope != nil && s == "s3":
-			resources = scope.s3()
-		}
-		doc.Statement = append(doc.Statement, components.Statement{
-			Sid: prefix + sidWord(s), Effect: "Allow", Action: actions, Resource: resources,
-		})
-	}
-	if passRole {
-		roles := []string{"*"}
-		if scope != nil {
-			roles = []string{scope.roles()}
-		}
-		doc.Statement = append(doc.Statement, components.Statement{
-			Sid: prefix + "PassLabRoles", Effect: "Allow", Action: []string{"iam:PassRole"}, Resource: roles,
-			Condition: components.Condition{"StringEquals": {"iam:PassedToService": {"lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com"}}},
-		})
-	}
-	return doc, nil
+	return b.document()
 }
 
 // sidWord turns a service prefix (ec2, s3, dynamodb) into a statement ID

@@ -14,52 +14,73 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/labstack"
 )
 
-var update = flag.Bool("update", false, "rewrite iam/deployer-policy-<stack>.json, iam/preview-policy.json and iam/lab-permissions-boundary.json")
+var update = flag.Bool("update", false, "rewrite iam/deployer-policy-<stack>.json, iam/ci/<role>-role-policy.json and iam/lab-permissions-boundary.json")
 
 // scenarios are the stacks whose plans are golden (testdata/plan-*.json).
 var scenarios = []string{"dev", "internet", "full"}
 
-// TestPoliciesFollowThePlans: each scenario's deployer policy, and the
-// preview policy, are what the program's plans need, written down for the
-// deploy, review-stack and preview roles (README, "CI identities"). A type or
-// lookup the program starts to use without its rights here fails.
+// project returns what the derived policies need of the project: the
+// scenarios' plans and the settings that name resources, which every
+// scenario must share (the CI roles' scope is one).
+func project(t *testing.T, root string) Project {
+	t.Helper()
+	p := Project{Name: labstack.Project, Partition: "aws", Plans: map[string]PlanSummary{}}
+	for i, stack := range scenarios {
+		pl, err := labstack.Plan(root, stack)
+		if err != nil {
+			t.Fatalf("plan %s: %v", stack, err)
+		}
+		var sum PlanSummary
+		for _, r := range pl.Resources {
+			sum.Types = append(sum.Types, r.Type)
+		}
+		sum.Types = slices.Compact(slices.Sorted(slices.Values(sum.Types)))
+		sum.Lookups = slices.Compact(slices.Sorted(slices.Values(pl.Invokes)))
+		p.Plans[stack] = sum
+		cfg, err := labstack.StackConfig(root, stack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iamPath, prefix, buckets := cfg[labstack.Project+":"+labstack.KeyIAMPath], cfg[labstack.Project+":"+labstack.KeyNamePrefix],
+			cfg[labstack.Project+":"+labstack.KeyBucketPrefix]
+		if i > 0 && (iamPath != p.IAMPath || prefix != p.NamePrefix || buckets != p.BucketPrefix) {
+			t.Fatalf("stack %s names resources with iamPath %q, namePrefix %q, bucketPrefix %q; %s with %q, %q, %q: the CI roles' policies assume one",
+				stack, iamPath, prefix, buckets, scenarios[0], p.IAMPath, p.NamePrefix, p.BucketPrefix)
+		}
+		p.IAMPath, p.NamePrefix, p.BucketPrefix = iamPath, prefix, buckets
+	}
+	return p
+}
+
+// TestPoliciesFollowThePlans: each scenario's deployer policy is what the
+// program's plan needs (for a person deploying it by hand), and each CI
+// role's permission policy is derived from what its jobs run (iam/roles.json).
+// A type or lookup the program starts to use without its rights here fails.
 func TestPoliciesFollowThePlans(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var allLookups []string
+	p := project(t, root)
 	for _, stack := range scenarios {
-		p, err := labstack.Plan(root, stack)
-		if err != nil {
-			t.Fatalf("plan %s: %v", stack, err)
-		}
-		var types []string
-		for _, r := range p.Resources {
-			types = append(types, r.Type)
-		}
-		slices.Sort(types)
-		types = slices.Compact(types)
-		lookups := slices.Compact(slices.Sorted(slices.Values(p.Invokes)))
-		allLookups = append(allLookups, lookups...)
-		cfg, err := labstack.StackConfig(root, stack)
-		if err != nil {
-			t.Fatal(err)
-		}
-		scope := Scope{Partition: "aws", IAMPath: cfg[labstack.Project+":"+labstack.KeyIAMPath],
-			NamePrefix: cfg[labstack.Project+":"+labstack.KeyNamePrefix], BucketPrefix: cfg[labstack.Project+":"+labstack.KeyBucketPrefix]}
-		doc, err := DeployPolicy(types, lookups, scope)
+		scope := Scope{Partition: "aws", IAMPath: p.IAMPath, NamePrefix: p.NamePrefix, BucketPrefix: p.BucketPrefix}
+		doc, err := DeployPolicy(p.Plans[stack].Types, p.Plans[stack].Lookups, scope)
 		if err != nil {
 			t.Fatalf("%s: %v", stack, err)
 		}
 		compare(t, filepath.Join(root, "iam", "deployer-policy-"+stack+".json"), doc)
 	}
-	slices.Sort(allLookups)
-	doc, err := PreviewPolicy(slices.Compact(allLookups))
+	m, err := LoadManifest(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	compare(t, filepath.Join(root, "iam", "preview-policy.json"), doc)
+	for _, role := range m.Roles {
+		doc, err := m.RolePolicy(role, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compare(t, filepath.Join(root, role.PermissionPolicy), doc)
+	}
 	compare(t, filepath.Join(root, "iam", "lab-permissions-boundary.json"), components.PermissionsBoundary())
 }
 
@@ -81,7 +102,7 @@ func compare(t *testing.T, path string, doc any) {
 		t.Fatalf("%v (run go test ./internal/deployer -update)", err)
 	}
 	if string(got) != string(want) {
-		t.Errorf("%s is not what the plan needs; run go test ./internal/deployer -update and review the diff", path)
+		t.Errorf("%s is not what the plans and iam/roles.json need; run go test ./internal/deployer -update and review the diff", path)
 	}
 }
 
