@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 	region := fs.String("region", envOr("AWS_REGION", "us-east-1"), "AWS region of the stack")
 	ttl := fs.Duration("ttl", 2*time.Hour, "expiry tagged on every resource (now + ttl)")
 	keep := fs.Bool("keep", false, "leave the stack deployed (and its state) after the run")
-	backend := fs.String("backend", "", "state backend URL (default: PULUMI_BACKEND_URL, Pulumi Cloud with PULUMI_ACCESS_TOKEN, "+
+	backend := fs.String("backend", "", "state backend URL (default: "+pulumicli.ReviewBackendEnv+", else PULUMI_BACKEND_URL, Pulumi Cloud with PULUMI_ACCESS_TOKEN, "+
 		"else outside CI a local backend in a new temporary directory)")
 	root := fs.String("root", ".", "project directory (where Pulumi.yaml is)")
 	useIMDS := fs.Bool("use-imds", false, "let the SDK take credentials from the EC2 instance metadata service")
@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 		return verify.ExitCouldNotRun
 	}
 	if *backend == "" {
-		if *backend, err = pulumicli.SharedBackend(os.Getenv); err != nil {
+		if *backend, err = pulumicli.ReviewBackend(os.Getenv); err != nil {
 			fmt.Fprintln(stderr, "ephemeral: could not run:", err)
 			return verify.ExitCouldNotRun
 		}

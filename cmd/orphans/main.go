@@ -7,8 +7,12 @@
 //	go build -o bin/ ./cmd/orphans
 //	./bin/orphans -regions us-east-1,us-west-2
 //
+// A stack is alive when any of the backends holds it: -backend (repeatable),
+// else PULUMI_BACKEND_URL (or Pulumi Cloud) and, when set,
+// LAB_REVIEW_BACKEND_URL, where review and ephemeral stacks live.
+//
 // Exit codes: 0 no orphans; 1 orphans found (listed); 2 could not run (no
-// Pulumi CLI, no shared backend in CI, the backend or AWS cannot be read).
+// Pulumi CLI, no shared backend in CI, a backend or AWS cannot be read).
 package main
 
 import (
@@ -44,8 +48,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defaultRegion = "us-east-1"
 	}
 	regions := fs.String("regions", defaultRegion, "comma-separated regions to search (the stacks' regions and crossRegion's)")
-	backend := fs.String("backend", "", "state backend URL (default: PULUMI_BACKEND_URL, Pulumi Cloud with PULUMI_ACCESS_TOKEN, "+
-		"else outside CI the local backend)")
+	var backends backendList
+	fs.Var(&backends, "backend", "a state backend URL whose stacks are alive (repeatable; default: PULUMI_BACKEND_URL, Pulumi Cloud with "+
+		"PULUMI_ACCESS_TOKEN, else outside CI the local backend; and "+pulumicli.ReviewBackendEnv+" when set)")
 	root := fs.String("root", ".", "project directory (where Pulumi.yaml is)")
 	endpointURL := fs.String("endpoint-url", "", "send every AWS call to this URL (an emulator)")
 	useIMDS := fs.Bool("use-imds", false, "let the SDK take credentials from the EC2 instance metadata service")
@@ -65,23 +70,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	pc, err := pulumicli.NewProjectCLI(*root, *backend)
-	if err != nil {
-		fmt.Fprintln(stderr, "orphans: could not run:", err)
-		return orphans.ExitCouldNotRun
-	}
-	cli := &reap.CLI{Bin: pc.Bin, Dir: pc.Dir, Env: pc.Env}
-	stacks, err := cli.ProjectStacks(ctx, labstack.Project)
-	if err != nil {
-		fmt.Fprintf(stderr, "orphans: could not run: list the backend's stacks: %v (backend %s)\n", err, pc.BackendURL)
-		return orphans.ExitCouldNotRun
+	if len(backends) == 0 {
+		backends = backendList{""} // the shared backend of the environment
+		if review := os.Getenv(pulumicli.ReviewBackendEnv); review != "" {
+			backends = append(backends, review)
+		}
 	}
 	live := map[string]bool{}
-	for _, s := range stacks {
-		live[s] = true
+	var where []string
+	for _, b := range backends {
+		pc, err := pulumicli.NewProjectCLI(*root, b)
+		if err != nil {
+			fmt.Fprintln(stderr, "orphans: could not run:", err)
+			return orphans.ExitCouldNotRun
+		}
+		cli := &reap.CLI{Bin: pc.Bin, Dir: pc.Dir, Env: pc.Env}
+		stacks, err := cli.ProjectStacks(ctx, labstack.Project)
+		if err != nil {
+			fmt.Fprintf(stderr, "orphans: could not run: list the backend's stacks: %v (backend %s)\n", err, pc.BackendURL)
+			return orphans.ExitCouldNotRun
+		}
+		for _, s := range stacks {
+			live[s] = true
+		}
+		where = append(where, fmt.Sprintf("%d in %s", len(stacks), pc.BackendURL))
 	}
-	fmt.Fprintf(stderr, "orphans: %d stacks of %s in %s; searching %s\n", len(stacks), labstack.Project,
-		pc.BackendURL, strings.Join(regionList, ", "))
+	fmt.Fprintf(stderr, "orphans: stacks of %s: %s; searching %s\n", labstack.Project,
+		strings.Join(where, ", "), strings.Join(regionList, ", "))
 	var found []orphans.Resource
 	for _, region := range regionList {
 		cfg, err := awsclient.Config(ctx, awsclient.Options{Region: region, EndpointURL: *endpointURL, UseIMDS: *useIMDS})
@@ -101,4 +116,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return orphans.ExitFound
 	}
 	return orphans.ExitNone
+}
+
+// backendList is a repeatable -backend flag.
+type backendList []string
+
+func (b *backendList) String() string { return strings.Join(*b, ",") }
+
+func (b *backendList) Set(v string) error {
+	*b = append(*b, v)
+	return nil
 }

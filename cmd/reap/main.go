@@ -50,8 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("reap", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	yes := fs.Bool("yes", false, "destroy and remove the expired stacks (default: only print what would be reaped)")
-	backend := fs.String("backend", "", "state backend URL (default: PULUMI_BACKEND_URL, Pulumi Cloud with PULUMI_ACCESS_TOKEN, "+
-		"else outside CI the local backend)")
+	backend := fs.String("backend", "", "state backend URL (default: "+pulumicli.ReviewBackendEnv+", else PULUMI_BACKEND_URL, Pulumi Cloud with "+
+		"PULUMI_ACCESS_TOKEN, else outside CI the local backend)")
 	root := fs.String("root", ".", "project directory (where Pulumi.yaml is)")
 	owner := fs.String("owner", "", "the repository whose stacks are reaped, as its commands record it in the stack tag "+
 		labstack.TagCreatedBy+" (default: "+pulumicli.OwnerEnv+", else GitHub Actions' repository, else the git remote origin as host/path)")
@@ -76,6 +76,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *staleLock == 0 {
 		*staleLock = -1 // the package's "never"
+	}
+	if *backend == "" {
+		// Review and ephemeral stacks live in a backend of their own.
+		var err error
+		if *backend, err = pulumicli.ReviewBackend(os.Getenv); err != nil {
+			fmt.Fprintln(stderr, "reap: could not run:", err)
+			return reap.ExitCouldNotRun
+		}
 	}
 	cli, err := pulumicli.NewProjectCLI(*root, *backend)
 	if err != nil {

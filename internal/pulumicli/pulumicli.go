@@ -65,10 +65,29 @@ func SharedBackend(getenv func(string) string) (string, error) {
 	return "", nil
 }
 
+// ReviewBackendEnv names the state backend of review and ephemeral stacks
+// (such as s3://my-state/lab-review): a backend, or a prefix of one, of their
+// own, so that the role that deploys them can never touch dev's state. The
+// reaper and ephemeral use it when set, and the orphan report lists it too.
+const ReviewBackendEnv = "LAB_REVIEW_BACKEND_URL"
+
+// ReviewBackend returns the backend of review and ephemeral stacks:
+// ReviewBackendEnv, else the shared backend (SharedBackend).
+func ReviewBackend(getenv func(string) string) (string, error) {
+	if b := getenv(ReviewBackendEnv); b != "" {
+		return b, nil
+	}
+	return SharedBackend(getenv)
+}
+
 // Env is the environment the Automation API runs the CLI with: backendURL if
 // set, else the shared backend of the environment, else (outside CI only)
-// the local backend; the passphrase from PULUMI_CONFIG_PASSPHRASE, empty when
-// unset (the lab has no secrets).
+// the local backend; PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER, so that a
+// stack whose secrets provider is not in a local stack file (a runner's
+// fresh checkout) takes it from its state instead of getting a new one
+// (pkg/cmd/pulumi/stack/secrets.go, v3.276.0); outside CI an empty
+// passphrase when none is set (the lab keeps no secrets of its own), in CI
+// never one: an empty passphrase there would protect nothing.
 func Env(backendURL string) (map[string]string, error) {
 	if backendURL == "" {
 		shared, err := SharedBackend(os.Getenv)
@@ -77,11 +96,15 @@ func Env(backendURL string) (map[string]string, error) {
 		}
 		backendURL = cmp.Or(shared, LocalBackendURL)
 	}
-	return map[string]string{
-		"PULUMI_BACKEND_URL":       backendURL,
-		"PULUMI_CONFIG_PASSPHRASE": os.Getenv("PULUMI_CONFIG_PASSPHRASE"),
-		"PULUMI_SKIP_UPDATE_CHECK": "true",
-	}, nil
+	env := map[string]string{
+		"PULUMI_BACKEND_URL":                       backendURL,
+		"PULUMI_SKIP_UPDATE_CHECK":                 "true",
+		"PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER": "true",
+	}
+	if _, ok := os.LookupEnv("PULUMI_CONFIG_PASSPHRASE"); !ok && !InCI(os.Getenv) {
+		env["PULUMI_CONFIG_PASSPHRASE"] = ""
+	}
+	return env, nil
 }
 
 // Outputs reads the outputs of stack, a stack of the project in root.
