@@ -29,31 +29,41 @@ lab_backend() {
   fi
 }
 
+# lab_pulumi_env exports what every Pulumi command of the scripts runs with
+# (the rule of internal/pulumicli.Env): the backend $1; a stack's secrets
+# provider taken from its state when no local stack file names it (a fresh
+# checkout: PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER, so that no command
+# gives the state a new one); outside CI an empty passphrase when none is
+# set (the lab keeps no secrets of its own), in CI never one.
+lab_pulumi_env() {
+  export PULUMI_BACKEND_URL="$1"
+  export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
+  if ! lab_in_ci; then
+    export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+  fi
+}
+
 # lab_secrets_provider prints the secrets provider for a stack created on
 # backend $1 (the rule of internal/pulumicli.SecretsProvider):
-# LAB_SECRETS_PROVIDER when set (awskms://alias/NAME?region=REGION with an S3
+# LAB_SECRETS_PROVIDER when set (awskms://KEY?region=REGION with an S3
 # backend, passphrase, default); else nothing (Pulumi's default). In CI, a
-# self-managed backend needs it or PULUMI_CONFIG_PASSPHRASE: it explains
-# and returns 2.
+# self-managed backend needs a key (awskms://...): every job, the
+# pull-request preview included, then reads the stack's secrets with the
+# key's rights alone, and none ever needs a passphrase. It explains and
+# returns 2 otherwise.
 lab_secrets_provider() {
-  local p="${LAB_SECRETS_PROVIDER:-}"
+  local p="${LAB_SECRETS_PROVIDER:-}" cloud=no
+  [ "$1" = "https://api.pulumi.com" ] && cloud=yes
   case "$p" in
-    passphrase | default | awskms://?* | azurekeyvault://?* | gcpkms://?* | hashivault://?*)
-      # A key protects the secrets by itself; passphrase (and default off
-      # Pulumi Cloud, which is the passphrase) needs one in CI.
-      if [ "$p" != "${p#*://}" ] || ! lab_in_ci || [ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ] ||
-        { [ "$p" = default ] && [ "$1" = "https://api.pulumi.com" ]; }; then
-        echo "$p"
-        return 0
-      fi
-      echo "LAB_SECRETS_PROVIDER=$p with an empty PULUMI_CONFIG_PASSPHRASE protects nothing: in CI, set the passphrase or a key (awskms://...)" >&2
-      return 2
+    awskms://?* | azurekeyvault://?* | gcpkms://?* | hashivault://?*)
+      echo "$p"
       ;;
-    "")
-      if lab_in_ci && [ "$1" != "https://api.pulumi.com" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ]; then
-        echo "no secrets provider: in CI with a self-managed backend, set LAB_SECRETS_PROVIDER (such as awskms://alias/pulumi-secrets?region=us-east-1) or PULUMI_CONFIG_PASSPHRASE; an empty passphrase protects nothing" >&2
+    passphrase | default | "")
+      if lab_in_ci && [ "$cloud" = no ]; then
+        echo "${p:-no secrets provider}: in CI with a self-managed backend, set LAB_SECRETS_PROVIDER to a key (such as awskms://alias/pulumi-secrets?region=us-east-1): every job, the pull-request preview too, then reads the stack with the key's rights and no passphrase" >&2
         return 2
       fi
+      echo "$p"
       ;;
     *)
       echo "LAB_SECRETS_PROVIDER=$p: accepted passphrase, default, or a key URL of awskms://, azurekeyvault://, gcpkms://, hashivault://" >&2

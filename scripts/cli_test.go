@@ -167,32 +167,44 @@ func runWithCLI(t *testing.T, b *clitest.Backend, dir, script, caller, roleARN s
 		}
 	}
 	cmd := exec.Command("/bin/bash", append([]string{filepath.Join(dir, "scripts", script)}, args...)...)
-	cmd.Env = b.Env("PATH="+bin+":"+filepath.Dir(b.Bin)+":/usr/bin:/bin", "FAKE_CALLER="+caller, "FAKE_ROLE_ARN="+roleARN)
+	cmd.Env = b.Env("PATH="+bin+":"+filepath.Dir(b.Bin)+":/usr/bin:/bin", "FAKE_CALLER="+caller, "FAKE_ROLE_ARN="+roleARN,
+		"LAB_OWNER=github.com/platform/s3-gateway-lab")
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s %v: %v after %s\n%s", script, args, err, time.Since(start).Round(time.Millisecond), out)
 	return string(out), err
 }
 
-// TestDeployWithExpiryOnTheRealCLI: deploy.sh --create --expires-at creates the stack,
-// sets its region, its expiry tag and setting with the real CLI, then stops at
-// `pulumi up`, which needs the Go language host this CLI lacks.
+// TestDeployWithExpiryOnTheRealCLI: deploy.sh --create --expires-at creates
+// the stack with new-stack.sh and the real CLI (its region, its expiry tag
+// and setting, the repository that created it, the account of the caller's
+// credentials pinned as text), then stops at `pulumi up`, which needs the Go
+// language host this CLI lacks.
 func TestDeployWithExpiryOnTheRealCLI(t *testing.T) {
 	b := clitest.NewBackend(t)
 	dir := labProject(t)
-	out, err := runWithCLI(t, b, dir, "deploy.sh", "", "", "pr-12", "--create", "--expires-at", "2026-12-07T18:00:00Z", "--yes", "--skip-preview")
+	out, err := runWithCLI(t, b, dir, "deploy.sh", "arn:aws:sts::111122223333:assumed-role/ci/gh-1", "", "pr-12", "--create",
+		"--expires-at", "2026-12-07T18:00:00Z", "--yes")
 	if err == nil || !strings.Contains(out, "pulumi-language-go") {
 		t.Fatalf("deploy.sh: got %v, want pulumi up to fail for want of the Go language host\n%s", err, out)
 	}
 	tags := b.MustRun(t, dir, "stack", "tag", "ls", "--json", "--stack", "pr-12")
-	if !strings.Contains(tags, `"lab:expires-at": "2026-12-07T18:00:00Z"`) {
-		t.Errorf("stack tags: %s; want lab:expires-at", tags)
+	for _, want := range []string{`"lab:expires-at": "2026-12-07T18:00:00Z"`, `"lab:created-by": "github.com/platform/s3-gateway-lab"`} {
+		if !strings.Contains(tags, want) {
+			t.Errorf("stack tags: %s; want %s", tags, want)
+		}
 	}
 	cfg := b.MustRun(t, dir, "config", "--json", "--stack", "pr-12")
 	for _, want := range []string{`"s3-gateway-lab:expiresAt"`, `"2026-12-07T18:00:00Z"`, `"aws:region"`} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("config of pr-12 does not contain %s:\n%s", want, cfg)
 		}
+	}
+	// The account, as text: the provider's allowedAccountIds is a list of
+	// strings, and the offline plan pins it.
+	pinned := strings.TrimSpace(b.MustRun(t, dir, "config", "get", "aws:allowedAccountIds", "--stack", "pr-12"))
+	if pinned != `["111122223333"]` || labstack.PinnedAccount(map[string]string{labstack.AWSAllowedAccountIDs: pinned}) != "111122223333" {
+		t.Errorf("aws:allowedAccountIds of pr-12: got %s, want [\"111122223333\"]", pinned)
 	}
 }
 
@@ -235,11 +247,11 @@ func TestDeployWithExpiry(t *testing.T) {
 		t.Fatalf("deploy.sh: %v\n%s", err, out)
 	}
 	want := []string{
-		"backend=file://~ passphrase= args=stack select --non-interactive pr-3",
-		"backend=file://~ passphrase= args=config get aws:region --stack pr-3",
-		"backend=file://~ passphrase= args=stack tag set lab:expires-at 2026-12-07T18:00:00Z --stack pr-3",
-		"backend=file://~ passphrase= args=config set s3-gateway-lab:expiresAt 2026-12-07T18:00:00Z --stack pr-3",
-		"backend=file://~ passphrase= args=up --stack pr-3 --yes --skip-preview",
+		"backend=file://~ passphrase= fallback=true args=stack select --non-interactive pr-3",
+		"backend=file://~ passphrase= fallback=true args=config get aws:region --stack pr-3",
+		"backend=file://~ passphrase= fallback=true args=stack tag set lab:expires-at 2026-12-07T18:00:00Z --stack pr-3",
+		"backend=file://~ passphrase= fallback=true args=config set s3-gateway-lab:expiresAt 2026-12-07T18:00:00Z --stack pr-3",
+		"backend=file://~ passphrase= fallback=true args=up --stack pr-3 --yes --skip-preview",
 	}
 	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
 		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)

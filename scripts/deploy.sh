@@ -1,42 +1,45 @@
 #!/usr/bin/env bash
 # Deploys a stack of the lab (default: dev) with one command:
-#   ./scripts/deploy.sh [stack] [--create] [--expires-at TIME] [pulumi up flags, e.g. --yes]
+#   ./scripts/deploy.sh [stack] [--create [--region REGION] [--expires-at TIME]] [pulumi up flags, e.g. --yes]
 # The stack must exist unless --create is given: a mistyped name never
-# creates a new lab.
+# creates a new lab. --create makes a missing stack with
+# scripts/new-stack.sh (secrets provider, lab:created-by, the account pinned,
+# region, expiry) before the update.
 # --expires-at (RFC 3339, UTC or with an offset: 2026-12-07T18:00:00Z) gives
 # the stack an expiry: the stack tag lab:expires-at, which the reaper
 # (cmd/reap) reads, and the expiresAt setting, which tags every resource.
 # Without it, the stack keeps the expiry it has (a new stack: none, never
 # reaped).
-# State goes to PULUMI_BACKEND_URL (s3://bucket, ...), or Pulumi Cloud when
-# PULUMI_ACCESS_TOKEN is set, else the local backend (~/.pulumi) - except in
-# CI, where it refuses to run without a shared backend (scripts/backend.sh).
-# A stack it creates (--create) gets the secrets provider LAB_SECRETS_PROVIDER
-# names (awskms://... with an S3 backend); in CI a self-managed backend needs
-# it or PULUMI_CONFIG_PASSPHRASE. Outside CI the passphrase defaults to empty.
+# State goes to PULUMI_BACKEND_URL (s3://bucket/prefix, ...), or Pulumi Cloud
+# when PULUMI_ACCESS_TOKEN is set, else the local backend (~/.pulumi) -
+# except in CI, where it refuses to run without a shared backend
+# (scripts/backend.sh). A stack's secrets provider comes from its state.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+usage="./scripts/deploy.sh STACK [--create [--region REGION] [--expires-at TIME]] [pulumi up flags]"
 stack="${1:-dev}"
 case "$stack" in
-  -*) echo "deploy: the stack comes first: ./scripts/deploy.sh STACK [--create] [--expires-at TIME] [pulumi up flags]" >&2; exit 2 ;;
+  -*) echo "deploy: the stack comes first: $usage" >&2; exit 2 ;;
 esac
 [ "$#" -gt 0 ] && shift
 expires_at=""
+region=""
 create=no
 up_flags=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --create) create=yes; shift ;;
-    --expires-at)
+    --expires-at | --region)
       if [ "$#" -lt 2 ]; then
-        echo "deploy: --expires-at needs a time (RFC 3339, such as 2026-12-07T18:00:00Z)" >&2
+        echo "deploy: $1 needs a value: $usage" >&2
         exit 2
       fi
-      expires_at="$2"
+      if [ "$1" = --region ]; then region="$2"; else expires_at="$2"; fi
       shift 2
       ;;
     --expires-at=*) expires_at="${1#--expires-at=}"; shift ;;
+    --region=*) region="${1#--region=}"; shift ;;
     *) up_flags+=("$1"); shift ;;
   esac
 done
@@ -55,21 +58,21 @@ done
 # shellcheck source=scripts/backend.sh
 . scripts/backend.sh
 backend="$(lab_backend)" || { echo "deploy: could not run" >&2; exit 2; }
-export PULUMI_BACKEND_URL="$backend"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+lab_pulumi_env "$backend"
 
-if [ "$create" = yes ]; then
-  if ! pulumi stack select --non-interactive "$stack" >/dev/null 2>&1; then
-    # Only a stack being created gets (and needs) a secrets provider.
-    secrets="$(lab_secrets_provider "$backend")" || { echo "deploy: could not run" >&2; exit 2; }
-    if [ -n "$secrets" ]; then
-      pulumi stack init --non-interactive --secrets-provider "$secrets" "$stack"
-    else
-      pulumi stack init --non-interactive "$stack"
-    fi
+if ! pulumi stack select --non-interactive "$stack" >/dev/null 2>&1; then
+  if [ "$create" = no ]; then
+    echo "deploy: no stack $stack in $backend; to create it, run: ./scripts/deploy.sh $stack --create" >&2
+    exit 2
   fi
-elif ! pulumi stack select --non-interactive "$stack"; then
-  echo "deploy: no stack $stack in $backend; to create it, run: ./scripts/deploy.sh $stack --create" >&2
+  args=("$stack")
+  [ -n "$region" ] && args+=(--region "$region")
+  [ -n "$expires_at" ] && args+=(--expires-at "$expires_at")
+  scripts/new-stack.sh "${args[@]}" || exit $?
+  pulumi stack select --non-interactive "$stack"
+  expires_at="" # set with the stack
+elif [ -n "$region" ]; then
+  echo "deploy: --region is for a stack --create makes; $stack has its region (pulumi config set aws:region ... --stack $stack)" >&2
   exit 2
 fi
 if ! pulumi config get aws:region --stack "$stack" >/dev/null 2>&1; then

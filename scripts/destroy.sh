@@ -15,8 +15,7 @@ fi
 # shellcheck source=scripts/backend.sh
 . scripts/backend.sh
 backend="$(lab_backend)" || { echo "destroy: could not run" >&2; exit 2; }
-export PULUMI_BACKEND_URL="$backend"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+lab_pulumi_env "$backend"
 
 # Preflight: the lab bucket refuses object reads and listings from outside the
 # VPC to everyone but the stack's adminPrincipalArns, and destroy lists object
@@ -24,11 +23,18 @@ export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
 # caller first, when the AWS CLI can tell who that is.
 if command -v aws >/dev/null 2>&1; then
   admins="$(pulumi stack output adminPrincipalArns --json --stack "$stack" 2>/dev/null || true)"
-  # The role behind the session, with its path (SSO roles have one).
-  principal="$(scripts/caller-arn.sh 2>/dev/null || true)"
-  if [ -n "$admins" ] && [ "$admins" != "[]" ] && [ -n "$principal" ]; then
+  if [ -n "$admins" ] && [ "$admins" != "[]" ]; then
+    # The role behind the session, with its path (SSO roles have one). When
+    # it cannot be told (iam:GetRole on your own role refused), nothing is
+    # destroyed: a destroy by someone the bucket refuses stops half-way.
+    if ! principal="$(scripts/caller-arn.sh 2>&1)"; then
+      echo "destroy: cannot tell whether you are in the stack's adminPrincipalArns ($admins): $principal" >&2
+      echo "destroy: your role needs iam:GetRole on itself (scripts/caller-arn.sh)" >&2
+      exit 2
+    fi
     admin=no
-    for pattern in $(printf '%s' "$admins" | tr -d '[]" \n' | tr ',' ' '); do
+    IFS=, read -ra patterns <<< "$(printf '%s' "$admins" | tr -d '[]" \n')"
+    for pattern in "${patterns[@]}"; do
       # shellcheck disable=SC2053 # the right side is an ArnLike pattern on purpose
       [[ "$principal" == $pattern ]] && admin=yes
     done

@@ -13,23 +13,36 @@ import (
 	"testing"
 
 	"github.com/platformlab/s3-gateway-lab/internal/motoserver"
+	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
 )
 
+// fakePulumi records its calls with the backend, the passphrase (or
+// "unset") and whether a stack's secrets provider is taken from its state;
+// with FAKE_NO_STACK, the stack exists only once stack init made it, and
+// without FAKE_HAS_REGION, it has a region only once one is set.
 const fakePulumi = `#!/bin/sh
-echo "backend=$PULUMI_BACKEND_URL passphrase=${PULUMI_CONFIG_PASSPHRASE-unset} args=$*" >> "$FAKE_PULUMI_LOG"
+echo "backend=$PULUMI_BACKEND_URL passphrase=${PULUMI_CONFIG_PASSPHRASE-unset} fallback=${PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER-unset} args=$*" >> "$FAKE_PULUMI_LOG"
 case "$*" in
-  "config get aws:region"*) [ -n "$FAKE_HAS_REGION" ] && exit 0; exit 1 ;;
-  "stack select --non-interactive"*) [ -n "$FAKE_NO_STACK" ] && exit 255; exit 0 ;;
+  "config get aws:region"*) { [ -n "$FAKE_HAS_REGION" ] || [ -e "$FAKE_PULUMI_LOG.region" ]; } && exit 0; exit 1 ;;
+  "config set aws:region"*) touch "$FAKE_PULUMI_LOG.region"; exit 0 ;;
+  "stack init"*) touch "$FAKE_PULUMI_LOG.created"; exit 0 ;;
+  "stack select --non-interactive"*) [ -n "$FAKE_NO_STACK" ] && [ ! -e "$FAKE_PULUMI_LOG.created" ] && exit 255; exit 0 ;;
   "stack output adminPrincipalArns"*) echo "$FAKE_ADMINS"; exit 0 ;;
 esac
 exit 0
 `
 
-// fakeAWS answers the two calls destroy.sh makes to find the caller's role.
+// fakeAWS answers the calls the scripts make: the caller's account
+// (new-stack.sh), its ARN and its role's (destroy.sh, through caller-arn.sh;
+// an empty FAKE_ROLE_ARN refuses iam get-role as IAM refuses a role without
+// the right).
 const fakeAWS = `#!/bin/sh
 case "$*" in
+  "sts get-caller-identity --query Account"*) echo "${FAKE_ACCOUNT:-111122223333}" ;;
   "sts get-caller-identity"*) echo "$FAKE_CALLER" ;;
-  "iam get-role --role-name "*) echo "$FAKE_ROLE_ARN" ;;
+  "iam get-role --role-name "*)
+    [ -n "$FAKE_ROLE_ARN" ] || { echo "An error occurred (AccessDenied) when calling the GetRole operation" >&2; exit 254; }
+    echo "$FAKE_ROLE_ARN" ;;
   *) exit 1 ;;
 esac
 `
@@ -46,7 +59,7 @@ func runScript(t *testing.T, script string, env []string, withoutPulumi bool, ar
 		}
 	}
 	for _, kv := range env {
-		if strings.HasPrefix(kv, "FAKE_CALLER=") {
+		if strings.HasPrefix(kv, "FAKE_CALLER=") || strings.HasPrefix(kv, "FAKE_ACCOUNT=") {
 			if err := os.WriteFile(filepath.Join(bin, "aws"), []byte(fakeAWS), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -79,10 +92,10 @@ func TestDeployUsesLocalBackendByDefault(t *testing.T) {
 		t.Fatalf("deploy.sh: %v\n%s", err, out)
 	}
 	want := []string{
-		"backend=file://~ passphrase= args=stack select --non-interactive dev",
-		"backend=file://~ passphrase= args=config get aws:region --stack dev",
-		"backend=file://~ passphrase= args=config set aws:region us-east-1 --stack dev",
-		"backend=file://~ passphrase= args=up --stack dev --yes",
+		"backend=file://~ passphrase= fallback=true args=stack select --non-interactive dev",
+		"backend=file://~ passphrase= fallback=true args=config get aws:region --stack dev",
+		"backend=file://~ passphrase= fallback=true args=config set aws:region us-east-1 --stack dev",
+		"backend=file://~ passphrase= fallback=true args=up --stack dev --yes",
 	}
 	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
 		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
@@ -96,9 +109,9 @@ func TestDeployHonoursBackendAndRegion(t *testing.T) {
 		t.Fatalf("deploy.sh: %v\n%s", err, out)
 	}
 	want := []string{
-		"backend=s3://team-state passphrase=s3cret args=stack select --non-interactive review-42",
-		"backend=s3://team-state passphrase=s3cret args=config get aws:region --stack review-42",
-		"backend=s3://team-state passphrase=s3cret args=up --stack review-42",
+		"backend=s3://team-state passphrase=s3cret fallback=true args=stack select --non-interactive review-42",
+		"backend=s3://team-state passphrase=s3cret fallback=true args=config get aws:region --stack review-42",
+		"backend=s3://team-state passphrase=s3cret fallback=true args=up --stack review-42",
 	}
 	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
 		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
@@ -131,30 +144,64 @@ func TestDeployNeverCreatesByMistake(t *testing.T) {
 	}
 }
 
-// TestDeployCreatesWithASecretsProvider: --create gives a new stack the
-// secrets provider LAB_SECRETS_PROVIDER names; in CI, a self-managed
-// backend with neither a provider nor a passphrase is refused before any
-// stack is created.
+// TestDeployCreatesWithASecretsProvider: --create makes the missing stack
+// with new-stack.sh: the secrets provider LAB_SECRETS_PROVIDER names, the
+// repository that created it (stack tag lab:created-by), the account of the
+// caller's credentials pinned as a string (aws:allowedAccountIds), the
+// region; then it deploys. In CI, a self-managed backend without a key
+// (no provider, or a passphrase) is refused before any stack is created,
+// and in CI no passphrase is ever set.
 func TestDeployCreatesWithASecretsProvider(t *testing.T) {
-	env := []string{"FAKE_NO_STACK=1", "FAKE_HAS_REGION=1", "LAB_SECRETS_PROVIDER=awskms://alias/pulumi-secrets?region=us-east-1"}
-	out, calls, err := runScript(t, "deploy.sh", env, false, "pr-9", "--create", "--yes")
+	env := []string{"FAKE_NO_STACK=1", "FAKE_ACCOUNT=111122223333", "LAB_OWNER=github.com/platform/lab",
+		"LAB_SECRETS_PROVIDER=awskms://alias/pulumi-secrets?region=us-east-1"}
+	out, calls, err := runScript(t, "deploy.sh", env, false, "pr-9", "--create", "--region", "eu-west-1", "--yes")
 	if err != nil {
 		t.Fatalf("deploy.sh: %v\n%s", err, out)
 	}
-	want := "backend=file://~ passphrase= args=stack init --non-interactive --secrets-provider awskms://alias/pulumi-secrets?region=us-east-1 pr-9"
-	if !slices.Contains(calls, want) {
-		t.Errorf("pulumi calls: got %q, want %q among them", calls, want)
+	var args []string
+	for _, c := range calls {
+		_, a, _ := strings.Cut(c, " args=")
+		args = append(args, a)
+	}
+	want := []string{
+		"stack select --non-interactive pr-9",
+		"stack select --non-interactive pr-9",
+		"stack init --non-interactive --secrets-provider awskms://alias/pulumi-secrets?region=us-east-1 pr-9",
+		"stack tag set lab:created-by github.com/platform/lab --stack pr-9",
+		"config set aws:region eu-west-1 --stack pr-9",
+		"config set --path aws:allowedAccountIds[0] 111122223333 --type string --stack pr-9",
+		"stack select --non-interactive pr-9",
+		"config get aws:region --stack pr-9",
+		"up --stack pr-9 --yes",
+	}
+	if strings.Join(args, "\n") != strings.Join(want, "\n") {
+		t.Errorf("pulumi calls:\n got %q\nwant %q", args, want)
+	}
+	out, calls, err = runScript(t, "deploy.sh", append(env, "CI=true", "PULUMI_BACKEND_URL=s3://team-state/lab-review"), false, "pr-10", "--create", "--yes")
+	if err != nil {
+		t.Fatalf("deploy.sh in CI: %v\n%s", err, out)
+	}
+	for _, c := range calls {
+		if !strings.HasPrefix(c, "backend=s3://team-state/lab-review passphrase=unset fallback=true ") {
+			t.Errorf("in CI: %q; want the backend, no passphrase and the state's secrets provider", c)
+		}
 	}
 	for _, tc := range []struct {
 		name string
 		env  []string
 		want string
 	}{
-		{"CI without a provider or passphrase", []string{"CI=true", "PULUMI_BACKEND_URL=s3://team-state"}, "no secrets provider: in CI with a self-managed backend"},
+		{"CI without a provider", []string{"CI=true", "PULUMI_BACKEND_URL=s3://team-state"}, "no secrets provider: in CI with a self-managed backend, set LAB_SECRETS_PROVIDER to a key"},
 		{"an unknown provider", []string{"LAB_SECRETS_PROVIDER=vault"}, "LAB_SECRETS_PROVIDER=vault: accepted passphrase, default"},
-		{"CI with an empty passphrase", []string{"CI=true", "PULUMI_BACKEND_URL=s3://team-state", "LAB_SECRETS_PROVIDER=passphrase"}, "protects nothing"},
+		{"CI with a passphrase", []string{"CI=true", "PULUMI_BACKEND_URL=s3://team-state", "LAB_SECRETS_PROVIDER=passphrase", "PULUMI_CONFIG_PASSPHRASE=pw"},
+			"passphrase: in CI with a self-managed backend, set LAB_SECRETS_PROVIDER to a key"},
+		{"no repository name", []string{"LAB_SECRETS_PROVIDER=awskms://alias/x"}, "set LAB_OWNER"},
 	} {
-		out, calls, err := runScript(t, "deploy.sh", append(tc.env, "FAKE_NO_STACK=1"), false, "pr-9", "--create", "--yes")
+		env := append(tc.env, "FAKE_NO_STACK=1", "FAKE_ACCOUNT=111122223333")
+		if tc.name != "no repository name" {
+			env = append(env, "LAB_OWNER=github.com/platform/lab")
+		}
+		out, calls, err := runScript(t, "deploy.sh", env, false, "pr-9", "--create", "--yes")
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(out, tc.want) {
 			t.Errorf("%s: got %v\n%s\nwant exit 2 naming %q", tc.name, err, out, tc.want)
@@ -173,8 +220,8 @@ func TestDestroyKeepsStackConfig(t *testing.T) {
 		t.Fatalf("destroy.sh: %v\n%s", err, out)
 	}
 	want := []string{
-		"backend=file://~ passphrase= args=destroy --stack dev --yes",
-		"backend=file://~ passphrase= args=stack rm --yes --preserve-config dev",
+		"backend=file://~ passphrase= fallback=true args=destroy --stack dev --yes",
+		"backend=file://~ passphrase= fallback=true args=stack rm --yes --preserve-config dev",
 	}
 	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
 		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
@@ -226,7 +273,7 @@ func TestNoLocalStateInCI(t *testing.T) {
 // stack's adminPrincipalArns, which the lab bucket admits from outside the
 // VPC; an admin, by name or by pattern, goes ahead.
 func TestDestroyChecksTheCallerIsAnAdmin(t *testing.T) {
-	const admins = `["arn:aws:iam::123456789012:role/ci-deployer","arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*"]`
+	const admins = `["arn:aws:iam::123456789012:role/ci-deployer","arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*"]`
 	tests := []struct {
 		name, caller, roleARN string
 		wantDestroy           bool
@@ -234,7 +281,12 @@ func TestDestroyChecksTheCallerIsAnAdmin(t *testing.T) {
 		{"CI role", "arn:aws:sts::123456789012:assumed-role/ci-deployer/gh-42", "arn:aws:iam::123456789012:role/ci-deployer", true},
 		{"SSO admin by pattern", "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0a1b/jane",
 			"arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0a1b", true},
+		{"SSO admin of an instance without a region in the path", "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0a1b/jane",
+			"arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a1b", true},
 		{"someone else", "arn:aws:sts::123456789012:assumed-role/dev-readonly/joe", "arn:aws:iam::123456789012:role/dev-readonly", false},
+		// The session cannot read its own role: who it is cannot be told,
+		// and the destroy does not start (it used to go ahead).
+		{"GetRole refused", "arn:aws:sts::123456789012:assumed-role/ci-deployer/gh-42", "", false},
 		{"an IAM user not listed", "arn:aws:iam::123456789012:user/bob", "", false},
 	}
 	for _, tt := range tests {
@@ -246,7 +298,7 @@ func TestDestroyChecksTheCallerIsAnAdmin(t *testing.T) {
 				t.Fatalf("destroy called: %v, want %v (err %v)\n%s", destroyed, tt.wantDestroy, err, out)
 			}
 			var exit *exec.ExitError
-			if !tt.wantDestroy && (!errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(out, "is not in the stack's adminPrincipalArns")) {
+			if !tt.wantDestroy && (!errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(out, "adminPrincipalArns")) {
 				t.Errorf("non-admin: got %v, output %q; want exit 2 naming adminPrincipalArns", err, out)
 			}
 		})
@@ -322,5 +374,46 @@ func TestCallerARNOnMoto(t *testing.T) {
 	out, err = cmd.Output()
 	if got := strings.TrimSpace(string(out)); err != nil || got != userARN {
 		t.Errorf("caller-arn.sh as user bob: got %q, %v, want %q", got, err, userARN)
+	}
+}
+
+// TestOwnerRuleIsOneRule: the shell scripts and the Go commands name the
+// repository that creates and reaps stacks (the lab:created-by stack tag)
+// alike, for every form of git remote a clone can have.
+func TestOwnerRuleIsOneRule(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"git@github.com:Platform/S3-Lab.git", "github.com/Platform/S3-Lab"},
+		{"https://github.com/platform/s3-lab", "github.com/platform/s3-lab"},
+		{"https://github.com/platform/s3-lab.git/", "github.com/platform/s3-lab"},
+		{"https://x-access-token:ghs_abc@github.com/platform/s3-lab.git", "github.com/platform/s3-lab"},
+		{"ssh://git@GitHub.com:22/platform/s3-lab.git", "github.com/platform/s3-lab"},
+		{"https://gitlab.example.com/group/sub/s3-lab.git", "gitlab.example.com/group/sub/s3-lab"},
+		{"/srv/git/s3-lab.git", "/srv/git/s3-lab"},
+		{"file:///srv/git/s3-lab.git", "/srv/git/s3-lab"},
+	} {
+		out, err := exec.Command("/bin/bash", "-c", `. ./backend.sh && lab_normalize_remote "$1"`, "-", tc.url).Output()
+		shell := strings.TrimSpace(string(out))
+		if err != nil || shell != tc.want {
+			t.Errorf("lab_normalize_remote %s: got %q, %v; want %q", tc.url, shell, err, tc.want)
+		}
+		if got := pulumicli.NormalizeRemote(tc.url); got != tc.want {
+			t.Errorf("pulumicli.NormalizeRemote(%s): got %q, want %q", tc.url, got, tc.want)
+		}
+	}
+	// In GitHub Actions both take the repository from the environment.
+	env := []string{"GITHUB_REPOSITORY=platform/s3-lab", "GITHUB_SERVER_URL=https://github.com", "PATH=/usr/bin:/bin"}
+	cmd := exec.Command("/bin/bash", "-c", ". ./backend.sh && lab_owner .")
+	cmd.Env = env
+	out, err := cmd.Output()
+	goOwner, goErr := pulumicli.Owner(func(k string) string {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, k+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}, ".")
+	if err != nil || goErr != nil || strings.TrimSpace(string(out)) != "github.com/platform/s3-lab" || goOwner != "github.com/platform/s3-lab" {
+		t.Errorf("in GitHub Actions: shell %q %v, Go %q %v; want github.com/platform/s3-lab", out, err, goOwner, goErr)
 	}
 }

@@ -139,40 +139,37 @@ func Outputs(ctx context.Context, root, stack string) (map[string]any, error) {
 const SecretsProviderEnv = "LAB_SECRETS_PROVIDER"
 
 // ErrNoSecretsProvider means a run in CI would create a stack on a
-// self-managed backend with nothing protecting its secrets.
-var ErrNoSecretsProvider = errors.New("no secrets provider: in CI with a self-managed backend, set " + SecretsProviderEnv +
-	" (such as awskms://alias/pulumi-secrets?region=us-east-1) or PULUMI_CONFIG_PASSPHRASE; an empty passphrase protects nothing")
+// self-managed backend without a key protecting its secrets.
+var ErrNoSecretsProvider = errors.New("in CI with a self-managed backend, set " + SecretsProviderEnv +
+	" to a key (such as awskms://alias/pulumi-secrets?region=us-east-1): every job, the pull-request preview too, " +
+	"then reads the stack with the key's rights and no passphrase")
 
-// secretsSchemes are the providers Pulumi accepts, by scheme.
+// secretsSchemes are the key providers Pulumi accepts, by scheme.
 var secretsSchemes = []string{"awskms://", "azurekeyvault://", "gcpkms://", "hashivault://"}
 
 // SecretsProvider returns the secrets provider for stacks created on
 // backendURL: SecretsProviderEnv when set (checked), else "" (Pulumi's
 // default: the service's own on Pulumi Cloud, the passphrase otherwise). In
-// CI, a self-managed backend needs a provider or a passphrase.
+// CI, a self-managed backend needs a key. scripts/backend.sh applies the same
+// rule (lab_secrets_provider).
 func SecretsProvider(getenv func(string) string, backendURL string) (string, error) {
 	p := getenv(SecretsProviderEnv)
-	noPassphrase := InCI(getenv) && getenv("PULUMI_CONFIG_PASSPHRASE") == ""
-	switch {
-	case p == "default" && backendURL == CloudBackendURL:
-		return p, nil
-	case p == "passphrase" || p == "default":
-		if noPassphrase {
-			return "", fmt.Errorf("%s=%s with an empty PULUMI_CONFIG_PASSPHRASE protects nothing: in CI, set the passphrase or a key (awskms://...)",
-				SecretsProviderEnv, p)
+	for _, s := range secretsSchemes {
+		if strings.HasPrefix(p, s) && len(p) > len(s) {
+			return p, nil
 		}
-		return p, nil
-	case p != "":
-		for _, s := range secretsSchemes {
-			if strings.HasPrefix(p, s) && len(p) > len(s) {
-				return p, nil
-			}
-		}
-		return "", fmt.Errorf("%s=%q: accepted passphrase, default, or a key URL of %s", SecretsProviderEnv, p, strings.Join(secretsSchemes, ", "))
-	case noPassphrase && backendURL != CloudBackendURL:
-		return "", ErrNoSecretsProvider
 	}
-	return "", nil
+	switch p {
+	case "", "passphrase", "default":
+		if InCI(getenv) && backendURL != CloudBackendURL {
+			if p == "" {
+				return "", fmt.Errorf("no secrets provider: %w", ErrNoSecretsProvider)
+			}
+			return "", fmt.Errorf("%s=%s: %w", SecretsProviderEnv, p, ErrNoSecretsProvider)
+		}
+		return p, nil
+	}
+	return "", fmt.Errorf("%s=%q: accepted passphrase, default, or a key URL of %s", SecretsProviderEnv, p, strings.Join(secretsSchemes, ", "))
 }
 
 // ProjectCLI is the Pulumi CLI set up to run in a lab project directory.

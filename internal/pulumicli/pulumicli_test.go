@@ -3,26 +3,45 @@ package pulumicli
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
 
 func TestEnv(t *testing.T) {
-	for _, k := range []string{"PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "CI", "GITHUB_ACTIONS", "PULUMI_CONFIG_PASSPHRASE"} {
+	for _, k := range []string{"PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "CI", "GITHUB_ACTIONS"} {
 		t.Setenv(k, "")
 	}
+	unsetenv(t, "PULUMI_CONFIG_PASSPHRASE")
 	env, err := Env("")
-	if err != nil || env["PULUMI_BACKEND_URL"] != LocalBackendURL {
-		t.Errorf("default backend outside CI: got %v, %v; want %q", env, err, LocalBackendURL)
+	if err != nil || env["PULUMI_BACKEND_URL"] != LocalBackendURL || env["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] != "true" {
+		t.Errorf("default backend outside CI: got %v, %v; want %q and the state's secrets provider", env, err, LocalBackendURL)
+	}
+	if p, ok := env["PULUMI_CONFIG_PASSPHRASE"]; !ok || p != "" {
+		t.Errorf("outside CI without a passphrase: got %q (set %v), want the empty one", p, ok)
 	}
 	t.Setenv("PULUMI_BACKEND_URL", "s3://team-state")
-	t.Setenv("PULUMI_CONFIG_PASSPHRASE", "pw")
+	t.Setenv("CI", "true")
 	env, err = Env("")
-	if err != nil || env["PULUMI_BACKEND_URL"] != "s3://team-state" || env["PULUMI_CONFIG_PASSPHRASE"] != "pw" {
+	if err != nil || env["PULUMI_BACKEND_URL"] != "s3://team-state" {
 		t.Errorf("environment not honoured: %v, %v", env, err)
+	}
+	// In CI an empty passphrase would give a stack without a provider in
+	// its file a new passphrase manager: none is ever set.
+	if _, ok := env["PULUMI_CONFIG_PASSPHRASE"]; ok {
+		t.Errorf("in CI without a passphrase: got %q, want none set", env["PULUMI_CONFIG_PASSPHRASE"])
 	}
 	if env, err := Env("file:///tmp/x"); err != nil || env["PULUMI_BACKEND_URL"] != "file:///tmp/x" {
 		t.Errorf("explicit backend: got %v, %v", env, err)
+	}
+}
+
+// unsetenv unsets k for the test, restoring it after.
+func unsetenv(t *testing.T, k string) {
+	t.Helper()
+	t.Setenv(k, "")
+	if err := os.Unsetenv(k); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -88,12 +107,14 @@ func TestSecretsProvider(t *testing.T) {
 		{"passphrase", map[string]string{"LAB_SECRETS_PROVIDER": "passphrase"}, "s3://state", "passphrase", ""},
 		{"none outside CI", nil, "s3://state", "", ""},
 		{"none in CI on Pulumi Cloud", map[string]string{"CI": "true"}, CloudBackendURL, "", ""},
-		{"passphrase in CI", map[string]string{"CI": "true", "PULUMI_CONFIG_PASSPHRASE": "s3cret"}, "s3://state", "", ""},
+		// A passphrase in CI would have to reach every job, the pull
+		// request's preview too: a self-managed backend needs a key there.
+		{"passphrase in CI", map[string]string{"CI": "true", "PULUMI_CONFIG_PASSPHRASE": "s3cret"}, "s3://state", "", "set LAB_SECRETS_PROVIDER to a key"},
 		{"none in CI on S3", map[string]string{"CI": "true"}, "s3://state", "", "no secrets provider"},
 		{"unknown", map[string]string{"LAB_SECRETS_PROVIDER": "vault://x"}, "s3://state", "", `LAB_SECRETS_PROVIDER="vault://x": accepted passphrase, default`},
 		{"scheme alone", map[string]string{"LAB_SECRETS_PROVIDER": "awskms://"}, "s3://state", "", "accepted"},
-		{"passphrase in CI without one", map[string]string{"CI": "true", "LAB_SECRETS_PROVIDER": "passphrase"}, "s3://state", "", "protects nothing"},
-		{"default in CI off Pulumi Cloud", map[string]string{"CI": "true", "LAB_SECRETS_PROVIDER": "default"}, "s3://state", "", "protects nothing"},
+		{"passphrase provider in CI", map[string]string{"CI": "true", "LAB_SECRETS_PROVIDER": "passphrase", "PULUMI_CONFIG_PASSPHRASE": "s3cret"}, "s3://state", "", "LAB_SECRETS_PROVIDER=passphrase: in CI"},
+		{"default in CI off Pulumi Cloud", map[string]string{"CI": "true", "LAB_SECRETS_PROVIDER": "default"}, "s3://state", "", "LAB_SECRETS_PROVIDER=default: in CI"},
 		{"default on Pulumi Cloud", map[string]string{"CI": "true", "LAB_SECRETS_PROVIDER": "default"}, CloudBackendURL, "default", ""},
 		{"KMS in CI without a passphrase", map[string]string{"CI": "true", "LAB_SECRETS_PROVIDER": "awskms://alias/x"}, "s3://state", "awskms://alias/x", ""},
 	} {
