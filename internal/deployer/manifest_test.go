@@ -1,0 +1,238 @@
+package deployer
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// workflow is what the manifest tests read of a GitHub Actions workflow.
+type workflow struct {
+	Env  map[string]string `yaml:"env"`
+	Jobs map[string]struct {
+		Environment any               `yaml:"environment"`
+		Env         map[string]string `yaml:"env"`
+		Steps       []struct {
+			Uses string            `yaml:"uses"`
+			Run  string            `yaml:"run"`
+			With map[string]string `yaml:"with"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+func readWorkflows(t *testing.T, root string) map[string]workflow {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.yml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no workflows: %v", err)
+	}
+	out := map[string]workflow{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w workflow
+		if err := yaml.Unmarshal(data, &w); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[filepath.Base(f)] = w
+	}
+	return out
+}
+
+// varRef matches a repository variable in an expression.
+var varRef = regexp.MustCompile(`\$\{\{\s*vars\.([A-Z0-9_]+)`)
+
+// runMarkers are what a job's steps show when they run each of the
+// manifest's runs.
+var runMarkers = map[string]*regexp.Regexp{
+	"pulumi preview":    regexp.MustCompile(`(?m)pulumi preview|^preview$`),
+	"pulumi up":         regexp.MustCompile(`scripts/deploy\.sh`),
+	"pulumi stack init": regexp.MustCompile(`scripts/deploy\.sh [^\n]*--create`),
+	"pulumi destroy":    regexp.MustCompile(`scripts/destroy\.sh`),
+	"caller-arn.sh":     regexp.MustCompile(`scripts/destroy\.sh`),
+	"verify":            regexp.MustCompile(`\./bin/verify `),
+	"drift":             regexp.MustCompile(`\./bin/drift `),
+	"reap":              regexp.MustCompile(`\./bin/reap `),
+	"orphans":           regexp.MustCompile(`\./bin/orphans `),
+}
+
+// TestManifestMatchesTheWorkflows: every workflow job that assumes a role is
+// listed under that role in iam/roles.json, in the environment the role's
+// trust admits, and lists what it runs; every job the manifest lists assumes
+// its role, runs each of its runs, on the backend the run names.
+func TestManifestMatchesTheWorkflows(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flows := readWorkflows(t, root)
+	byVariable := map[string]Role{}
+	for _, r := range m.Roles {
+		byVariable[r.Variable] = r
+	}
+	listed := map[string]bool{}
+	for _, r := range m.Roles {
+		for _, j := range r.Jobs {
+			listed[j.Workflow+"/"+j.Job] = true
+		}
+	}
+	seen := map[string]bool{}
+	for name, w := range flows {
+		for jobName, job := range w.Jobs {
+			var assumed []string
+			var text []string
+			for _, st := range job.Steps {
+				text = append(text, st.Run, st.With["command"])
+				if strings.HasPrefix(st.Uses, "aws-actions/configure-aws-credentials@") {
+					for _, v := range varRef.FindAllStringSubmatch(st.With["role-to-assume"], -1) {
+						assumed = append(assumed, v[1])
+					}
+				}
+			}
+			key := name + "/" + jobName
+			if len(assumed) == 0 {
+				if listed[key] {
+					t.Errorf("%s: listed in %s but assumes no role", key, ManifestPath)
+				}
+				continue
+			}
+			seen[key] = true
+			if len(assumed) != 1 {
+				t.Errorf("%s: assumes %v; one role per job", key, assumed)
+				continue
+			}
+			role, ok := byVariable[assumed[0]]
+			if !ok {
+				t.Errorf("%s: assumes vars.%s, which no role of %s is held in", key, assumed[0], ManifestPath)
+				continue
+			}
+			i := slices.IndexFunc(role.Jobs, func(j Job) bool { return j.Workflow == name && j.Job == jobName })
+			if i < 0 {
+				t.Errorf("%s: assumes role %s, but %s does not list it under that role", key, role.ID, ManifestPath)
+				continue
+			}
+			env, _ := job.Environment.(string)
+			if env != role.Environment {
+				t.Errorf("%s: runs in environment %q; role %s's trust admits %q", key, env, role.ID, role.Environment)
+			}
+			steps := strings.Join(text, "\n")
+			for _, run := range role.Jobs[i].Runs {
+				if re := runMarkers[run.Run]; re == nil || !re.MatchString(steps) {
+					t.Errorf("%s: the manifest says it runs %q, but no step does", key, run.Run)
+				}
+				if run.Backend != "" {
+					backendVar := job.Env["PULUMI_BACKEND_URL"]
+					if backendVar == "" {
+						backendVar = w.Env["PULUMI_BACKEND_URL"]
+					}
+					want := m.Backends[run.Backend].Variable
+					if got := varRef.FindStringSubmatch(backendVar); got == nil || got[1] != want {
+						t.Errorf("%s: %q runs on backend %s (vars.%s), but the job's PULUMI_BACKEND_URL is %q", key, run.Run, run.Backend, want, backendVar)
+					}
+				}
+			}
+			for run, re := range runMarkers {
+				if re.MatchString(steps) && !slices.ContainsFunc(role.Jobs[i].Runs, func(r Run) bool { return r.Run == run }) {
+					t.Errorf("%s: runs %q, which %s does not list for it (its role's policy would lack the rights)", key, run, ManifestPath)
+				}
+			}
+		}
+	}
+	for key := range listed {
+		if !seen[key] {
+			t.Errorf("%s lists %s, which no workflow job with a role is", ManifestPath, key)
+		}
+	}
+}
+
+// TestTrustPoliciesAdmitTheirJobs: each role's trust policy admits the
+// subject of the jobs that assume it, and nothing else: the environment's
+// (environment:NAME), or for a role without one, pull requests and main.
+func TestTrustPoliciesAdmitTheirJobs(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := regexp.MustCompile(`"token\.actions\.githubusercontent\.com:sub":\s*(\[[^\]]*\]|"[^"]*")`)
+	for _, r := range m.Roles {
+		data, err := os.ReadFile(filepath.Join(root, r.TrustPolicy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := sub.FindStringSubmatch(string(data))
+		if got == nil {
+			t.Errorf("%s: no sub condition", r.TrustPolicy)
+			continue
+		}
+		want := []string{`"repo:ORG/REPO:environment:` + r.Environment + `"`}
+		if r.Environment == "" {
+			want = []string{`"repo:ORG/REPO:pull_request"`, `"repo:ORG/REPO:ref:refs/heads/main"`}
+		}
+		for _, w := range want {
+			if !strings.Contains(got[1], w) {
+				t.Errorf("%s: sub %s does not admit %s", r.TrustPolicy, got[1], w)
+			}
+		}
+		if strings.Count(got[1], "repo:") != len(want) {
+			t.Errorf("%s: sub %s admits more than %v", r.TrustPolicy, got[1], want)
+		}
+	}
+}
+
+// TestREADMEListsTheRoles: the README's CI set-up names every role of the
+// manifest by its variable and role name, and counts them right.
+func TestREADMEListsTheRoles(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := ciDoc(t, root)
+	for _, r := range m.Roles {
+		for _, want := range []string{r.Variable, r.RoleName} {
+			if !strings.Contains(doc, want) {
+				t.Errorf("the CI set-up does not name role %s's %s", r.ID, want)
+			}
+		}
+	}
+	words := []string{"", "one", "two", "three", "four", "five", "six"}
+	if n := len(m.Roles); n < len(words) {
+		if re := regexp.MustCompile(`(?i)\b(one|two|three|four|five|six) roles\b`); !slices.ContainsFunc(re.FindAllStringSubmatch(doc, -1), func(g []string) bool {
+			return strings.EqualFold(g[1], words[n])
+		}) || slices.ContainsFunc(re.FindAllStringSubmatch(doc, -1), func(g []string) bool { return !strings.EqualFold(g[1], words[n]) }) {
+			t.Errorf("the CI set-up does not say %q roles everywhere it counts them", words[n])
+		}
+	}
+}
+
+// ciDoc is the text that documents the CI roles: README.md, and the CI page
+// under docs/ when there is one.
+func ciDoc(t *testing.T, root string) string {
+	t.Helper()
+	var all []string
+	for _, p := range []string{"README.md", "docs/ci.md"} {
+		data, err := os.ReadFile(filepath.Join(root, p))
+		if err == nil {
+			all = append(all, string(data))
+		}
+	}
+	return strings.Join(all, "\n")
+}
