@@ -236,3 +236,123 @@ func ciDoc(t *testing.T, root string) string {
 	}
 	return strings.Join(all, "\n")
 }
+
+// secretRef matches a secret in an expression.
+var secretRef = regexp.MustCompile(`\$\{\{\s*secrets\.([A-Z0-9_]+)`)
+
+// TestJobsGetTheirSecrets: a job reads an environment secret only when it
+// runs in one of the environments that hold it (a job in no environment sees
+// repository secrets only: GitHub, "Using secrets in GitHub Actions"), and no
+// workflow-level setting reads one; every secret a job reads is in the
+// manifest.
+func TestJobsGetTheirSecrets(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(where, env, text string) {
+		for _, s := range secretRef.FindAllStringSubmatch(text, -1) {
+			name := s[1]
+			if name == "GITHUB_TOKEN" {
+				continue
+			}
+			sec, ok := m.Secrets[name]
+			switch {
+			case !ok:
+				t.Errorf("%s reads secret %s, which %s does not list", where, name, ManifestPath)
+			case len(sec.Environments) > 0 && !slices.Contains(sec.Environments, env):
+				t.Errorf("%s (environment %q) reads %s, a secret of the environments %v only: it would be empty", where, env, name, sec.Environments)
+			}
+		}
+	}
+	for name, w := range readWorkflows(t, root) {
+		for k, v := range w.Env {
+			check(name+" env "+k, "", v)
+		}
+		for jobName, job := range w.Jobs {
+			env, _ := job.Environment.(string)
+			var text []string
+			for k, v := range job.Env {
+				text = append(text, k+": "+v)
+			}
+			for _, st := range job.Steps {
+				text = append(text, st.Run)
+				for _, v := range st.With {
+					text = append(text, v)
+				}
+			}
+			check(name+"/"+jobName, env, strings.Join(text, "\n"))
+		}
+	}
+}
+
+// TestDeployAppliesThePlanWithItsPreview: the deploy job runs `up --plan`
+// with up's own preview, which refuses a change the plan lacks before any
+// change is made; with --skip-preview the plan is checked step by step, after
+// earlier steps were applied (Pulumi v3.276.0 pkg/backend/apply.go
+// PreviewThenPromptThenExecute).
+func TestDeployAppliesThePlanWithItsPreview(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := readWorkflows(t, root)["deploy.yml"].Jobs["deploy"]
+	found := false
+	for _, st := range job.Steps {
+		if strings.Contains(st.Run, "--plan") {
+			found = true
+			if strings.Contains(st.Run, "--skip-preview") {
+				t.Errorf("deploy.yml/deploy: %q applies the plan without up's own preview", strings.TrimSpace(st.Run))
+			}
+		}
+	}
+	if !found {
+		t.Error("deploy.yml/deploy does not apply a saved plan (--plan)")
+	}
+}
+
+// TestDependabotSkipsTheAWSPreview: Dependabot's pull requests get no OIDC
+// token, so the AWS preview is skipped for them, and a job says so, rather
+// than failing every one of them.
+func TestDependabotSkipsTheAWSPreview(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "pull-request.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w struct {
+		Jobs map[string]struct {
+			If    string `yaml:"if"`
+			Steps []struct {
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &w); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(w.Jobs["preview"].If, "github.actor != 'dependabot[bot]'") {
+		t.Errorf("pull-request.yml/preview runs for Dependabot (if: %q)", w.Jobs["preview"].If)
+	}
+	noticed := false
+	for name, j := range w.Jobs {
+		if strings.Contains(j.If, "github.actor == 'dependabot[bot]'") {
+			for _, st := range j.Steps {
+				noticed = noticed || strings.Contains(st.Run, "::notice")
+			}
+			if !noticed {
+				t.Errorf("pull-request.yml/%s runs for Dependabot but gives no notice", name)
+			}
+		}
+	}
+	if !noticed {
+		t.Error("pull-request.yml has no job telling Dependabot's pull requests why the AWS preview is skipped")
+	}
+}

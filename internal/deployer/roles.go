@@ -21,9 +21,18 @@ type Manifest struct {
 	// Placeholders name the values an organization fills in, with what each
 	// is.
 	Placeholders map[string]string `json:"placeholders"`
+	// Secrets are the GitHub secrets the jobs read, by name.
+	Secrets map[string]Secret `json:"secrets"`
 	// Backends are the state backends the jobs use, by name.
 	Backends map[string]Backend `json:"backends"`
 	Roles    []Role             `json:"roles"`
+}
+
+// Secret is a GitHub secret the jobs read: a secret of each of Environments,
+// or with none, a repository secret (visible to jobs in no environment).
+type Secret struct {
+	Environments []string `json:"environments,omitempty"`
+	What         string   `json:"what"`
 }
 
 // Backend is a self-managed state backend in S3.
