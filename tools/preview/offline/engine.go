@@ -232,7 +232,9 @@ func Run(st Stack, base *deploy.Snapshot, destroy, dryRun bool) (*Result, error)
 	}
 	res := &Result{Events: sortEvents(collected), Changes: changes, Replacements: decided.m}
 	if persister != nil {
-		res.Snapshot = persister.snap
+		if res.Snapshot, err = persister.snapshot(); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

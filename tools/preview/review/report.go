@@ -119,20 +119,19 @@ func Review(o Options) (*Report, error) {
 		r.VPCFunctions = vpcFunctions(base)
 		return r, nil
 	}
-	after, err := offline.Run(st, base, false, false)
-	if err != nil {
-		return nil, err
-	}
-	r.PathAfter = CriticalPath(GraphOfSnapshot(after.Snapshot))
-	r.VPCFunctions = vpcFunctions(after.Snapshot)
-
+	// The head's plan is the graph the engine would record: the
+	// dependencies the program registers, on the mock monitor.
 	headPlan, err := labstack.PlanConfig(o.Root, o.Stack, cfg, st.Problems...)
 	if err != nil {
 		return nil, err
 	}
-	basePlan, err := readBasePlan(o)
-	if err != nil {
-		return nil, err
+	r.PathAfter = CriticalPath(GraphOfPlan(headPlan))
+	r.VPCFunctions = vpcFunctionsOfPlan(headPlan)
+	basePlan := headPlan
+	if o.BasePlan != "" || len(o.Overrides) > 0 {
+		if basePlan, err = readBasePlan(o); err != nil {
+			return nil, err
+		}
 	}
 	if r.CostBefore, err = cost.Estimate(basePlan); err != nil {
 		return nil, fmt.Errorf("estimate base cost: %w", err)
@@ -200,24 +199,21 @@ func accessChanges(root string, base, head *plan.Plan) ([]policyeval.Change, err
 }
 
 // coreResources are the type and name of each resource of the core lab:
-// what Root's program deploys for CoreStack.
+// what Root's program registers for CoreStack (its offline plan, the
+// resources the engine would deploy).
 func coreResources(root string) (map[string]bool, error) {
 	coreMu.Lock()
 	defer coreMu.Unlock()
 	if m, ok := coreCache[root]; ok {
 		return m, nil
 	}
-	data, err := offline.State(root, CoreStack)
-	if err != nil {
-		return nil, err
-	}
-	snap, err := offline.Unmarshal(data)
+	p, err := labstack.Plan(root, CoreStack)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]bool{}
-	for _, r := range snap.Resources {
-		out[string(r.URN.Type())+" "+r.URN.Name()] = true
+	for _, r := range p.Resources {
+		out[r.Type+" "+r.Name] = true
 	}
 	coreCache[root] = out
 	return out, nil
@@ -260,6 +256,18 @@ func lines(upstream []string) string {
 		out = append(out, u)
 	}
 	return strings.Join(out, ", ")
+}
+
+// vpcFunctionsOfPlan lists the functions of p with subnets (vpcConfig).
+func vpcFunctionsOfPlan(p *plan.Plan) []string {
+	var out []string
+	for _, r := range p.Find("aws:lambda/function:Function") {
+		if vc, ok := r.Inputs["vpcConfig"].(map[string]any); ok && vc["subnetIds"] != nil {
+			out = append(out, r.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // DeleteOrder groups the graph's resources by when a destroy can delete
