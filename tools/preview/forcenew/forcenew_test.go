@@ -64,6 +64,11 @@ func TestPropertiesExistInSDK(t *testing.T) {
 			t.Errorf("%s: autoName %s is no property of the SDK's %s", typ, e.AutoName, args)
 		}
 	}
+	for typ := range Sources {
+		if _, ok := table.Types[typ]; !ok {
+			t.Errorf("forcenew.json lacks %s of Sources: re-run cmd/forcenew", typ)
+		}
+	}
 }
 
 // TestLabAttributesClassified: every type the golden plans register is in

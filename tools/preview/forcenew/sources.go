@@ -41,7 +41,7 @@ const resourcesGo = "pulumi/pulumi-aws provider/resources.go@00ba5ea53c2548fd367
 // SetAutonaming is pulumi-aws's rule that gives every resource with an
 // Optional or Required "name" attribute, and no override of it, an
 // auto-named "name" (AutoName("name", 255, "-")).
-const SetAutonaming = "pulumi/pulumi-aws provider/autonaming.go setAutonaming: AutoName(\"name\", 255, \"-\") for an Optional or Required `name` without an override"
+const SetAutonaming = "provider/resources.go@00ba5ea5 calls setAutonaming(&prov), which gives every resource with an Optional or Required `name` and no override AutoName(\"name\", 255, \"-\") (its body: pulumi/pulumi-aws provider/autonaming.go@0c5f6583)"
 
 // Sources maps the Pulumi type tokens the lab registers to their sources.
 var Sources = map[string]Source{
@@ -56,8 +56,7 @@ var Sources = map[string]Source{
 		Args: dynamodb.TableItemArgs{}, Overrides: resourcesGo + ": Tok only"},
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {Terraform: "aws_default_security_group",
 		File: "internal/service/ec2/vpc_default_security_group.go", Args: ec2.DefaultSecurityGroupArgs{},
-		Renames:   map[string]string{"ingress": "ingress", "egress": "egress"},
-		Overrides: resourcesGo + `: "ingress": {Name: "ingress"}, "egress": {Name: "egress"}`},
+		Overrides: resourcesGo + ": Tok only"},
 	"aws:ec2/eip:Eip": {Terraform: "aws_eip", File: "internal/service/ec2/ec2_eip.go", Args: ec2.EipArgs{},
 		Overrides: resourcesGo + ": Tok only"},
 	"aws:ec2/flowLog:FlowLog": {Terraform: "aws_flow_log", File: "internal/service/ec2/vpc_flow_log.go", Args: ec2.FlowLogArgs{},
@@ -69,7 +68,7 @@ var Sources = map[string]Source{
 	"aws:ec2/route:Route": {Terraform: "aws_route", File: "internal/service/ec2/vpc_route.go", Args: ec2.RouteArgs{},
 		Overrides: resourcesGo + ": Tok only"},
 	"aws:ec2/routeTable:RouteTable": {Terraform: "aws_route_table", File: "internal/service/ec2/vpc_route_table.go",
-		Args: ec2.RouteTableArgs{}, Renames: map[string]string{"route": "routes"}, Overrides: resourcesGo + ": Tok only"},
+		Args: ec2.RouteTableArgs{}, Overrides: resourcesGo + ": Tok only"},
 	"aws:ec2/routeTableAssociation:RouteTableAssociation": {Terraform: "aws_route_table_association",
 		File: "internal/service/ec2/vpc_route_table_association.go", Args: ec2.RouteTableAssociationArgs{},
 		Overrides: resourcesGo + ": Tok only"},
@@ -96,7 +95,7 @@ var Sources = map[string]Source{
 	"aws:s3/accessPoint:AccessPoint": {Terraform: "aws_s3_access_point", File: "internal/service/s3control/access_point.go",
 		Args: s3.AccessPointArgs{}, Overrides: resourcesGo + ": Tok only"},
 	"aws:s3/bucketObjectv2:BucketObjectv2": {Terraform: "aws_s3_object", File: "internal/service/s3/object.go",
-		Args: s3.BucketObjectv2Args{}, Renames: map[string]string{"source": "source"},
+		Args:      s3.BucketObjectv2Args{},
 		Overrides: resourcesGo + `: IDFields {"bucket","key"}, "key" defaults from the resource name (FromName, not AutoNamed), "source" an asset`},
 	"aws:s3/bucketOwnershipControls:BucketOwnershipControls": {Terraform: "aws_s3_bucket_ownership_controls",
 		File: "internal/service/s3/bucket_ownership_controls.go", Args: s3.BucketOwnershipControlsArgs{},
