@@ -167,3 +167,66 @@ func TestToolchainPinned(t *testing.T) {
 		t.Errorf("go.mod does not say %q (and no other toolchain line): bump Toolchain and go.mod together", strings.TrimSpace(goLine))
 	}
 }
+
+// TestBuildSkipsUnchangedInputs: a second build of unchanged inputs
+// returns the zip without running go build; a changed file of a package
+// the handler imports, or a changed zip, builds again.
+func TestBuildSkipsUnchangedInputs(t *testing.T) {
+	src := projectRoot(t)
+	root := t.TempDir()
+	for _, f := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.CopyFS(filepath.Join(root, "lambda"), os.DirFS(filepath.Join(src, "lambda"))); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin := filepath.Join(root, OutDir, Binary)
+	build := func() {
+		t.Helper()
+		if _, err := Build(ctx, root, OutDir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	build()
+	ran := func() bool {
+		t.Helper()
+		_, err := os.Stat(bin)
+		if err == nil {
+			if err := os.Remove(bin); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return err == nil
+	}
+	if !ran() {
+		t.Fatal("the first build wrote no binary")
+	}
+	build()
+	if ran() {
+		t.Error("unchanged inputs: got a build, want the zip as it was")
+	}
+	// A package the handler imports (lambda/handler), not the main one.
+	dep := filepath.Join(root, "lambda", "handler", "zz_test_change.go")
+	if err := os.WriteFile(dep, []byte("package handler\n\nconst changedForTest = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build()
+	if !ran() {
+		t.Error("a changed imported package: got no build")
+	}
+	if err := os.WriteFile(filepath.Join(root, OutDir, ZipName), []byte("not the zip"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build()
+	if !ran() {
+		t.Error("a changed zip: got no build")
+	}
+}

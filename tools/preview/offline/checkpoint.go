@@ -23,18 +23,27 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/contract"
 )
 
-// capture is a SnapshotPersister that keeps the last snapshot saved.
+// capture is a SnapshotPersister that keeps the last deployment saved (the
+// engine saves one after every step; it is read once, at the end).
 type capture struct {
-	snap *deploy.Snapshot
+	last *apitype.DeploymentV3
 }
 
 func (c *capture) Save(d apitype.TypedDeployment) error {
-	snap, err := stack.DeserializeDeploymentV3(context.Background(), *d.Deployment, b64.Base64SecretsProvider)
-	if err != nil {
-		return fmt.Errorf("read saved snapshot: %w", err)
-	}
-	c.snap = snap
+	c.last = d.Deployment
 	return nil
+}
+
+// snapshot reads the last deployment saved.
+func (c *capture) snapshot() (*deploy.Snapshot, error) {
+	if c.last == nil {
+		return nil, nil
+	}
+	snap, err := stack.DeserializeDeploymentV3(context.Background(), *c.last, b64.Base64SecretsProvider)
+	if err != nil {
+		return nil, fmt.Errorf("read saved snapshot: %w", err)
+	}
+	return snap, nil
 }
 
 func newSnapshotManager(p *capture, base *deploy.Snapshot) engine.SnapshotManager {

@@ -114,6 +114,8 @@ type Result struct {
 	Snapshot *deploy.Snapshot
 	// Changes counts the steps by operation.
 	Changes map[string]int
+	// Replacements says, per replaced resource, why.
+	Replacements map[resource.URN]Decision
 }
 
 // Run runs the program of st against base with the engine: a preview
@@ -160,8 +162,9 @@ func Run(st Stack, base *deploy.Snapshot, destroy, dryRun bool) (*Result, error)
 		}
 		return err
 	})
+	decided := &decisions{}
 	loader := deploytest.NewProviderLoader("aws", AWSProviderVersion, func() (plugin.Provider, error) {
-		return newProvider(table, mocks), nil
+		return newProvider(table, mocks, decided), nil
 	})
 	host := deploytest.NewPluginHostF(nil, nil, programF, nil, nil, loader)()
 	defer func() { _ = host.Close() }()
@@ -227,9 +230,11 @@ func Run(st Stack, base *deploy.Snapshot, destroy, dryRun bool) (*Result, error)
 			return nil, fmt.Errorf("update %s: %w", st.Name, errors.Join(err, programErr, diagErrors(collected)))
 		}
 	}
-	res := &Result{Events: sortEvents(collected), Changes: changes}
+	res := &Result{Events: sortEvents(collected), Changes: changes, Replacements: decided.m}
 	if persister != nil {
-		res.Snapshot = persister.snap
+		if res.Snapshot, err = persister.snapshot(); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

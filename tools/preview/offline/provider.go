@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/deploytest"
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
@@ -15,15 +16,46 @@ import (
 	"github.com/platformlab/s3-gateway-lab/tools/preview/forcenew"
 )
 
+// Decision is why the stand-in provider replaces a resource: the changed
+// attributes that force it (with the upstream lines that say so), and
+// whether the old one is deleted first and why.
+type Decision struct {
+	Attributes          []forcenew.Attribute
+	DeleteBeforeReplace bool
+	// DeleteBeforeReplaceWhy says which of pulumi-aws's rules applies.
+	DeleteBeforeReplaceWhy string
+}
+
+// decisions records the provider's replace decisions by URN.
+type decisions struct {
+	mu sync.Mutex
+	m  map[resource.URN]Decision
+}
+
+func (d *decisions) record(urn resource.URN, dec Decision) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil {
+		d.m = map[resource.URN]Decision{}
+	}
+	d.m[urn] = dec
+}
+
 // newProvider returns the stand-in AWS provider: lookups answered by
 // internal/plan's mocks (an unknown one fails), created resources given
 // the mocks' deterministic IDs and placeholder outputs, and a diff that
-// replaces when a ForceNew attribute of the type changed.
-func newProvider(table *forcenew.Table, mocks *plan.Mocks) *deploytest.Provider {
+// replaces when an attribute changed whose change terraform-provider-aws
+// answers with a new resource (package forcenew), deleting first where
+// pulumi-aws would. Its replace decisions go to decided.
+func newProvider(table *forcenew.Table, mocks *plan.Mocks, decided *decisions) *deploytest.Provider {
 	return &deploytest.Provider{
 		DiffF: func(_ context.Context, req plugin.DiffRequest) (plugin.DiffResult, error) {
-			return diff(table, string(req.Type), resource.ToResourcePropertyMap(req.OldInputs),
+			res, dec, err := diff(table, string(req.Type), resource.ToResourcePropertyMap(req.OldInputs),
 				resource.ToResourcePropertyMap(req.NewInputs))
+			if err == nil && len(res.ReplaceKeys) > 0 {
+				decided.record(req.URN, dec)
+			}
+			return res, err
 		},
 		CreateF: func(_ context.Context, req plugin.CreateRequest) (plugin.CreateResponse, error) {
 			inputs := resource.ToResourcePropertyMap(req.Properties)
@@ -71,20 +103,26 @@ func newProvider(table *forcenew.Table, mocks *plan.Mocks) *deploytest.Provider 
 var indexRE = regexp.MustCompile(`\[\d+\]`)
 
 // diff compares a resource's old and new inputs: an update when only other
-// attributes changed, a replacement when a ForceNew one did.
-func diff(table *forcenew.Table, typ string, olds, news resource.PropertyMap) (plugin.DiffResult, error) {
+// attributes changed, a replacement when one whose change replaces did
+// (forcenew's Replace or ReplaceIf; the condition of a ReplaceIf is not
+// evaluated). The replacement deletes first when pulumi-aws says so: the
+// type's DeleteBeforeReplace, or, as the bridge's
+// nameRequiresDeleteBeforeReplace decides, when the program set the
+// property pulumi-aws would otherwise name itself (the stand-in runs no
+// Check, so a property in the inputs is one the program set).
+func diff(table *forcenew.Table, typ string, olds, news resource.PropertyMap) (plugin.DiffResult, Decision, error) {
 	d := olds.Diff(news)
 	if d == nil || !d.AnyChanges() {
-		return plugin.DiffResult{Changes: plugin.DiffNone}, nil
+		return plugin.DiffResult{Changes: plugin.DiffNone}, Decision{}, nil
 	}
 	detailed := plugin.NewDetailedDiffFromObjectDiff(d, true)
 	var paths []string
 	for p := range detailed {
 		paths = append(paths, normalize(p))
 	}
-	replaced, err := table.Replaces(typ, paths)
+	replaced, why, err := table.Replaces(typ, paths)
 	if err != nil {
-		return plugin.DiffResult{}, err
+		return plugin.DiffResult{}, Decision{}, err
 	}
 	var replaceKeys []resource.PropertyKey
 	for p, pd := range detailed {
@@ -97,14 +135,25 @@ func diff(table *forcenew.Table, typ string, olds, news resource.PropertyMap) (p
 		}
 	}
 	slices.Sort(replaceKeys)
+	dec := Decision{Attributes: why}
 	e := table.Types[typ]
+	switch {
+	case len(replaceKeys) == 0:
+	case e.DeleteBeforeReplace:
+		dec.DeleteBeforeReplace = true
+		dec.DeleteBeforeReplaceWhy = "pulumi-aws sets DeleteBeforeReplace for " + e.Terraform
+	case e.AutoName != "" && news.HasValue(resource.PropertyKey(e.AutoName)):
+		dec.DeleteBeforeReplace = true
+		dec.DeleteBeforeReplaceWhy = "the program sets `" + e.AutoName + "`, which pulumi-aws names itself otherwise: " +
+			"a new resource cannot take the name while the old one holds it (pulumi-terraform-bridge nameRequiresDeleteBeforeReplace)"
+	}
 	return plugin.DiffResult{
 		Changes:             plugin.DiffSome,
 		ChangedKeys:         d.ChangedKeys(),
 		ReplaceKeys:         replaceKeys,
 		DetailedDiff:        detailed,
-		DeleteBeforeReplace: e.DeleteBeforeReplace,
-	}, nil
+		DeleteBeforeReplace: dec.DeleteBeforeReplace,
+	}, dec, nil
 }
 
 // normalize turns a detailed-diff path ("egress[0].cidrBlocks[1]",

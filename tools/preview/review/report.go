@@ -17,6 +17,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/plan"
 	"github.com/platformlab/s3-gateway-lab/internal/policyeval"
+	"github.com/platformlab/s3-gateway-lab/tools/preview/forcenew"
 	"github.com/platformlab/s3-gateway-lab/tools/preview/offline"
 )
 
@@ -46,11 +47,13 @@ type Options struct {
 
 // Report is a reviewed change.
 type Report struct {
-	Stack      string
-	Destroy    bool
-	Preview    string
-	Changes    map[string]int
-	Replaced   []string // type and name of each replaced resource
+	Stack    string
+	Destroy  bool
+	Preview  string
+	Changes  map[string]int
+	Replaced []Replacement
+	// Facts names the provider release whose rules decided replacements.
+	Facts      string
 	CoreFlags  []string // replaced resources of the core lab
 	Access     []policyeval.Change
 	AccessRun  bool
@@ -63,6 +66,13 @@ type Report struct {
 	VPCFunctions []string
 	// DeleteLevels is the destroy order: level 0 first.
 	DeleteLevels [][]string
+}
+
+// Replacement is a replaced resource and why.
+type Replacement struct {
+	// Name is its type and name.
+	Name string
+	offline.Decision
 }
 
 // Review previews the change and gathers its access, cost and time.
@@ -89,10 +99,15 @@ func Review(o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	table, err := forcenew.Load()
+	if err != nil {
+		return nil, err
+	}
+	r.Facts = fmt.Sprintf("terraform-provider-aws %s as pulumi-aws v%s bridges it", table.Source.Version, offline.AWSProviderVersion)
 	for _, e := range res.Events {
 		if p, ok := e.Payload().(engine.ResourcePreEventPayload); ok && p.Metadata.Op == deploy.OpReplace {
 			name := string(p.Metadata.URN.Type()) + " " + p.Metadata.URN.Name()
-			r.Replaced = append(r.Replaced, name)
+			r.Replaced = append(r.Replaced, Replacement{Name: name, Decision: res.Replacements[p.Metadata.URN]})
 			if core[name] {
 				r.CoreFlags = append(r.CoreFlags, name)
 			}
@@ -104,20 +119,19 @@ func Review(o Options) (*Report, error) {
 		r.VPCFunctions = vpcFunctions(base)
 		return r, nil
 	}
-	after, err := offline.Run(st, base, false, false)
-	if err != nil {
-		return nil, err
-	}
-	r.PathAfter = CriticalPath(GraphOfSnapshot(after.Snapshot))
-	r.VPCFunctions = vpcFunctions(after.Snapshot)
-
+	// The head's plan is the graph the engine would record: the
+	// dependencies the program registers, on the mock monitor.
 	headPlan, err := labstack.PlanConfig(o.Root, o.Stack, cfg, st.Problems...)
 	if err != nil {
 		return nil, err
 	}
-	basePlan, err := readBasePlan(o)
-	if err != nil {
-		return nil, err
+	r.PathAfter = CriticalPath(GraphOfPlan(headPlan))
+	r.VPCFunctions = vpcFunctionsOfPlan(headPlan)
+	basePlan := headPlan
+	if o.BasePlan != "" || len(o.Overrides) > 0 {
+		if basePlan, err = readBasePlan(o); err != nil {
+			return nil, err
+		}
 	}
 	if r.CostBefore, err = cost.Estimate(basePlan); err != nil {
 		return nil, fmt.Errorf("estimate base cost: %w", err)
@@ -185,24 +199,21 @@ func accessChanges(root string, base, head *plan.Plan) ([]policyeval.Change, err
 }
 
 // coreResources are the type and name of each resource of the core lab:
-// what Root's program deploys for CoreStack.
+// what Root's program registers for CoreStack (its offline plan, the
+// resources the engine would deploy).
 func coreResources(root string) (map[string]bool, error) {
 	coreMu.Lock()
 	defer coreMu.Unlock()
 	if m, ok := coreCache[root]; ok {
 		return m, nil
 	}
-	data, err := offline.State(root, CoreStack)
-	if err != nil {
-		return nil, err
-	}
-	snap, err := offline.Unmarshal(data)
+	p, err := labstack.Plan(root, CoreStack)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]bool{}
-	for _, r := range snap.Resources {
-		out[string(r.URN.Type())+" "+r.URN.Name()] = true
+	for _, r := range p.Resources {
+		out[r.Type+" "+r.Name] = true
 	}
 	coreCache[root] = out
 	return out, nil
@@ -225,6 +236,34 @@ func vpcFunctions(snap *deploy.Snapshot) []string {
 			if s, ok := vc.ObjectValue()["subnetIds"]; ok && !s.IsNull() {
 				out = append(out, r.URN.Name())
 			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// lines condenses upstream lines ("file:line@commit (note)"), naming
+// each file once: "a.go:1@x, :2@y (note)".
+func lines(upstream []string) string {
+	var out []string
+	last := ""
+	for _, u := range upstream {
+		file, rest, ok := strings.Cut(u, ":")
+		if ok && file == last {
+			u = ":" + rest
+		}
+		last = file
+		out = append(out, u)
+	}
+	return strings.Join(out, ", ")
+}
+
+// vpcFunctionsOfPlan lists the functions of p with subnets (vpcConfig).
+func vpcFunctionsOfPlan(p *plan.Plan) []string {
+	var out []string
+	for _, r := range p.Find("aws:lambda/function:Function") {
+		if vc, ok := r.Inputs["vpcConfig"].(map[string]any); ok && vc["subnetIds"] != nil {
+			out = append(out, r.Name)
 		}
 	}
 	slices.Sort(out)
@@ -316,6 +355,29 @@ func (r *Report) Markdown() string {
 	b.WriteString("### Preview (`pulumi preview --diff`, by the Pulumi engine, offline)\n\n```text\n")
 	b.WriteString(r.Preview)
 	b.WriteString("```\n\n")
+	if len(r.Replaced) > 0 {
+		fmt.Fprintf(&b, "### Why replaced (%s)\n\n", r.Facts)
+		for _, x := range r.Replaced {
+			fmt.Fprintf(&b, "- %s:", x.Name)
+			for i, a := range x.Attributes {
+				sep := ","
+				if i == 0 {
+					sep = ""
+				}
+				fmt.Fprintf(&b, "%s `%s` (%s, %s: %s)", sep, a.Pulumi, a.Terraform, a.Change, lines(a.Upstream))
+			}
+			b.WriteString("\n")
+			for _, a := range x.Attributes {
+				if a.Change == forcenew.ReplaceIf {
+					fmt.Fprintf(&b, "  - `%s` replaces only when `%s`; the offline preview does not evaluate it\n", a.Pulumi, a.Condition)
+				}
+			}
+			if x.DeleteBeforeReplace {
+				fmt.Fprintf(&b, "  - deleted before its replacement is created: %s\n", x.DeleteBeforeReplaceWhy)
+			}
+		}
+		b.WriteString("\n")
+	}
 	if r.Destroy {
 		b.WriteString("### Deletion order (by dependency level; within a level, in parallel)\n\n")
 		for i, lv := range r.DeleteLevels {

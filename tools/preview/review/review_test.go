@@ -3,12 +3,16 @@ package review
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/platformlab/s3-gateway-lab/tools/preview/offline"
 )
@@ -63,7 +67,10 @@ var goldenCases = []struct {
 	name      string
 	opts      Options
 	needsNode bool
-	want      []string // what the preview must show, whatever the golden file says
+	// base edits the base checkpoint (the program's, unchanged): the
+	// change under review is then the edit undone.
+	base func(*deploy.Snapshot) error
+	want []string // what the preview must show, whatever the golden file says
 }{
 	{name: "dev-unchanged", opts: Options{Stack: "dev"}, want: []string{"Resources:"}},
 	{name: "dev-create-nat", opts: Options{Stack: "dev", Overrides: map[string]string{"s3-gateway-lab:internetEgress": "nat"}},
@@ -74,6 +81,23 @@ var goldenCases = []struct {
 		want: []string{"+-aws:ec2/vpc:Vpc", "cidrBlock", "to replace", "replaces a core-lab resource: aws:ec2/vpc:Vpc lab-vpc"}},
 	{name: "internet-delete-nat", opts: Options{Stack: "internet", Overrides: map[string]string{"s3-gateway-lab:internetEgress": "none"}},
 		want: []string{"- aws:ec2/natGateway:NatGateway", "to delete"}},
+	// Only a route's destination changes (the base's was 10.0.0.0/8): the
+	// key is a package constant upstream (routeDestinationCIDRBlock).
+	{name: "internet-replace-route-destination", opts: Options{Stack: "internet"},
+		base: setInput("aws:ec2/route:Route", "lab-public-default", "destinationCidrBlock", "10.0.0.0/8"),
+		want: []string{"+-aws:ec2/route:Route", "destinationCidrBlock", "to replace", "destination_cidr_block, replace"}},
+	// Only a function's name changes (the base's was set to lab-fn-v1; the
+	// head leaves it to pulumi-aws's auto-naming): function_name is name.
+	{name: "dev-replace-function-name", opts: Options{Stack: "dev"},
+		base: setInput("aws:lambda/function:Function", "lab-fn", "name", "lab-fn-v1"),
+		want: []string{"+-aws:lambda/function:Function", "to replace", "`name` (function_name, replace"}},
+	// The access point's name changes (the base's was ap-previous): the
+	// program sets the name pulumi-aws would otherwise generate, so the
+	// bridge deletes the old access point before creating the new one.
+	{name: "full-replace-access-point-name", opts: Options{Stack: "full"},
+		base: setInput("aws:s3/accessPoint:AccessPoint", "lab-access-point", "name", "ap-previous"),
+		want: []string{"aws:s3/accessPoint:AccessPoint", "to replace", "deleted before its replacement is created",
+			"nameRequiresDeleteBeforeReplace"}},
 	{name: "dev-destroy", opts: Options{Stack: "dev", Destroy: true},
 		want: []string{"- aws:ec2/vpc:Vpc", "Deletion order", "up to 45 minutes"}},
 	{name: "dev-access-interface-endpoint", needsNode: true,
@@ -93,6 +117,9 @@ func TestGoldenReviews(t *testing.T) {
 			}
 			o := c.opts
 			o.Root = root
+			if c.base != nil {
+				o.BaseState = editedBase(t, root, o.Stack, c.base)
+			}
 			r, err := Review(o)
 			if err != nil {
 				t.Fatal(err)
@@ -126,6 +153,45 @@ func TestGoldenReviews(t *testing.T) {
 			}
 		})
 	}
+}
+
+// setInput returns a base edit that sets a resource's input (and output)
+// key to value.
+func setInput(typ, name, key, value string) func(*deploy.Snapshot) error {
+	return func(snap *deploy.Snapshot) error {
+		for _, r := range snap.Resources {
+			if string(r.Type) == typ && r.URN.Name() == name {
+				r.Inputs[resource.PropertyKey(key)] = resource.NewProperty(value)
+				r.Outputs[resource.PropertyKey(key)] = resource.NewProperty(value)
+				return nil
+			}
+		}
+		return fmt.Errorf("no %s %s in the base", typ, name)
+	}
+}
+
+// editedBase writes stack's base checkpoint, edited, and returns its path.
+func editedBase(t *testing.T, root, stack string, edit func(*deploy.Snapshot) error) string {
+	t.Helper()
+	data, err := offline.State(root, stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := offline.Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := edit(snap); err != nil {
+		t.Fatal(err)
+	}
+	if data, err = offline.Marshal(snap); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "base-state.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // requireNode skips, or fails with CI set, when the policy evaluator
