@@ -173,7 +173,7 @@ func (l *CallLog) middleware(stack *middleware.Stack) error {
 			}
 			l.record(c)
 			return out, md, err
-		}), middleware.Before)
+		}), middleware.After)
 }
 
 // Region is the region of the environment (AWS_REGION, else

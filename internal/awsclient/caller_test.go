@@ -1,8 +1,9 @@
-package awsclient
+package awsclient_test
 
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/platformlab/s3-gateway-lab/internal/awsclient"
+	"github.com/platformlab/s3-gateway-lab/internal/calltest"
 	"github.com/platformlab/s3-gateway-lab/internal/motoserver"
 )
 
@@ -27,14 +30,15 @@ func TestCallerOnMoto(t *testing.T) {
 	defer cancel()
 	admin := srv.Config()
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`
-	as := func(creds aws.CredentialsProvider, calls *CallLog) aws.Config {
-		cfg, err := Config(ctx, Options{Region: motoserver.Region, EndpointURL: srv.URL, HTTPClient: motoserver.HTTPClient(),
+	as := func(creds aws.CredentialsProvider, calls *awsclient.CallLog) aws.Config {
+		cfg, err := awsclient.Config(ctx, awsclient.Options{Region: motoserver.Region, EndpointURL: srv.URL, HTTPClient: motoserver.HTTPClient(),
 			Credentials: creds, Calls: calls})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return cfg
 	}
+	var logged awsclient.CallLog
 	for _, path := range []string{"/aws-reserved/sso.amazonaws.com/eu-west-1/", "/aws-reserved/sso.amazonaws.com/"} {
 		role, err := iam.NewFromConfig(admin).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(fmt.Sprintf("AWSReservedSSO_Admin_%d", strings.Count(path, "/"))),
 			Path: aws.String(path), AssumeRolePolicyDocument: aws.String(trust)})
@@ -46,8 +50,8 @@ func TestCallerOnMoto(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := out.Credentials
-		var calls CallLog
-		id, err := Caller(ctx, as(credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)), &calls))
+		before := len(logged.Calls())
+		id, err := awsclient.Caller(ctx, as(credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)), &logged))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,13 +59,19 @@ func TestCallerOnMoto(t *testing.T) {
 			t.Errorf("path %s: got %+v, want the role's ARN %s with its path", path, id, aws.ToString(role.Role.Arn))
 		}
 		var ops []string
-		for _, call := range calls.Calls() {
+		for _, call := range logged.Calls()[before:] {
 			ops = append(ops, call.Service+" "+call.Operation)
 		}
 		if strings.Join(ops, ", ") != "STS GetCallerIdentity, IAM GetRole" {
 			t.Errorf("call log: got %v, want STS GetCallerIdentity, IAM GetRole", ops)
 		}
 	}
+	// The calls, with the role's name as a placeholder (the CI roles have
+	// the path /), for the CI roles' test: the reaper and destroy.sh's
+	// scripts/caller-arn.sh make them.
+	calltest.Check(t, filepath.Join("..", ".."), "caller", "internal/awsclient TestCallerOnMoto: an Identity Center role's session on moto",
+		&logged, map[string]string{"AWSReservedSSO_Admin_3": "{role}", "AWSReservedSSO_Admin_4": "{role}"},
+		map[string]string{"{role}": "the role the caller's session is of"})
 	user, err := iam.NewFromConfig(admin).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bob"), Path: aws.String("/people/")})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +80,7 @@ func TestCallerOnMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := Caller(ctx, as(credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), ""), nil))
+	id, err := awsclient.Caller(ctx, as(credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), ""), nil))
 	if err != nil || id.ARN != aws.ToString(user.User.Arn) {
 		t.Errorf("user bob: got %+v, %v, want %s", id, err, aws.ToString(user.User.Arn))
 	}

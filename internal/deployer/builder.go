@@ -34,6 +34,10 @@ func (b *builder) allow(sid string, actions, resources []string, cond components
 	} else if fmt.Sprint(st.Condition) != fmt.Sprint(cond) {
 		// One statement ID given two conditions: a bug here.
 		b.errs = append(b.errs, fmt.Sprintf("statement %s: conditions %v and %v", sid, st.Condition, cond))
+	} else if slices.Contains(st.Resource, "*") != slices.Contains(resources, "*") {
+		// "*" merged into a scoped statement would widen every action of
+		// it to every resource: a bug here.
+		b.errs = append(b.errs, fmt.Sprintf("statement %s: resources %v and %v", sid, st.Resource, resources))
 	}
 	st.Action = slices.Compact(slices.Sorted(slices.Values(append(st.Action, actions...))))
 	st.Resource = slices.Compact(slices.Sorted(slices.Values(append(st.Resource, resources...))))
@@ -88,7 +92,18 @@ func (b *builder) deploy(types []string, readOnly bool) error {
 			}
 			b.allow("Iam", actions, []string{b.scope.roles()}, nil)
 		case "s3":
+			var any []string
+			actions = slices.DeleteFunc(slices.Clone(actions), func(a string) bool {
+				if withoutResources[a] {
+					any = append(any, a)
+					return true
+				}
+				return false
+			})
 			b.allow("S3", actions, b.scope.s3(), nil)
+			if len(any) > 0 {
+				b.allow("S3AnyResource", any, []string{"*"}, nil)
+			}
 		default:
 			b.allow(sidWord(service), actions, []string{"*"}, nil)
 		}
@@ -100,6 +115,12 @@ func (b *builder) deploy(types []string, readOnly bool) error {
 	}
 	return nil
 }
+
+// withoutResources are the actions of the lab's services that IAM
+// authorizes on no resource type, which a statement grants only with
+// Resource "*" (Service Authorization Reference; policyeval checks every
+// action of the rendered policies against the evaluator's copy of it).
+var withoutResources = map[string]bool{"s3:GetAccessPoint": true}
 
 // isRead reports whether an API operation only reads.
 func isRead(op string) bool {
@@ -134,6 +155,10 @@ func (b *builder) rights(rights []Right) {
 	for _, r := range rights {
 		service, _, _ := strings.Cut(r.Action, ":")
 		switch {
+		case slices.Equal(r.Resources, []string{"*"}) && (service == "iam" || service == "s3"):
+			// Their deploy statements are scoped to the lab's roles and
+			// buckets: an unscoped right gets a statement of its own.
+			b.allow(sidWord(service)+"AnyResource", []string{r.Action}, []string{"*"}, nil)
 		case slices.Equal(r.Resources, []string{"*"}):
 			b.allow(sidWord(service), []string{r.Action}, []string{"*"}, nil)
 		case slices.Equal(r.Resources, []string{SelfRole}):

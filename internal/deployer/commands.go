@@ -38,7 +38,8 @@ func (b *builder) commandRights(command string) []Right {
 			// point from outside the VPC (its control and the access
 			// point's refusal), and reads the access point's configuration.
 			Right{Action: "s3:ListBucket", Resources: append(buckets, s.accessPoints()), Sid: "ListLabBuckets"},
-			Right{Action: "s3:GetAccessPoint", Resources: []string{s.accessPoints()}, Sid: "ReadLabAccessPoints"},
+			// No resource type: IAM authorizes it on "*" only.
+			Right{Action: "s3:GetAccessPoint", Resources: []string{"*"}},
 			Right{Action: "logs:FilterLogEvents", Resources: []string{flowLogGroups}, Sid: "ReadLabFlowLogs"})
 	case "orphans":
 		// The Tagging API has no resource-level permissions either.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/platformlab/s3-gateway-lab/components"
+	"github.com/platformlab/s3-gateway-lab/internal/labstack"
 )
 
 // ManifestPath is the manifest of the CI roles, under the repository root.
@@ -52,6 +53,11 @@ type Role struct {
 	// Environment is the GitHub environment whose jobs the trust policy
 	// admits; empty for the preview role (pull requests and main).
 	Environment string `json:"environment,omitempty"`
+	// AdminOf are the stacks whose adminPrincipalArns must name the role:
+	// the lab bucket admits reads and writes from outside the VPC to them
+	// only, and a refresh, an update or a destroy makes them. (A stack's
+	// adminPrincipalArns defaults to the identity that runs its update.)
+	AdminOf []string `json:"adminOf,omitempty"`
 	// TrustPolicy and PermissionPolicy are paths under the repository root.
 	TrustPolicy               string `json:"trustPolicy"`
 	PermissionPolicy          string `json:"permissionPolicy"`
@@ -259,4 +265,41 @@ func (m *Manifest) Render(text string, values map[string]string) string {
 		}
 	}
 	return strings.NewReplacer(pairs...).Replace(text)
+}
+
+// Scenarios are the scenario stacks, whose plans are golden
+// (testdata/plan-<stack>.json) and whose types and lookups the runs reach.
+var Scenarios = []string{"dev", "internet", "full"}
+
+// LoadProject plans the scenario stacks of the project in root offline and
+// returns what the derived policies need: their types and lookups, and the
+// settings that name resources, which every scenario must share (a role's
+// scope is one).
+func LoadProject(root string) (Project, error) {
+	p := Project{Name: labstack.Project, Partition: "aws", Plans: map[string]PlanSummary{}}
+	for i, stack := range Scenarios {
+		pl, err := labstack.Plan(root, stack)
+		if err != nil {
+			return Project{}, fmt.Errorf("plan %s: %w", stack, err)
+		}
+		var sum PlanSummary
+		for _, r := range pl.Resources {
+			sum.Types = append(sum.Types, r.Type)
+		}
+		sum.Types = slices.Compact(slices.Sorted(slices.Values(sum.Types)))
+		sum.Lookups = slices.Compact(slices.Sorted(slices.Values(pl.Invokes)))
+		p.Plans[stack] = sum
+		cfg, err := labstack.StackConfig(root, stack)
+		if err != nil {
+			return Project{}, err
+		}
+		iamPath, prefix, buckets := cfg[labstack.Project+":"+labstack.KeyIAMPath], cfg[labstack.Project+":"+labstack.KeyNamePrefix],
+			cfg[labstack.Project+":"+labstack.KeyBucketPrefix]
+		if i > 0 && (iamPath != p.IAMPath || prefix != p.NamePrefix || buckets != p.BucketPrefix) {
+			return Project{}, fmt.Errorf("stack %s names resources with iamPath %q, namePrefix %q, bucketPrefix %q; %s with %q, %q, %q: the CI roles' policies assume one",
+				stack, iamPath, prefix, buckets, Scenarios[0], p.IAMPath, p.NamePrefix, p.BucketPrefix)
+		}
+		p.IAMPath, p.NamePrefix, p.BucketPrefix = iamPath, prefix, buckets
+	}
+	return p, nil
 }

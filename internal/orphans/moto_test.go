@@ -8,6 +8,7 @@ package orphans
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 
+	"github.com/platformlab/s3-gateway-lab/internal/awsclient"
+	"github.com/platformlab/s3-gateway-lab/internal/calltest"
 	"github.com/platformlab/s3-gateway-lab/internal/motoserver"
 )
 
@@ -68,7 +70,14 @@ func TestFindWithMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	f := &Finder{Tagging: resourcegroupstaggingapi.NewFromConfig(cfg), EC2: e, Region: cfg.Region, Project: "s3-gateway-lab"}
+	// The command's own client set-up, its calls logged.
+	var calls awsclient.CallLog
+	logged, err := awsclient.Config(ctx, awsclient.Options{Region: motoserver.Region, EndpointURL: srv.URL, HTTPClient: motoserver.HTTPClient(),
+		Credentials: cfg.Credentials, Calls: &calls})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := NewFinder(logged, "s3-gateway-lab")
 	found, err := f.Find(ctx, map[string]bool{"dev": true})
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +131,20 @@ func TestFindWithMoto(t *testing.T) {
 	if len(none) != 0 || !strings.Contains(Report(none, []string{"us-east-1"}), "No orphaned resources") {
 		t.Errorf("with every stack live: got %v, want none", none)
 	}
+
+	// moto's tagging API does not list VPC endpoints: an orphaned one is
+	// priced directly, so that its call is logged too.
+	ep, err := e.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String(lost), ServiceName: aws.String("com.amazonaws.us-east-1.s3"),
+		VpcEndpointType: ec2types.VpcEndpointTypeGateway})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Resource{ARN: "arn:aws:ec2:us-east-1:123456789012:vpc-endpoint/" + aws.ToString(ep.VpcEndpoint.VpcEndpointId), Region: "us-east-1"}
+	if gone, err := f.price(ctx, &r); err != nil || gone {
+		t.Fatalf("price the endpoint: gone %v, %v", gone, err)
+	}
+	calltest.Check(t, filepath.Join("..", ".."), "orphans", "internal/orphans TestFindWithMoto: a lost stack's VPC, subnet, NAT gateway and endpoint on moto",
+		&calls, nil, nil)
 }
 
 // TestInterfaceEndpointPrice: an orphaned interface endpoint costs its hours

@@ -123,12 +123,18 @@ func passingLab() awsfake.Lab {
 // run verifies a fake lab and returns the results keyed by check name.
 func run(t *testing.T, srv *awsfake.Server, o Outputs, opts ...func(*Verifier)) ([]Result, map[string]Result) {
 	t.Helper()
+	return runLogged(t, srv, o, nil, opts...)
+}
+
+// runLogged is run with every AWS call logged in calls.
+func runLogged(t *testing.T, srv *awsfake.Server, o Outputs, calls *awsclient.CallLog, opts ...func(*Verifier)) ([]Result, map[string]Result) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cfg, err := awsclient.Config(ctx, awsclient.Options{
 		Region: o.Region, EndpointURL: srv.URL, MaxAttempts: 3, MaxBackoff: 5 * time.Millisecond,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		HTTPClient:  srv.HTTPClient(),
+		HTTPClient:  srv.HTTPClient(), Calls: calls,
 	})
 	if err != nil {
 		t.Fatal(err)
