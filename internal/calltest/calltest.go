@@ -29,7 +29,7 @@ type File struct {
 	// RecordedBy names the test that logs the calls.
 	RecordedBy string `json:"recordedBy"`
 	// Placeholders stand for names that differ from stack to stack.
-	Placeholders map[string]string  `json:"placeholders,omitempty"`
+	Placeholders map[string]string   `json:"placeholders,omitempty"`
 	Calls        []awsclient.Request `json:"calls"`
 }
 
