@@ -43,7 +43,8 @@
 // security group, flow log); the stacks' outputs name it.
 //
 // What moto 5.2.1 does not do as AWS does, and how this package works around
-// it (the launcher, internal/motoserver/iam_server.py, patches the first):
+// it (TestMotoGaps pins the first four; the launcher, internal/motoserver/
+// iam_server.py, the first):
 //
 //	gap                                                      workaround
 //	-------------------------------------------------------  ---------------------------------------------------------
