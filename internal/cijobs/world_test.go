@@ -32,18 +32,20 @@ import (
 
 // The organization's values of the manifest's placeholders in moto.
 const (
-	account       = motoserver.AccountID
-	region        = motoserver.Region
-	stateBucket   = "platform-pulumi-state"
-	statePrefix   = "s3-gateway-lab"
-	reviewPrefix  = "s3-gateway-lab-review"
-	keyAlias      = "alias/lab-pulumi-secrets"
-	orgRepo       = "platformlab/s3-gateway-lab"
-	owner         = "github.com/" + orgRepo
-	secretsURL    = "awskms://" + keyAlias + "?region=" + region
-	otherOwner    = "github.com/another-team/s3-gateway-lab"
-	commandsBuilt = "verify orphans reap drift"
+	account      = motoserver.AccountID
+	region       = motoserver.Region
+	stateBucket  = "platform-pulumi-state"
+	statePrefix  = "s3-gateway-lab"
+	reviewPrefix = "s3-gateway-lab-review"
+	keyAlias     = "alias/lab-pulumi-secrets"
+	orgRepo      = "platformlab/s3-gateway-lab"
+	owner        = "github.com/" + orgRepo
+	secretsURL   = "awskms://" + keyAlias + "?region=" + region
+	otherOwner   = "github.com/another-team/s3-gateway-lab"
 )
+
+// commandsBuilt are the commands of cmd/ the jobs run.
+const commandsBuilt = "verify orphans reap drift"
 
 // commandTimeout bounds each command a job runs.
 const commandTimeout = 3 * time.Minute
@@ -563,11 +565,11 @@ func (r *runner) importOutputs(t *testing.T, stack string, outputs map[string]an
 // flow log to CloudWatch Logs; and an orphan (a VPC and a NAT gateway of a
 // stack no backend holds) for the orphan report.
 type lab struct {
-	vpc, cidr                                string
-	subnets, routeTables                     []string
-	endpoint, prefixList, policy, sg         string
-	flowLog, logGroup, orphanVPC, orphanNAT  string
-	functionName, probeFunction, bucket, dny string
+	vpc, cidr                                         string
+	subnets, routeTables                              []string
+	endpoint, prefixList, policy, sg                  string
+	flowLog, logGroup, orphanVPC, orphanNAT           string
+	functionName, probeFunction, bucket, deniedBucket string
 }
 
 func newLab(t *testing.T, ctx context.Context, cfg aws.Config) lab {
@@ -585,7 +587,7 @@ func newLab(t *testing.T, ctx context.Context, cfg aws.Config) lab {
 			{Key: aws.String(labstack.TagStack), Value: aws.String(stack)}}}}
 	}
 	l := lab{cidr: "10.42.0.0/16", functionName: "lab-fn-6f1c2d9", probeFunction: "lab-probe-fn-0b7e4a1",
-		bucket: "s3-gw-lab-dev-5e8a1f0", dny: "s3-gw-lab-dev-deny-5e8a1f0", logGroup: "/aws/vpc-flow-logs/lab-3c9d2e7"}
+		bucket: "s3-gw-lab-dev-5e8a1f0", deniedBucket: "s3-gw-lab-dev-deny-5e8a1f0", logGroup: "/aws/vpc-flow-logs/lab-3c9d2e7"}
 	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(l.cidr), TagSpecifications: tags(ec2types.ResourceTypeVpc, "dev")})
 	must("CreateVpc", err)
 	l.vpc = aws.ToString(vpc.Vpc.VpcId)
@@ -605,7 +607,7 @@ func newLab(t *testing.T, ctx context.Context, cfg aws.Config) lab {
 		FunctionRoleARN:    "arn:aws:iam::" + account + ":role/lab-fn-role-6f1c2d9",
 		AdminPrincipalARNs: []string{"arn:aws:iam::" + account + ":role/s3-gateway-lab-ci-deploy"},
 		LogGroupARNs:       []string{"arn:aws:logs:" + region + ":" + account + ":log-group:/aws/lambda/" + l.functionName},
-		ProbeBuckets:       []string{l.dny},
+		ProbeBuckets:       []string{l.deniedBucket},
 	}).JSON()
 	must("render the endpoint policy", err)
 	s3Service := "com.amazonaws." + region + ".s3"
@@ -658,7 +660,7 @@ func (l lab) outputs(admins ...string) map[string]any {
 		"publicSubnetIds": []string{}, "availabilityZones": []string{"us-east-1a", "us-east-1b"},
 		"endpointId": l.endpoint, "prefixListId": l.prefixList, "endpointPolicy": l.policy,
 		"functionName": l.functionName, "functionArn": "arn:aws:lambda:" + region + ":" + account + ":function:" + l.functionName,
-		"probeFunctionName": l.probeFunction, "bucketName": l.bucket, "deniedProbeBucket": l.dny,
+		"probeFunctionName": l.probeFunction, "bucketName": l.bucket, "deniedProbeBucket": l.deniedBucket,
 		"seedKeys": []string{"data/sample.json", "hello.txt", "reports/README.md"}, "securityGroupId": l.sg,
 		"flowLogs": "cloudwatch", "flowLogId": l.flowLog, "flowLogDestination": l.logGroup, "internetEgress": "none",
 		"adminPrincipalArns": admins, "accessPointArn": "", "crossRegion": "", "crossRegionBucket": "",
