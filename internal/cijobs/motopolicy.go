@@ -53,6 +53,10 @@ func MotoPolicy(policy string) (string, error) {
 		return "", fmt.Errorf("read the policy: %w", err)
 	}
 	out := components.PolicyDocument{Version: doc.Version, ID: doc.ID}
+	used := map[string]bool{}
+	for _, st := range doc.Statement {
+		used[st.Sid] = true
+	}
 	for i, st := range doc.Statement {
 		if st.Effect != "Allow" || len(st.Action) == 0 || len(st.Resource) == 0 || st.Principal != nil {
 			return "", fmt.Errorf("statement %d (%s): only Allow statements with Action and Resource and no Principal are rendered for moto", i, st.Sid)
@@ -77,7 +81,12 @@ func MotoPolicy(policy string) (string, error) {
 		if len(anyResource) > 0 {
 			sid := st.Sid
 			if sid != "" && len(scoped) > 0 {
-				sid += "AnyResource" // statement IDs must stay unique
+				// Statement IDs must stay unique in a policy.
+				sid += "InMoto"
+				for n := 2; used[sid]; n++ {
+					sid = fmt.Sprintf("%sInMoto%d", st.Sid, n)
+				}
+				used[sid] = true
 			}
 			out.Statement = append(out.Statement, components.Statement{Sid: sid, Effect: st.Effect, Action: anyResource,
 				Resource: []string{"*"}, Condition: st.Condition})

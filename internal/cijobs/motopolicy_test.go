@@ -39,7 +39,16 @@ func TestMotoPolicy(t *testing.T) {
 				"Resource":["arn:aws:s3:*:123456789012:accesspoint/ap-*","arn:aws:s3:::lab-*/*"]}]}`,
 			want: `{"Version":"2012-10-17","Statement":[` +
 				`{"Sid":"S3","Effect":"Allow","Action":["s3:PutObject"],"Resource":["arn:aws:s3:*:123456789012:accesspoint/ap-*","arn:aws:s3:::lab-*/*"]},` +
-				`{"Sid":"S3AnyResource","Effect":"Allow","Action":["s3:GetAccessPoint"],"Resource":["*"]}]}`,
+				`{"Sid":"S3InMoto","Effect":"Allow","Action":["s3:GetAccessPoint"],"Resource":["*"]}]}`,
+		},
+		{
+			name: "statement IDs stay unique",
+			policy: `{"Version":"2012-10-17","Statement":[{"Sid":"S3","Effect":"Allow","Action":["s3:GetAccessPointPolicy","s3:PutObject"],
+				"Resource":["arn:aws:s3:::lab-*/*"]},{"Sid":"S3InMoto","Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::x/*"]}]}`,
+			want: `{"Version":"2012-10-17","Statement":[` +
+				`{"Sid":"S3","Effect":"Allow","Action":["s3:PutObject"],"Resource":["arn:aws:s3:::lab-*/*"]},` +
+				`{"Sid":"S3InMoto2","Effect":"Allow","Action":["s3:GetAccessPointPolicy"],"Resource":["*"]},` +
+				`{"Sid":"S3InMoto","Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::x/*"]}]}`,
 		},
 		{
 			name: "roles keep their ARNs, conditions stay",

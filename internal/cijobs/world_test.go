@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/platformlab/s3-gateway-lab/components"
+	"github.com/platformlab/s3-gateway-lab/internal/ciroles"
 	"github.com/platformlab/s3-gateway-lab/internal/clitest"
 	"github.com/platformlab/s3-gateway-lab/internal/deployer"
 	"github.com/platformlab/s3-gateway-lab/internal/labstack"
@@ -45,7 +47,7 @@ const (
 )
 
 // commandsBuilt are the commands of cmd/ the jobs run.
-const commandsBuilt = "verify orphans reap drift"
+const commandsBuilt = "verify orphans reap drift ci-roles"
 
 // commandTimeout bounds each command a job runs.
 const commandTimeout = 3 * time.Minute
@@ -126,9 +128,7 @@ func newWorld(t *testing.T, ctx context.Context) *world {
 	mustExit(t, a.who, a.run(t, "aws", "kms", "create-alias", "--alias-name", keyAlias, "--target-key-id", keyARN), 0)
 	w.values = map[string]string{"ACCOUNT_ID": account, "ORG/REPO": orgRepo, "STATE_BUCKET": stateBucket,
 		"STATE_PREFIX": statePrefix, "REVIEW_STATE_PREFIX": reviewPrefix, "KMS_KEY_ARN": keyARN}
-	for _, role := range w.manifest.Roles {
-		w.createRole(t, ctx, role)
-	}
+	w.createRoles(t, ctx)
 	w.lab = newLab(t, ctx, admin)
 	return w
 }
@@ -143,38 +143,51 @@ func (w *world) backend(t *testing.T, name string) string {
 	return w.manifest.Render(b.URL, w.values)
 }
 
-// createRole creates role in moto as the README tells users to: its
-// permission policy (rendered) as an inline policy, put-role-policy. Two
-// things differ, as moto needs: the policy is rendered for moto (MotoPolicy)
-// and the trust policy admits the admin user, who assumes the role for the
-// jobs (the GitHub OIDC trust cannot be exercised in moto).
-func (w *world) createRole(t *testing.T, ctx context.Context, role deployer.Role) {
+// createRoles creates the roles in moto as the CI set-up tells users to
+// (docs/ci.md): ./bin/ci-roles -create with the organization's values, as
+// the account's admin. Two things then differ, as moto needs: each role's
+// inline policy is rewritten for moto's checks (MotoPolicy of the one
+// ci-roles put), and its trust admits the admin user, who assumes the role
+// for the jobs (GitHub's OIDC trust cannot be exercised in moto).
+func (w *world) createRoles(t *testing.T, ctx context.Context) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(w.root, role.PermissionPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rendered := w.manifest.Render(string(raw), w.values)
-	if leftover := regexp.MustCompile(`\b(ACCOUNT_ID|STATE_BUCKET|STATE_PREFIX|REVIEW_STATE_PREFIX|KMS_KEY_ARN)\b`).FindString(rendered); leftover != "" {
-		t.Fatalf("%s: placeholder %s left after rendering", role.PermissionPolicy, leftover)
-	}
-	policy, err := MotoPolicy(rendered)
-	if err != nil {
-		t.Fatalf("%s: %v", role.PermissionPolicy, err)
-	}
+	a := w.admin(t, "")
+	o := a.run(t, filepath.Join(w.bin, "ci-roles"), "-root", w.root, "-account", w.values["ACCOUNT_ID"], "-repo", w.values["ORG/REPO"],
+		"-state-bucket", w.values["STATE_BUCKET"], "-state-prefix", w.values["STATE_PREFIX"],
+		"-review-state-prefix", w.values["REVIEW_STATE_PREFIX"], "-kms-key-arn", w.values["KMS_KEY_ARN"], "-create")
+	mustExit(t, a.who, o, 0)
+	c := iam.NewFromConfig(w.srv.Admin())
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",` +
 		`"Principal":{"AWS":"arn:aws:iam::` + account + `:user/` + motoserver.AdminUser + `"}}]}`
-	c := iam.NewFromConfig(w.srv.Admin())
-	out, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role.RoleName), AssumeRolePolicyDocument: aws.String(trust),
-		MaxSessionDuration: aws.Int32(int32(role.MaxSessionDurationSeconds))})
-	if err != nil {
-		t.Fatalf("create role %s: %v", role.RoleName, err)
+	for _, role := range w.manifest.Roles {
+		if !strings.Contains(o.stdout, role.Variable+"\tarn:aws:iam::"+account+":role/"+role.RoleName) {
+			t.Fatalf("ci-roles did not name role %s's ARN with its variable %s:\n%s", role.ID, role.Variable, o.stdout)
+		}
+		got, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role.RoleName), PolicyName: aws.String(ciroles.PolicyName)})
+		if err != nil {
+			t.Fatalf("role %s as ci-roles made it: %v", role.RoleName, err)
+		}
+		rendered, err := url.QueryUnescape(aws.ToString(got.PolicyDocument))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if leftover := regexp.MustCompile(`\b(ACCOUNT_ID|STATE_BUCKET|STATE_PREFIX|REVIEW_STATE_PREFIX|KMS_KEY_ARN)\b`).FindString(rendered); leftover != "" {
+			t.Fatalf("%s: placeholder %s left after rendering", role.PermissionPolicy, leftover)
+		}
+		policy, err := MotoPolicy(rendered)
+		if err != nil {
+			t.Fatalf("%s: %v", role.PermissionPolicy, err)
+		}
+		if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role.RoleName),
+			PolicyName: aws.String(ciroles.PolicyName), PolicyDocument: aws.String(policy)}); err != nil {
+			t.Fatalf("put the policy of %s (%s, rendered for moto): %v", role.RoleName, role.PermissionPolicy, err)
+		}
+		if _, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(role.RoleName),
+			PolicyDocument: aws.String(trust)}); err != nil {
+			t.Fatalf("trust of %s: %v", role.RoleName, err)
+		}
+		w.roleARNs[role.ID] = role.ARN("aws", account)
 	}
-	if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role.RoleName),
-		PolicyName: aws.String(role.RoleName), PolicyDocument: aws.String(policy)}); err != nil {
-		t.Fatalf("put the policy of %s (%s, rendered for moto): %v", role.RoleName, role.PermissionPolicy, err)
-	}
-	w.roleARNs[role.ID] = aws.ToString(out.Role.Arn)
 }
 
 // build builds the commands the jobs run, as the workflows do (go build -o
@@ -398,14 +411,14 @@ func (r *runner) run(t *testing.T, argv ...string) outcome {
 }
 
 // exec runs argv in the runner's checkout (a relative argv[0] there, such as
-// scripts/deploy.sh, else from the jobs' PATH), bounded by commandTimeout,
+// scripts/deploy.sh, an absolute one as it is, else from the jobs' PATH), bounded by commandTimeout,
 // and returns what it did.
 func (r *runner) exec(t *testing.T, argv ...string) outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	name := argv[0]
-	if strings.Contains(name, "/") {
+	if strings.Contains(name, "/") && !filepath.IsAbs(name) {
 		name = filepath.Join(r.dir, name)
 	} else if p, err := lookPath(name, r.environ()); err == nil {
 		name = p
