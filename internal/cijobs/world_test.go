@@ -308,6 +308,9 @@ type runner struct {
 	dir, home      string
 	// backend is PULUMI_BACKEND_URL.
 	backend string
+	// unset and extra change the job's environment (environ): the
+	// variables unset leaves out, then extra's KEY=value.
+	unset, extra []string
 }
 
 // newRunner returns a runner of creds in a fresh checkout.
@@ -387,7 +390,11 @@ func (r *runner) environ() []string {
 	if r.creds.SessionToken == "" {
 		env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "AWS_SESSION_TOKEN=") })
 	}
-	return env
+	env = slices.DeleteFunc(env, func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(r.unset, k)
+	})
+	return append(env, r.extra...)
 }
 
 // outcome is what a command did.
