@@ -9,6 +9,7 @@ package scripts
 // state holds outputs but no resources.
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/internal/clitest"
 	"github.com/platformlab/s3-gateway-lab/internal/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/reap"
 )
 
 // labProject copies the lab's Pulumi.yaml and the scripts into a temporary
@@ -53,7 +55,7 @@ func labProject(t *testing.T) string {
 
 // readmeCommand matches the Pulumi CLI commands the README shows that need
 // neither AWS nor the engine.
-var readmeCommand = regexp.MustCompile("pulumi (?:stack (?:init|output|tag set|tag ls|tag rm|ls)|config (?:set|get))\\b[^`]*")
+var readmeCommand = regexp.MustCompile("(?:pulumi (?:stack (?:init|output|tag set|tag ls|tag rm|ls)|config (?:set|get))|\\./scripts/new-stack\\.sh)\\b[^`]*")
 
 // substitution is a $(...) command substitution (one level of nested
 // parentheses), such as the README's way to find the caller's role ARN with
@@ -91,8 +93,10 @@ func readmeCommands(t *testing.T) []string {
 }
 
 // TestReadmeCommandsWithTheRealCLI runs each Pulumi CLI command of the README
-// that needs neither AWS nor the engine, in the README's order, on a backend
-// where stack dev holds the outputs of a deployed lab.
+// that needs neither AWS nor the engine, and scripts/new-stack.sh (with a
+// stand-in AWS CLI naming the account), in the README's order, on a backend
+// where stack dev holds the outputs of a deployed lab. Then the reaper's dry
+// run, for the README's promise that its command keeps a stack for good.
 func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 	b := clitest.NewBackend(t)
 	dir := labProject(t)
@@ -104,8 +108,8 @@ func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 	})
 	cmds := readmeCommands(t)
 	t.Logf("the README's commands:\n%s", strings.Join(cmds, "\n"))
-	for _, want := range []string{"pulumi stack init my-lab", "pulumi config set --path 's3-gateway-lab:adminPrincipalArns[0]'",
-		"pulumi stack tag set lab:expires-at", "pulumi stack output --json --stack dev"} {
+	for _, want := range []string{"./scripts/new-stack.sh my-lab", "pulumi config set --path 's3-gateway-lab:adminPrincipalArns[0]'",
+		"pulumi stack tag set lab:expires-at", "pulumi stack tag rm lab:expires-at --stack my-lab", "pulumi stack output --json --stack dev"} {
 		found := false
 		for _, c := range cmds {
 			found = found || strings.HasPrefix(c, want)
@@ -114,14 +118,46 @@ func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 			t.Errorf("the README has no command starting %q any more: update this test", want)
 		}
 	}
+	aws := t.TempDir()
+	if err := os.WriteFile(filepath.Join(aws, "aws"), []byte(fakeAWS), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const owner = "github.com/platform/s3-gateway-lab"
+	env := b.Env("PATH="+filepath.Dir(b.Bin)+":"+aws+":/usr/bin:/bin", "LAB_OWNER="+owner, "FAKE_ACCOUNT=111122223333")
 	for _, c := range cmds {
 		cmd := exec.Command("/bin/bash", "-c", c)
 		cmd.Dir = dir
-		cmd.Env = b.Env("PATH=" + filepath.Dir(b.Bin) + ":/usr/bin:/bin")
+		cmd.Env = env
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Errorf("%s: %v\n%s", c, err, out)
 		}
+	}
+	// Kept for good: the reaper's dry run, long after the README's expiry,
+	// finds none on my-lab; with the tag back, it would reap it (its
+	// creator is this repository: new-stack.sh recorded it).
+	reaper := func() reap.Outcome {
+		t.Helper()
+		r := &reap.Reaper{CLI: &reap.CLI{Bin: b.Bin, Dir: dir, Env: env}, Project: "s3-gateway-lab", Owner: owner,
+			Now: func() time.Time { return time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC) }}
+		rep, err := r.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range rep.Results {
+			if strings.HasSuffix(res.Stack, "/my-lab") {
+				return res.Outcome
+			}
+		}
+		t.Fatalf("the reaper did not list my-lab:\n%s", rep.Text())
+		return ""
+	}
+	if got := reaper(); got != reap.NoExpiry {
+		t.Errorf("after the README's keep command: the reaper's dry run says %q for my-lab, want %q", got, reap.NoExpiry)
+	}
+	b.MustRun(t, dir, "stack", "tag", "set", "lab:expires-at", "2026-12-07T18:00:00Z", "--stack", "my-lab")
+	if got := reaper(); got != reap.WouldReap {
+		t.Errorf("with an expiry: the reaper's dry run says %q for my-lab, want %q (the control)", got, reap.WouldReap)
 	}
 	// The list settings are lists, as the program reads them.
 	got := b.MustRun(t, dir, "config", "get", "s3-gateway-lab:adminPrincipalArns", "--stack", "my-lab")

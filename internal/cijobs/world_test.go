@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/platformlab/s3-gateway-lab/components"
 	"github.com/platformlab/s3-gateway-lab/internal/ciroles"
@@ -39,7 +38,7 @@ const (
 	stateBucket  = "platform-pulumi-state"
 	statePrefix  = "s3-gateway-lab"
 	reviewPrefix = "s3-gateway-lab-review"
-	keyAlias     = "alias/lab-pulumi-secrets"
+	keyAlias     = "alias/s3-gateway-lab-secrets"
 	orgRepo      = "platformlab/s3-gateway-lab"
 	owner        = "github.com/" + orgRepo
 	secretsURL   = "awskms://" + keyAlias + "?region=" + region
@@ -116,19 +115,7 @@ func newWorld(t *testing.T, ctx context.Context) *world {
 	t.Logf("moto with IAM checks answered after %s", w.srv.StartDuration.Round(time.Millisecond))
 	admin := w.srv.Admin()
 
-	s3c := s3.NewFromConfig(admin, func(o *s3.Options) { o.UsePathStyle = true })
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(stateBucket)}); err != nil {
-		t.Fatalf("create the state bucket: %v", err)
-	}
-	// The secrets key, with the AWS CLI (the module has no KMS client).
-	a := w.admin(t, "")
-	o := a.run(t, "aws", "kms", "create-key", "--description", "Pulumi secrets of the lab's stacks", "--query", "KeyMetadata.Arn", "--output", "text")
-	mustExit(t, a.who, o, 0)
-	keyARN := strings.TrimSpace(o.stdout)
-	mustExit(t, a.who, a.run(t, "aws", "kms", "create-alias", "--alias-name", keyAlias, "--target-key-id", keyARN), 0)
-	w.values = map[string]string{"ACCOUNT_ID": account, "ORG/REPO": orgRepo, "STATE_BUCKET": stateBucket,
-		"STATE_PREFIX": statePrefix, "REVIEW_STATE_PREFIX": reviewPrefix, "KMS_KEY_ARN": keyARN}
-	w.createRoles(t, ctx)
+	w.setUp(t, ctx)
 	w.lab = newLab(t, ctx, admin)
 	return w
 }
@@ -143,26 +130,68 @@ func (w *world) backend(t *testing.T, name string) string {
 	return w.manifest.Render(b.URL, w.values)
 }
 
-// createRoles creates the roles in moto as the CI set-up tells users to
-// (docs/ci.md): ./bin/ci-roles -create with the organization's values, as
-// the account's admin. Two things then differ, as moto needs: each role's
-// inline policy is rewritten for moto's checks (MotoPolicy of the one
-// ci-roles put), and its trust admits the admin user, who assumes the role
-// for the jobs (GitHub's OIDC trust cannot be exercised in moto).
-func (w *world) createRoles(t *testing.T, ctx context.Context) {
+// setUpBlock returns the set-up commands of docs/ci.md: its first shell
+// block under "Set-up, once per repository".
+func setUpBlock(t *testing.T, root string) string {
 	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "docs", "ci.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## Set-up, once per repository\n")
+	if !ok {
+		t.Fatal("docs/ci.md has no section \"Set-up, once per repository\"")
+	}
+	_, block, ok := strings.Cut(section, "```sh\n")
+	if !ok {
+		t.Fatal("docs/ci.md's set-up has no shell block")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	return block
+}
+
+// setUp follows docs/ci.md's set-up as the account's admin, in the template
+// checkout (with iam/ beside the scripts, and the commands built once by
+// the test): the organization's values replace the page's examples, the
+// rest runs as written with the real AWS CLI, ./bin/ci-roles and the real
+// Pulumi CLI against moto. Then, as moto needs, each role's inline policy is
+// rewritten for moto's checks (MotoPolicy of the one ci-roles put) and its
+// trust admits the admin user, who assumes the roles for the jobs (GitHub's
+// OIDC trust cannot be exercised in moto).
+func (w *world) setUp(t *testing.T, ctx context.Context) {
+	t.Helper()
+	values := map[string]string{"ACCOUNT_ID": account, "REPO": orgRepo, "STATE_BUCKET": stateBucket, "REGION": region}
+	var script []string
+	for _, line := range strings.Split(setUpBlock(t, w.root), "\n") {
+		k, _, isAssignment := strings.Cut(line, "=")
+		switch v, ok := values[k]; {
+		case isAssignment && ok:
+			line = k + "=" + v
+			delete(values, k)
+		case strings.HasPrefix(line, "go build "):
+			// Built once by the test (build), into the checkout's bin/.
+			continue
+		}
+		script = append(script, line)
+	}
+	if len(values) > 0 {
+		t.Fatalf("docs/ci.md's set-up no longer sets %v: update this test", values)
+	}
+	for _, c := range strings.Fields(commandsBuilt) {
+		copyFile(t, filepath.Join(w.bin, c), filepath.Join(w.template, "bin", c))
+	}
 	a := w.admin(t, "")
-	o := a.run(t, filepath.Join(w.bin, "ci-roles"), "-root", w.root, "-account", w.values["ACCOUNT_ID"], "-repo", w.values["ORG/REPO"],
-		"-state-bucket", w.values["STATE_BUCKET"], "-state-prefix", w.values["STATE_PREFIX"],
-		"-review-state-prefix", w.values["REVIEW_STATE_PREFIX"], "-kms-key-arn", w.values["KMS_KEY_ARN"], "-create")
+	o := a.run(t, "bash", "-euo", "pipefail", "-c", strings.Join(script, "\n"))
 	mustExit(t, a.who, o, 0)
+
+	o = a.run(t, "aws", "kms", "describe-key", "--key-id", keyAlias, "--query", "KeyMetadata.Arn", "--output", "text")
+	mustExit(t, a.who, o, 0)
+	w.values = map[string]string{"ACCOUNT_ID": account, "ORG/REPO": orgRepo, "STATE_BUCKET": stateBucket,
+		"STATE_PREFIX": statePrefix, "REVIEW_STATE_PREFIX": reviewPrefix, "KMS_KEY_ARN": strings.TrimSpace(o.stdout)}
 	c := iam.NewFromConfig(w.srv.Admin())
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",` +
 		`"Principal":{"AWS":"arn:aws:iam::` + account + `:user/` + motoserver.AdminUser + `"}}]}`
 	for _, role := range w.manifest.Roles {
-		if !strings.Contains(o.stdout, role.Variable+"\tarn:aws:iam::"+account+":role/"+role.RoleName) {
-			t.Fatalf("ci-roles did not name role %s's ARN with its variable %s:\n%s", role.ID, role.Variable, o.stdout)
-		}
 		got, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role.RoleName), PolicyName: aws.String(ciroles.PolicyName)})
 		if err != nil {
 			t.Fatalf("role %s as ci-roles made it: %v", role.RoleName, err)
@@ -173,6 +202,9 @@ func (w *world) createRoles(t *testing.T, ctx context.Context) {
 		}
 		if leftover := regexp.MustCompile(`\b(ACCOUNT_ID|STATE_BUCKET|STATE_PREFIX|REVIEW_STATE_PREFIX|KMS_KEY_ARN)\b`).FindString(rendered); leftover != "" {
 			t.Fatalf("%s: placeholder %s left after rendering", role.PermissionPolicy, leftover)
+		}
+		if rendered != w.manifest.Render(readFile(t, filepath.Join(w.root, role.PermissionPolicy)), w.values) {
+			t.Errorf("role %s: ci-roles put another policy than %s rendered for the set-up's values", role.ID, role.PermissionPolicy)
 		}
 		policy, err := MotoPolicy(rendered)
 		if err != nil {
@@ -188,6 +220,15 @@ func (w *world) createRoles(t *testing.T, ctx context.Context) {
 		}
 		w.roleARNs[role.ID] = role.ARN("aws", account)
 	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 // build builds the commands the jobs run, as the workflows do (go build -o
@@ -215,7 +256,8 @@ func (w *world) build(t *testing.T) {
 }
 
 // writeTemplate makes the checkout every job starts from: the project file,
-// the committed stack files and the scripts.
+// the committed stack files, the scripts and iam/ (the roles' manifest and
+// policies, which ./bin/ci-roles reads).
 func (w *world) writeTemplate(t *testing.T) {
 	t.Helper()
 	w.template = t.TempDir()
@@ -227,7 +269,16 @@ func (w *world) writeTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range append(files, scripts...) {
+	iamFiles, err := filepath.Glob(filepath.Join(w.root, "iam", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ciFiles, err := filepath.Glob(filepath.Join(w.root, "iam", "ci", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(append(append(files, scripts...), iamFiles...), ciFiles...)
+	for _, f := range files {
 		rel, _ := filepath.Rel(w.root, f)
 		copyFile(t, f, filepath.Join(w.template, rel))
 	}

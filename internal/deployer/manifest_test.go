@@ -356,3 +356,57 @@ func TestDependabotSkipsTheAWSPreview(t *testing.T) {
 		t.Error("pull-request.yml has no job telling Dependabot's pull requests why the AWS preview is skipped")
 	}
 }
+
+// TestSetUpSetsEveryVariable: the set-up in docs/ci.md sets every
+// repository variable the workflows read (LAB_REGIONS has a default), and
+// only those; the backends' variables with the manifest's URLs.
+func TestSetUpSetsEveryVariable(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := map[string]bool{}
+	for _, f := range []string{"deploy.yml", "drift.yml", "pull-request.yml", "reap.yml", "review-stack.yml"} {
+		data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range regexp.MustCompile(`vars\.([A-Z0-9_]+)`).FindAllStringSubmatch(string(data), -1) {
+			read[v[1]] = true
+		}
+	}
+	delete(read, "LAB_REGIONS")
+	page, err := os.ReadFile(filepath.Join(root, "docs", "ci.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]string{}
+	for _, v := range regexp.MustCompile(`(?m)^gh variable set ([A-Z0-9_]+) --body "([^"]*)"`).FindAllStringSubmatch(string(page), -1) {
+		set[v[1]] = v[2]
+	}
+	for v := range read {
+		if _, ok := set[v]; !ok {
+			t.Errorf("the workflows read vars.%s, which docs/ci.md's set-up does not set", v)
+		}
+	}
+	for v := range set {
+		if !read[v] {
+			t.Errorf("docs/ci.md's set-up sets %s, which no workflow reads", v)
+		}
+	}
+	sh := strings.NewReplacer("$STATE_BUCKET", "STATE_BUCKET", "s3-gateway-lab-review", "REVIEW_STATE_PREFIX", "s3-gateway-lab", "STATE_PREFIX")
+	for name, b := range m.Backends {
+		if got := sh.Replace(set[b.Variable]); got != b.URL {
+			t.Errorf("backend %s: docs/ci.md sets %s to %q, the manifest says %s", name, b.Variable, set[b.Variable], b.URL)
+		}
+	}
+	for _, r := range m.Roles {
+		if want := "arn:aws:iam::$ACCOUNT_ID:role/" + r.RoleName; set[r.Variable] != want {
+			t.Errorf("role %s: docs/ci.md sets %s to %q, want %q", r.ID, r.Variable, set[r.Variable], want)
+		}
+	}
+}

@@ -110,21 +110,23 @@ func TestCITrustPolicies(t *testing.T) {
 	}
 }
 
-// TestREADMEQuotesTheTrustPolicies: the README gives each CI role's trust
-// policy verbatim, as the files the test above evaluates.
-func TestREADMEQuotesTheTrustPolicies(t *testing.T) {
+// TestCIPageLinksThePolicies: docs/ci.md links each CI role's trust and
+// permission policy, the files the tests evaluate, rather than quoting them
+// (a copy would drift from them).
+func TestCIPageLinksThePolicies(t *testing.T) {
 	root := repoRoot(t)
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	page, err := os.ReadFile(filepath.Join(root, "docs", "ci.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, role := range []string{"preview", "review", "deploy", "drift"} {
-		data, err := os.ReadFile(filepath.Join(root, "iam", "ci", role+"-role-trust.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(readme), string(data)) {
-			t.Errorf("README.md does not quote iam/ci/%s-role-trust.json verbatim", role)
+		for _, f := range []string{role + "-role-trust.json", role + "-role-policy.json"} {
+			if _, err := os.Stat(filepath.Join(root, "iam", "ci", f)); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(page), "(../iam/ci/"+f+")") {
+				t.Errorf("docs/ci.md does not link iam/ci/%s", f)
+			}
 		}
 	}
 }

@@ -497,3 +497,46 @@ func TestCIPoliciesGrantOnTheResourcesIAMChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestIdentityCenterAdminPattern: the README's adminPrincipalArns pattern
+// for IAM Identity Center roles (role/aws-reserved/sso.amazonaws.com/*
+// AWSReservedSSO_NAME_*) matches the role whose path holds the instance's
+// region and the one whose path has none (instances in us-east-1), as the
+// bucket policy's ArnNotLike evaluates it, and no other role.
+func TestIdentityCenterAdminPattern(t *testing.T) {
+	root := repoRoot(t)
+	pinned := requireEvaluator(t, root)
+	p, err := deployer.LoadProject(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := labNames(p, "my-lab")
+	pattern := "arn:" + partition + ":iam::" + account + ":role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PlatformAdmin_*"
+	bucket := labBucketPolicy(names, []string{pattern})
+	everything := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}}
+	cases := map[string]struct {
+		path, name string
+		want       string
+	}{
+		"a role with the region in its path": {"aws-reserved/sso.amazonaws.com/eu-west-2/", "AWSReservedSSO_PlatformAdmin_0a1b2c3d4e5f6a7b", allowed},
+		"a role of an instance in us-east-1": {"aws-reserved/sso.amazonaws.com/", "AWSReservedSSO_PlatformAdmin_0a1b2c3d4e5f6a7b", allowed},
+		"another permission set's role":      {"aws-reserved/sso.amazonaws.com/eu-west-2/", "AWSReservedSSO_ReadOnly_0a1b2c3d4e5f6a7b", explicitlyDenied},
+	}
+	var sims []simulation
+	for id, c := range cases {
+		role := deployer.Role{RoleName: c.name}
+		s := ciSimulation(id, role, everything, ciRequest{action: "s3:GetObject",
+			resource: "arn:" + partition + ":s3:::" + names["{bucket}"] + "/hello.txt", bucket: bucket})
+		s.Simulation.Request.ContextVariables["aws:PrincipalArn"] = "arn:" + partition + ":iam::" + account + ":role/" + c.path + c.name
+		sims = append(sims, s)
+	}
+	verdicts, err := evaluate(root, pinned, sims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, c := range cases {
+		if v := verdicts[id]; v.Result != c.want {
+			t.Errorf("%s reads the bucket from outside the VPC: got %s, want %s: %s", id, v.Result, c.want, v.explain())
+		}
+	}
+}
