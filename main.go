@@ -5,7 +5,7 @@ package main
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformlab/s3-gateway-lab/internal/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 )
 
 func main() {

@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformlab/s3-gateway-lab/internal/plan"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 )
 
 const (
@@ -38,9 +38,9 @@ func validArgs() *S3GatewayLabArgs {
 }
 
 // runLabs declares one lab per name on the mock monitor and returns the plan.
-func runLabs(t *testing.T, region string, args *S3GatewayLabArgs, names ...string) (*plan.Plan, error) {
+func runLabs(t *testing.T, region string, args *S3GatewayLabArgs, names ...string) (*offlineplan.Plan, error) {
 	t.Helper()
-	return plan.Run(func(ctx *pulumi.Context) (pulumi.Map, error) {
+	return offlineplan.Run(func(ctx *pulumi.Context) (pulumi.Map, error) {
 		outs := pulumi.Map{}
 		for _, name := range names {
 			lab, err := NewS3GatewayLab(ctx, name, args)
@@ -57,10 +57,10 @@ func runLabs(t *testing.T, region string, args *S3GatewayLabArgs, names ...strin
 			outs[name+"-interfaceEndpointIds"] = lab.InterfaceEndpointIDs
 		}
 		return outs, nil
-	}, plan.Options{Project: testProject, Stack: testStack, Config: map[string]string{"aws:region": region}})
+	}, offlineplan.Options{Project: testProject, Stack: testStack, Config: map[string]string{"aws:region": region}})
 }
 
-func mustRunLab(t *testing.T) *plan.Plan {
+func mustRunLab(t *testing.T) *offlineplan.Plan {
 	t.Helper()
 	p, err := runLabs(t, "us-east-1", validArgs(), "lab")
 	if err != nil {
@@ -69,7 +69,7 @@ func mustRunLab(t *testing.T) *plan.Plan {
 	return p
 }
 
-func one(t *testing.T, p *plan.Plan, typ string) plan.Resource {
+func one(t *testing.T, p *offlineplan.Plan, typ string) offlineplan.Resource {
 	t.Helper()
 	rs := p.Find(typ)
 	if len(rs) != 1 {
@@ -78,7 +78,7 @@ func one(t *testing.T, p *plan.Plan, typ string) plan.Resource {
 	return rs[0]
 }
 
-func byName(t *testing.T, p *plan.Plan, name string) plan.Resource {
+func byName(t *testing.T, p *offlineplan.Plan, name string) offlineplan.Resource {
 	t.Helper()
 	r, ok := p.ByName(name)
 	if !ok {
@@ -203,7 +203,7 @@ func TestNetwork(t *testing.T) {
 	if vpc.Inputs["cidrBlock"] != "10.42.0.0/16" || vpc.Inputs["enableDnsSupport"] != true || vpc.Inputs["enableDnsHostnames"] != true {
 		t.Errorf("vpc inputs: got %v, want 10.42.0.0/16 with DNS support and hostnames", vpc.Inputs)
 	}
-	vpcID := plan.Unknown("lab-vpc", "id")
+	vpcID := offlineplan.Unknown("lab-vpc", "id")
 
 	dsg := one(t, p, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 	if dsg.Inputs["vpcId"] != vpcID {
@@ -234,8 +234,8 @@ func TestNetwork(t *testing.T) {
 		assoc[a.Inputs["subnetId"].(string)] = a.Inputs["routeTableId"].(string)
 	}
 	for _, az := range []string{"us-east-1a", "us-east-1b"} {
-		subnetID := plan.Unknown("lab-private-"+az, "id")
-		rtID := plan.Unknown("lab-rt-"+az, "id")
+		subnetID := offlineplan.Unknown("lab-private-"+az, "id")
+		rtID := offlineplan.Unknown("lab-rt-"+az, "id")
 		if assoc[subnetID] != rtID {
 			t.Errorf("subnet %s: associated with %q, want its own route table %s", az, assoc[subnetID], rtID)
 		}
@@ -251,12 +251,12 @@ func TestEndpointOnExactlyThePrivateRouteTables(t *testing.T) {
 	if ep.Inputs["serviceName"] != "com.amazonaws.us-east-1.s3" || ep.Inputs["vpcEndpointType"] != "Gateway" {
 		t.Errorf("endpoint: got service %v type %v, want com.amazonaws.us-east-1.s3 Gateway", ep.Inputs["serviceName"], ep.Inputs["vpcEndpointType"])
 	}
-	if ep.Inputs["vpcId"] != plan.Unknown("lab-vpc", "id") {
+	if ep.Inputs["vpcId"] != offlineplan.Unknown("lab-vpc", "id") {
 		t.Errorf("endpoint vpcId: got %v", ep.Inputs["vpcId"])
 	}
 	var rts []string
 	for _, rt := range p.Find("aws:ec2/routeTable:RouteTable") {
-		rts = append(rts, plan.Unknown(rt.Name, "id"))
+		rts = append(rts, offlineplan.Unknown(rt.Name, "id"))
 	}
 	got := strs(ep.Inputs["routeTableIds"])
 	slices.Sort(got)
@@ -269,8 +269,8 @@ func TestEndpointOnExactlyThePrivateRouteTables(t *testing.T) {
 			t.Errorf("gateway endpoint sets %s, which only interface endpoints take", k)
 		}
 	}
-	in := PolicyInputs{Partition: "aws", Region: "us-east-1", AccountID: plan.MockAccountID,
-		FunctionRoleARN: plan.Unknown("lab-fn-role", "arn"), BucketName: plan.Unknown("lab-bucket", "bucket")}
+	in := PolicyInputs{Partition: "aws", Region: "us-east-1", AccountID: offlineplan.MockAccountID,
+		FunctionRoleARN: offlineplan.Unknown("lab-fn-role", "arn"), BucketName: offlineplan.Unknown("lab-bucket", "bucket")}
 	assertPolicy(t, "endpoint policy", ep.Inputs["policy"], EndpointPolicy(in))
 }
 
@@ -291,8 +291,8 @@ func TestBucketLockedDown(t *testing.T) {
 			t.Errorf("bucket sets %s inline; the lab configures buckets with separate resources", k)
 		}
 	}
-	bucketName := plan.Unknown("lab-bucket", "bucket")
-	bucketID := plan.Unknown("lab-bucket", "id")
+	bucketName := offlineplan.Unknown("lab-bucket", "bucket")
+	bucketID := offlineplan.Unknown("lab-bucket", "id")
 
 	// Checkov CKV_AWS_53..56, cdk-nag AwsSolutions-S2: all four blocks on.
 	pab := byName(t, p, "lab-bucket-public-access")
@@ -314,7 +314,7 @@ func TestBucketLockedDown(t *testing.T) {
 	if got := ver.Inputs["versioningConfiguration"].(map[string]any)["status"]; got != "Enabled" {
 		t.Errorf("versioning: got %v, want Enabled", got)
 	}
-	for _, r := range []plan.Resource{pab, own, sse, ver} {
+	for _, r := range []offlineplan.Resource{pab, own, sse, ver} {
 		if r.Inputs["bucket"] != bucketID {
 			t.Errorf("%s targets %v, want the lab bucket", r.Type, r.Inputs["bucket"])
 		}
@@ -327,8 +327,8 @@ func TestBucketLockedDown(t *testing.T) {
 	if !slices.Contains(bp.Dependencies, pab.URN) {
 		t.Errorf("bucket policy does not wait for the public access block: depends on %v", bp.Dependencies)
 	}
-	in := PolicyInputs{Partition: "aws", BucketName: bucketName, EndpointIDs: []string{plan.Unknown("lab-s3-endpoint", "id")},
-		AdminPrincipalARNs: []string{plan.MockDeployerARN}}
+	in := PolicyInputs{Partition: "aws", BucketName: bucketName, EndpointIDs: []string{offlineplan.Unknown("lab-s3-endpoint", "id")},
+		AdminPrincipalARNs: []string{offlineplan.MockDeployerARN}}
 	assertPolicy(t, "bucket policy", bp.Inputs["policy"], BucketPolicy(in))
 }
 
@@ -337,7 +337,7 @@ func TestSeedObjects(t *testing.T) {
 	var got []string
 	for _, o := range p.Find("aws:s3/bucketObjectv2:BucketObjectv2") {
 		got = append(got, o.Inputs["key"].(string))
-		if o.Inputs["bucket"] != plan.Unknown("lab-bucket", "bucket") {
+		if o.Inputs["bucket"] != offlineplan.Unknown("lab-bucket", "bucket") {
 			t.Errorf("seed %s: bucket %v, want the lab bucket", o.Name, o.Inputs["bucket"])
 		}
 		if o.Inputs["content"] != DefaultSeedObjects[o.Inputs["key"].(string)] {
@@ -376,8 +376,8 @@ func TestFunctionSecurityGroup(t *testing.T) {
 	if rule["protocol"] != "tcp" || rule["fromPort"] != 443.0 || rule["toPort"] != 443.0 {
 		t.Errorf("egress rule: got %v, want tcp 443", rule)
 	}
-	if got := strs(rule["prefixListIds"]); !slices.Equal(got, []string{plan.S3PrefixList}) {
-		t.Errorf("egress prefix lists: got %v, want S3's managed prefix list %s, looked up by name", got, plan.S3PrefixList)
+	if got := strs(rule["prefixListIds"]); !slices.Equal(got, []string{offlineplan.S3PrefixList}) {
+		t.Errorf("egress prefix lists: got %v, want S3's managed prefix list %s, looked up by name", got, offlineplan.S3PrefixList)
 	}
 	// The group does not wait for the endpoint (a minute to create) only to
 	// read its prefix list ID: the managed-prefix-list lookup gives it at once.
@@ -405,7 +405,7 @@ func TestFunction(t *testing.T) {
 		"memorySize":                     128.0,
 		"timeout":                        15.0,
 		"replaceSecurityGroupsOnDestroy": true,
-		"role":                           plan.Unknown("lab-fn-role", "arn"),
+		"role":                           offlineplan.Unknown("lab-fn-role", "arn"),
 	}
 	for k, want := range checks {
 		if fn.Inputs[k] != want {
@@ -420,20 +420,20 @@ func TestFunction(t *testing.T) {
 	}
 	vpc := fn.Inputs["vpcConfig"].(map[string]any)
 	subnets := strs(vpc["subnetIds"])
-	if want := []string{plan.Unknown("lab-private-us-east-1a", "id"), plan.Unknown("lab-private-us-east-1b", "id")}; !slices.Equal(subnets, want) {
+	if want := []string{offlineplan.Unknown("lab-private-us-east-1a", "id"), offlineplan.Unknown("lab-private-us-east-1b", "id")}; !slices.Equal(subnets, want) {
 		t.Errorf("function subnets: got %v, want all private subnets %v", subnets, want)
 	}
-	if got := strs(vpc["securityGroupIds"]); !slices.Equal(got, []string{plan.Unknown("lab-fn-sg", "id")}) {
+	if got := strs(vpc["securityGroupIds"]); !slices.Equal(got, []string{offlineplan.Unknown("lab-fn-sg", "id")}) {
 		t.Errorf("function security groups: got %v, want only its own", got)
 	}
 	logging := fn.Inputs["loggingConfig"].(map[string]any)
-	if logging["logFormat"] != "JSON" || logging["logGroup"] != plan.Unknown("lab-fn-logs", "name") {
+	if logging["logFormat"] != "JSON" || logging["logGroup"] != offlineplan.Unknown("lab-fn-logs", "name") {
 		t.Errorf("logging: got %v, want JSON into its own log group", logging)
 	}
 	env := fn.Inputs["environment"].(map[string]any)["variables"].(map[string]any)
-	wantEnv := map[string]any{"BUCKET_NAME": plan.Unknown("lab-bucket", "bucket"), "MAX_KEYS": "1000",
+	wantEnv := map[string]any{"BUCKET_NAME": offlineplan.Unknown("lab-bucket", "bucket"), "MAX_KEYS": "1000",
 		"CONNECT_TIMEOUT_MS": "2000", "REQUEST_TIMEOUT_MS": "5000",
-		"PROBE_INTERNET_URL": InternetProbeURL, "PROBE_DENIED_BUCKET": plan.Unknown("lab-denied-probe", "bucket"),
+		"PROBE_INTERNET_URL": InternetProbeURL, "PROBE_DENIED_BUCKET": offlineplan.Unknown("lab-denied-probe", "bucket"),
 		"PROBE_CROSS_REGION_BUCKET": "", "PROBE_CROSS_REGION": ""}
 	if fmt.Sprint(env) != fmt.Sprint(wantEnv) {
 		t.Errorf("environment: got %v, want %v", env, wantEnv)
@@ -443,7 +443,7 @@ func TestFunction(t *testing.T) {
 	logs := byName(t, p, "lab-fn-logs")
 	rp := byName(t, p, "lab-fn-role-policy")
 	eni := byName(t, p, "lab-fn-eni-policy")
-	for _, dep := range []plan.Resource{logs, rp, eni} {
+	for _, dep := range []offlineplan.Resource{logs, rp, eni} {
 		if !slices.Contains(fn.Dependencies, dep.URN) {
 			t.Errorf("function does not depend on %s", dep.Name)
 		}
@@ -455,7 +455,7 @@ func TestFunction(t *testing.T) {
 
 func TestRolePolicies(t *testing.T) {
 	p := mustRunLab(t)
-	base := PolicyInputs{Partition: "aws", Region: "us-east-1", AccountID: plan.MockAccountID}
+	base := PolicyInputs{Partition: "aws", Region: "us-east-1", AccountID: offlineplan.MockAccountID}
 	for _, role := range p.Find("aws:iam/role:Role") {
 		assertPolicy(t, role.Name+" trust policy", role.Inputs["assumeRolePolicy"], AssumeRolePolicy(base))
 		for _, k := range []string{"managedPolicyArns", "inlinePolicies"} {
@@ -472,25 +472,25 @@ func TestRolePolicies(t *testing.T) {
 		"lab-probe-role": {"lab-probe-role-policy", "lab-probe-eni-policy"},
 	} {
 		for _, name := range policies {
-			if rp := byName(t, p, name); rp.Inputs["role"] != plan.Unknown(role, "name") {
+			if rp := byName(t, p, name); rp.Inputs["role"] != offlineplan.Unknown(role, "name") {
 				t.Errorf("%s is on %v, want %s", name, rp.Inputs["role"], role)
 			}
 		}
 		in := base
-		in.VPCID = plan.Unknown("lab-vpc", "id")
+		in.VPCID = offlineplan.Unknown("lab-vpc", "id")
 		assertPolicy(t, policies[1], byName(t, p, policies[1]).Inputs["policy"], ENIPolicy(in))
 	}
 	in := base
-	in.BucketName = plan.Unknown("lab-bucket", "bucket")
-	in.LogGroupARNs = []string{plan.Unknown("lab-fn-logs", "arn")}
-	in.DeniedProbeBucket = plan.Unknown("lab-denied-probe", "bucket")
+	in.BucketName = offlineplan.Unknown("lab-bucket", "bucket")
+	in.LogGroupARNs = []string{offlineplan.Unknown("lab-fn-logs", "arn")}
+	in.DeniedProbeBucket = offlineplan.Unknown("lab-denied-probe", "bucket")
 	assertPolicy(t, "lab role policy", byName(t, p, "lab-fn-role-policy").Inputs["policy"], RolePolicy(in))
 	in = base
-	in.LogGroupARNs = []string{plan.Unknown("lab-probe-fn-logs", "arn")}
+	in.LogGroupARNs = []string{offlineplan.Unknown("lab-probe-fn-logs", "arn")}
 	assertPolicy(t, "probe role policy", byName(t, p, "lab-probe-role-policy").Inputs["policy"], ProbeRolePolicy(in))
 	// Each function runs with its own role.
 	for fn, role := range map[string]string{"lab-fn": "lab-fn-role", "lab-probe-fn": "lab-probe-role"} {
-		if got := byName(t, p, fn).Inputs["role"]; got != plan.Unknown(role, "arn") {
+		if got := byName(t, p, fn).Inputs["role"]; got != offlineplan.Unknown(role, "arn") {
 			t.Errorf("%s runs as %v, want %s", fn, got, role)
 		}
 	}
@@ -504,7 +504,7 @@ func TestProbeRoleReadsNoLabData(t *testing.T) {
 		a.DynamoDB, a.AccessPoint, a.S3Endpoints = true, true, []string{EndpointGateway, EndpointInterface}
 	})
 	probe := policyText(t, byName(t, p, "lab-probe-role-policy"), "policy")
-	for _, lab := range []string{plan.Unknown("lab-bucket", "bucket"), plan.Unknown("lab-table", "arn")} {
+	for _, lab := range []string{offlineplan.Unknown("lab-bucket", "bucket"), offlineplan.Unknown("lab-table", "arn")} {
 		if strings.Contains(probe, lab) {
 			t.Errorf("probe role policy names %s: %s", lab, probe)
 		}
@@ -524,7 +524,7 @@ func TestProbeRoleReadsNoLabData(t *testing.T) {
 func TestTeardownOrder(t *testing.T) {
 	p := mustRunLab(t)
 	eni := byName(t, p, "lab-fn-eni-policy")
-	var dependents []plan.Resource
+	var dependents []offlineplan.Resource
 	dependents = append(dependents, p.Find("aws:ec2/subnet:Subnet")...)
 	dependents = append(dependents, byName(t, p, "lab-fn-sg"), byName(t, p, "lab-fn"))
 	for _, r := range dependents {
@@ -650,13 +650,13 @@ func TestAdminPrincipals(t *testing.T) {
 		t.Fatal("no DenyReadsOffEndpoint statement")
 		return nil
 	}
-	if got := admins(t, validArgs()); !slices.Equal(got, []string{plan.MockDeployerARN}) {
+	if got := admins(t, validArgs()); !slices.Equal(got, []string{offlineplan.MockDeployerARN}) {
 		t.Errorf("default admins: got %v, want the deployer", got)
 	}
 	args := validArgs()
 	args.AdminPrincipalARNs = []string{
-		"arn:aws:iam::" + plan.MockAccountID + ":role/platform-*",
-		"arn:aws:iam::" + plan.MockAccountID + ":role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*",
+		"arn:aws:iam::" + offlineplan.MockAccountID + ":role/platform-*",
+		"arn:aws:iam::" + offlineplan.MockAccountID + ":role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*",
 	}
 	if got := admins(t, args); !slices.Equal(got, args.AdminPrincipalARNs) {
 		t.Errorf("configured admins: got %v, want %v", got, args.AdminPrincipalARNs)
@@ -669,7 +669,7 @@ func TestAdminPrincipals(t *testing.T) {
 func TestCrossRegionProviderSettings(t *testing.T) {
 	args := validArgs()
 	args.CrossRegion = "eu-west-1"
-	role, session, ext, tokenFile := "arn:aws:iam::"+plan.MockAccountID+":role/deployer", "lab", "x-1", "/var/run/oidc/token"
+	role, session, ext, tokenFile := "arn:aws:iam::"+offlineplan.MockAccountID+":role/deployer", "lab", "x-1", "/var/run/oidc/token"
 	args.AWSProvider = ProviderSettings{
 		Profile:                "platform",
 		SharedConfigFiles:      []string{"/etc/aws/config"},
@@ -689,7 +689,7 @@ func TestCrossRegionProviderSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`"profile":"platform"`, `"sharedConfigFiles":["/etc/aws/config"]`,
-		`"sharedCredentialsFiles":["/etc/aws/credentials"]`, `"allowedAccountIds":["` + plan.MockAccountID + `"]`,
+		`"sharedCredentialsFiles":["/etc/aws/credentials"]`, `"allowedAccountIds":["` + offlineplan.MockAccountID + `"]`,
 		`"roleArn":"` + role + `"`, `"sessionName":"lab"`, `"externalId":"x-1"`, `"region":"eu-west-1"`,
 		`"webIdentityTokenFile":"/var/run/oidc/token"`, `"accessKey":"[secret]"`, `"secretKey":"[secret]"`, `"token":"[secret]"`} {
 		if !strings.Contains(string(got), want) {
@@ -746,11 +746,11 @@ func TestZoneErrorsRegisterNothing(t *testing.T) {
 			a.ExcludeZoneIDs = []string{"euw1-az1"}
 		}, "azCount 3: eu-west-1 has only 2 availability zones that need no opt-in, are not excluded"},
 		{"admin of another account", "us-east-1", func(a *S3GatewayLabArgs) {
-			a.AdminPrincipalARNs = []string{plan.MockDeployerARN, "arn:aws:iam::444455556666:role/ci"}
+			a.AdminPrincipalARNs = []string{offlineplan.MockDeployerARN, "arn:aws:iam::444455556666:role/ci"}
 		}, `adminPrincipalArns "arn:aws:iam::444455556666:role/ci": not of this stack's account`},
 		{"admins without the deployer", "us-east-1", func(a *S3GatewayLabArgs) {
-			a.AdminPrincipalARNs = []string{"arn:aws:iam::" + plan.MockAccountID + ":role/ci"}
-		}, "does not include " + plan.MockDeployerARN + ", which runs this update"},
+			a.AdminPrincipalARNs = []string{"arn:aws:iam::" + offlineplan.MockAccountID + ":role/ci"}
+		}, "does not include " + offlineplan.MockDeployerARN + ", which runs this update"},
 		// In the mock, bedrock-runtime is not offered in a region's last zone.
 		{"explicit zone without an interface endpoint service", "us-east-1", func(a *S3GatewayLabArgs) {
 			a.InterfaceEndpoints, a.BedrockModelID = []string{"bedrock-runtime"}, "amazon.nova-micro-v1:0"
@@ -777,7 +777,7 @@ func TestZoneErrorsRegisterNothing(t *testing.T) {
 // with wantErr and registers no resource at all.
 func assertRegistersNothing(t *testing.T, region string, args *S3GatewayLabArgs, wantErr string) {
 	t.Helper()
-	m := &plan.Mocks{Project: testProject, Stack: testStack, Region: region}
+	m := &offlineplan.Mocks{Project: testProject, Stack: testStack, Region: region}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := NewS3GatewayLab(ctx, "lab", args)
 		return err
@@ -858,7 +858,7 @@ func TestEveryBucketLockedDown(t *testing.T) {
 // through the endpoint, so a refusal proves the endpoint policy.
 func TestProbeTargets(t *testing.T) {
 	p := mustRunLab(t)
-	denied := plan.Unknown("lab-denied-probe", "bucket")
+	denied := offlineplan.Unknown("lab-denied-probe", "bucket")
 	ep := one(t, p, "aws:ec2/vpcEndpoint:VpcEndpoint")
 	b, err := json.Marshal(ep.Inputs["policy"])
 	if err != nil {
@@ -916,14 +916,14 @@ func TestCrossRegionSwitch(t *testing.T) {
 		t.Errorf("lab bucket uses provider %q, want the stack's default", r.Provider)
 	}
 	env := byName(t, p, "lab-fn").Inputs["environment"].(map[string]any)["variables"].(map[string]any)
-	if env["PROBE_CROSS_REGION"] != "eu-west-1" || env["PROBE_CROSS_REGION_BUCKET"] != plan.Unknown("lab-cross-region-probe", "bucket") {
+	if env["PROBE_CROSS_REGION"] != "eu-west-1" || env["PROBE_CROSS_REGION_BUCKET"] != offlineplan.Unknown("lab-cross-region-probe", "bucket") {
 		t.Errorf("function probe env: got %v", env)
 	}
 	rp, err := json.Marshal(byName(t, p, "lab-probe-role-policy").Inputs["policy"])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(rp), "arn:aws:s3:::"+plan.Unknown("lab-cross-region-probe", "bucket")) {
+	if !strings.Contains(string(rp), "arn:aws:s3:::"+offlineplan.Unknown("lab-cross-region-probe", "bucket")) {
 		t.Errorf("role policy does not let the role list the cross-region bucket: %s", rp)
 	}
 	if p.Outputs["lab-functionName"] == nil {
@@ -966,8 +966,8 @@ func TestOutputsMatchTheFields(t *testing.T) {
 // lab and warns; an update by it is refused before anything is registered.
 func TestPreviewOutsideTheAdmins(t *testing.T) {
 	args := validArgs()
-	args.AdminPrincipalARNs = []string{"arn:aws:iam::" + plan.MockAccountID + ":role/ci-deployer"}
-	m := &plan.Mocks{Project: testProject, Stack: testStack, Region: "us-east-1"}
+	args.AdminPrincipalARNs = []string{"arn:aws:iam::" + offlineplan.MockAccountID + ":role/ci-deployer"}
+	m := &offlineplan.Mocks{Project: testProject, Stack: testStack, Region: "us-east-1"}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := NewS3GatewayLab(ctx, "lab", args)
 		return err
@@ -978,12 +978,12 @@ func TestPreviewOutsideTheAdmins(t *testing.T) {
 	if len(m.Resources()) == 0 {
 		t.Error("preview outside the admins registered nothing")
 	}
-	assertRegistersNothing(t, "us-east-1", args, "does not include "+plan.MockDeployerARN+", which runs this update")
+	assertRegistersNothing(t, "us-east-1", args, "does not include "+offlineplan.MockDeployerARN+", which runs this update")
 
 	// The warning the preview shows (the mock engine drops logs, so it is
 	// read from chooseAdmins itself).
 	l, _ := args.check()
-	f := &facts{partition: "aws", accountID: plan.MockAccountID, deployerARN: plan.MockDeployerARN}
+	f := &facts{partition: "aws", accountID: offlineplan.MockAccountID, deployerARN: offlineplan.MockDeployerARN}
 	var errs settingErrors
 	admins, warning := chooseAdmins(l, f, true, &errs)
 	if len(errs) != 0 || !strings.Contains(warning, "which runs this preview") || !slices.Equal(admins, args.AdminPrincipalARNs) {
@@ -1017,7 +1017,7 @@ func TestRolesTakeBoundaryAndPath(t *testing.T) {
 		}
 	}
 	args := full()
-	boundary := "arn:aws:iam::" + plan.MockAccountID + ":policy/platform/lab-boundary"
+	boundary := "arn:aws:iam::" + offlineplan.MockAccountID + ":policy/platform/lab-boundary"
 	args.PermissionsBoundaryARN, args.IAMPath = boundary, "/platform/labs/"
 	if p, err = runLabs(t, "us-east-1", args, "lab"); err != nil {
 		t.Fatal(err)
@@ -1035,7 +1035,7 @@ func TestRolesTakeBoundaryAndPath(t *testing.T) {
 	for _, tc := range []struct {
 		boundary, path, want string
 	}{
-		{"arn:aws:iam::" + plan.MockAccountID + ":role/not-a-policy", "/", `permissionsBoundaryArn "arn:aws:iam::123456789012:role/not-a-policy"`},
+		{"arn:aws:iam::" + offlineplan.MockAccountID + ":role/not-a-policy", "/", `permissionsBoundaryArn "arn:aws:iam::123456789012:role/not-a-policy"`},
 		{"arn:aws:iam::210987654321:policy/boundary", "/", "permissionsBoundaryArn arn:aws:iam::210987654321:policy/boundary: not of this stack's partition and account"},
 		{"", "platform", `iamPath "platform": accepted / or a path that starts and ends with /`},
 		{"", "/with space/", `iamPath "/with space/"`},

@@ -9,12 +9,12 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 
-	"github.com/platformlab/s3-gateway-lab/internal/plan"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
 // runVariant declares the lab with mutate applied to the valid args.
-func runVariant(t *testing.T, mutate func(*S3GatewayLabArgs)) *plan.Plan {
+func runVariant(t *testing.T, mutate func(*S3GatewayLabArgs)) *offlineplan.Plan {
 	t.Helper()
 	args := validArgs()
 	mutate(args)
@@ -26,7 +26,7 @@ func runVariant(t *testing.T, mutate func(*S3GatewayLabArgs)) *plan.Plan {
 }
 
 // policyText is a registered policy input as JSON text.
-func policyText(t *testing.T, r plan.Resource, key string) string {
+func policyText(t *testing.T, r offlineplan.Resource, key string) string {
 	t.Helper()
 	b, err := json.Marshal(r.Inputs[key])
 	if err != nil {
@@ -35,7 +35,7 @@ func policyText(t *testing.T, r plan.Resource, key string) string {
 	return string(b)
 }
 
-func env(t *testing.T, p *plan.Plan, fn string) map[string]any {
+func env(t *testing.T, p *offlineplan.Plan, fn string) map[string]any {
 	t.Helper()
 	return byName(t, p, fn).Inputs["environment"].(map[string]any)["variables"].(map[string]any)
 }
@@ -73,7 +73,7 @@ func TestNATEgress(t *testing.T) {
 	igw := one(t, p, "aws:ec2/internetGateway:InternetGateway")
 	nat := one(t, p, "aws:ec2/natGateway:NatGateway")
 	eip := one(t, p, "aws:ec2/eip:Eip")
-	if nat.Inputs["allocationId"] != plan.Unknown(eip.Name, "id") || nat.Inputs["subnetId"] != plan.Unknown("lab-public-us-east-1a", "id") {
+	if nat.Inputs["allocationId"] != offlineplan.Unknown(eip.Name, "id") || nat.Inputs["subnetId"] != offlineplan.Unknown("lab-public-us-east-1a", "id") {
 		t.Errorf("NAT gateway: got %v, want the EIP in the first public subnet", nat.Inputs)
 	}
 	public := map[string]string{}
@@ -101,9 +101,9 @@ func TestNATEgress(t *testing.T) {
 		routes[r.Inputs["routeTableId"].(string)] = target
 	}
 	want := map[string]string{
-		plan.Unknown("lab-public-rt", "id"):     plan.Unknown(igw.Name, "id"),
-		plan.Unknown("lab-rt-us-east-1a", "id"): plan.Unknown(nat.Name, "id"),
-		plan.Unknown("lab-rt-us-east-1b", "id"): plan.Unknown(nat.Name, "id"),
+		offlineplan.Unknown("lab-public-rt", "id"):     offlineplan.Unknown(igw.Name, "id"),
+		offlineplan.Unknown("lab-rt-us-east-1a", "id"): offlineplan.Unknown(nat.Name, "id"),
+		offlineplan.Unknown("lab-rt-us-east-1b", "id"): offlineplan.Unknown(nat.Name, "id"),
 	}
 	if len(routes) != len(want) {
 		t.Errorf("default routes: got %v, want %v", routes, want)
@@ -132,8 +132,8 @@ func TestNoS3EndpointWithNAT(t *testing.T) {
 		t.Errorf("got %d endpoints, want none", n)
 	}
 	sg := policyText(t, byName(t, p, "lab-fn-sg"), "egress")
-	if !strings.Contains(sg, plan.S3PrefixList) {
-		t.Errorf("function egress: %s, want HTTPS to S3's managed prefix list %s", sg, plan.S3PrefixList)
+	if !strings.Contains(sg, offlineplan.S3PrefixList) {
+		t.Errorf("function egress: %s, want HTTPS to S3's managed prefix list %s", sg, offlineplan.S3PrefixList)
 	}
 	bp := policyText(t, byName(t, p, "lab-bucket-policy"), "policy")
 	if strings.Contains(bp, "aws:SourceVpce") || !strings.Contains(bp, "DenyReadsOffEndpoint") {
@@ -158,13 +158,13 @@ func TestS3InterfaceEndpoint(t *testing.T) {
 				dns, ep.Inputs["privateDnsEnabled"])
 		}
 		bp := policyText(t, byName(t, p, "lab-bucket-policy"), "policy")
-		for _, id := range []string{plan.Unknown("lab-s3-endpoint", "id"), plan.Unknown("lab-s3-interface-endpoint", "id")} {
+		for _, id := range []string{offlineplan.Unknown("lab-s3-endpoint", "id"), offlineplan.Unknown("lab-s3-interface-endpoint", "id")} {
 			if !strings.Contains(bp, id) {
 				t.Errorf("bucket policy does not admit reads through %s: %s", id, bp)
 			}
 		}
 		assertInterfaceEndpoint(t, p, "lab-s3-interface-endpoint", "com.amazonaws.us-east-1.s3")
-		if got := env(t, p, "lab-fn")[contract.EnvS3InterfaceDNS]; got != plan.Unknown("lab-s3-interface-endpoint", "dnsEntries[0].dnsName") {
+		if got := env(t, p, "lab-fn")[contract.EnvS3InterfaceDNS]; got != offlineplan.Unknown("lab-s3-interface-endpoint", "dnsEntries[0].dnsName") {
 			t.Errorf("function's interface DNS: got %v", got)
 		}
 	})
@@ -187,29 +187,29 @@ func TestS3InterfaceEndpoint(t *testing.T) {
 // assertInterfaceEndpoint checks an interface endpoint: in every private
 // subnet, private DNS, its own security group admitting HTTPS from the lab's
 // functions only.
-func assertInterfaceEndpoint(t *testing.T, p *plan.Plan, name, service string) {
+func assertInterfaceEndpoint(t *testing.T, p *offlineplan.Plan, name, service string) {
 	t.Helper()
 	ep := byName(t, p, name)
 	if ep.Inputs["serviceName"] != service || ep.Inputs["vpcEndpointType"] != "Interface" || ep.Inputs["privateDnsEnabled"] != true {
 		t.Errorf("%s: got %v", name, ep.Inputs)
 	}
-	if got := strs(ep.Inputs["subnetIds"]); !slices.Equal(got, []string{plan.Unknown("lab-private-us-east-1a", "id"), plan.Unknown("lab-private-us-east-1b", "id")}) {
+	if got := strs(ep.Inputs["subnetIds"]); !slices.Equal(got, []string{offlineplan.Unknown("lab-private-us-east-1a", "id"), offlineplan.Unknown("lab-private-us-east-1b", "id")}) {
 		t.Errorf("%s subnets: %v", name, got)
 	}
 	sg := byName(t, p, name+"-sg")
-	if got := strs(ep.Inputs["securityGroupIds"]); !slices.Equal(got, []string{plan.Unknown(sg.Name, "id")}) {
+	if got := strs(ep.Inputs["securityGroupIds"]); !slices.Equal(got, []string{offlineplan.Unknown(sg.Name, "id")}) {
 		t.Errorf("%s security groups: %v", name, got)
 	}
 	ingress := policyText(t, sg, "ingress")
 	for _, client := range []string{"lab-fn-sg", "lab-probe-sg"} {
-		if !strings.Contains(ingress, plan.Unknown(client, "id")) {
+		if !strings.Contains(ingress, offlineplan.Unknown(client, "id")) {
 			t.Errorf("%s admits no HTTPS from %s: %s", sg.Name, client, ingress)
 		}
 	}
 	if strings.Contains(ingress, "cidrBlocks") || strings.Contains(policyText(t, sg, "egress"), "cidrBlocks") {
 		t.Errorf("%s opens to CIDR blocks: %v", sg.Name, sg.Inputs)
 	}
-	if !strings.Contains(policyText(t, ep, "policy"), `"aws:PrincipalArn":["`+plan.Unknown("lab-fn-role", "arn")+`"]`) {
+	if !strings.Contains(policyText(t, ep, "policy"), `"aws:PrincipalArn":["`+offlineplan.Unknown("lab-fn-role", "arn")+`"]`) {
 		t.Errorf("%s policy does not name the function role: %s", name, policyText(t, ep, "policy"))
 	}
 }
@@ -217,7 +217,7 @@ func assertInterfaceEndpoint(t *testing.T, p *plan.Plan, name, service string) {
 func TestAccessPoint(t *testing.T) {
 	p := runVariant(t, func(a *S3GatewayLabArgs) { a.AccessPoint = true })
 	ap := one(t, p, "aws:s3/accessPoint:AccessPoint")
-	if ap.Inputs["vpcConfiguration"].(map[string]any)["vpcId"] != plan.Unknown("lab-vpc", "id") {
+	if ap.Inputs["vpcConfiguration"].(map[string]any)["vpcId"] != offlineplan.Unknown("lab-vpc", "id") {
 		t.Errorf("access point network origin: got %v, want the lab VPC", ap.Inputs["vpcConfiguration"])
 	}
 	for k, v := range ap.Inputs["publicAccessBlockConfiguration"].(map[string]any) {
@@ -240,7 +240,7 @@ func TestAccessPoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range apDoc.Statement {
-		if s.Principal != "*" || !slices.Equal(s.Condition["ArnEquals"]["aws:PrincipalArn"], []string{plan.Unknown("lab-fn-role", "arn")}) {
+		if s.Principal != "*" || !slices.Equal(s.Condition["ArnEquals"]["aws:PrincipalArn"], []string{offlineplan.Unknown("lab-fn-role", "arn")}) {
 			t.Errorf("access point statement %s: got principal %v condition %v, want \"*\" with aws:PrincipalArn the function role", s.Sid, s.Principal, s.Condition)
 		}
 	}
@@ -252,14 +252,14 @@ func TestAccessPoint(t *testing.T) {
 		t.Errorf("endpoint policy does not admit reads only through the access point: %s", ep)
 	}
 	bp := policyText(t, byName(t, p, "lab-bucket-policy"), "policy")
-	if !strings.Contains(bp, `"s3:DataAccessPointAccount":["`+plan.MockAccountID+`"]`) {
+	if !strings.Contains(bp, `"s3:DataAccessPointAccount":["`+offlineplan.MockAccountID+`"]`) {
 		t.Errorf("bucket policy does not delegate to the account's access points: %s", bp)
 	}
 	if got := AccessPointName("s3-gw-lab-test-20261123101112131400000001"); got != "ap-20261123101112131400000001" || len(got) > 50 {
 		t.Errorf("AccessPointName: got %q", got)
 	}
 	// The offline plan shows the name it will have, derived from the bucket's.
-	if got, want := AccessPointName(plan.Unknown("lab-bucket", "bucket")), "ap-[last 26 characters of lab-bucket.bucket]"; got != want {
+	if got, want := AccessPointName(offlineplan.Unknown("lab-bucket", "bucket")), "ap-[last 26 characters of lab-bucket.bucket]"; got != want {
 		t.Errorf("AccessPointName of a bucket not yet named: got %q, want %q", got, want)
 	}
 }
@@ -276,7 +276,7 @@ func TestDynamoDB(t *testing.T) {
 		}
 	}
 	item := one(t, p, "aws:dynamodb/tableItem:TableItem")
-	if item.Inputs["tableName"] != plan.Unknown("lab-table", "name") || !strings.Contains(item.Inputs["item"].(string), TableItemKey) {
+	if item.Inputs["tableName"] != offlineplan.Unknown("lab-table", "name") || !strings.Contains(item.Inputs["item"].(string), TableItemKey) {
 		t.Errorf("table item: %v", item.Inputs)
 	}
 	ep := byName(t, p, "lab-dynamodb-endpoint")
@@ -285,14 +285,14 @@ func TestDynamoDB(t *testing.T) {
 		t.Errorf("DynamoDB endpoint: %v", ep.Inputs)
 	}
 	policy := policyText(t, ep, "policy")
-	if !strings.Contains(policy, plan.Unknown("lab-table", "arn")) || strings.Contains(policy, "lab-denied-table") {
+	if !strings.Contains(policy, offlineplan.Unknown("lab-table", "arn")) || strings.Contains(policy, "lab-denied-table") {
 		t.Errorf("DynamoDB endpoint policy: %s, want the lab table only", policy)
 	}
 	role := policyText(t, byName(t, p, "lab-fn-role-policy"), "policy")
-	if !strings.Contains(role, plan.Unknown("lab-denied-table", "arn")) {
+	if !strings.Contains(role, offlineplan.Unknown("lab-denied-table", "arn")) {
 		t.Errorf("role cannot read the denied table, so its refusal would prove nothing: %s", role)
 	}
-	if !strings.Contains(policyText(t, byName(t, p, "lab-fn-sg"), "egress"), plan.DynamoDBPrefixList) {
+	if !strings.Contains(policyText(t, byName(t, p, "lab-fn-sg"), "egress"), offlineplan.DynamoDBPrefixList) {
 		t.Error("function cannot reach DynamoDB's prefix list")
 	}
 	if slices.ContainsFunc(byName(t, p, "lab-fn-sg").Dependencies, func(d string) bool {
@@ -301,7 +301,7 @@ func TestDynamoDB(t *testing.T) {
 		t.Error("function security group waits for the DynamoDB endpoint only to read its prefix list")
 	}
 	e := env(t, p, "lab-probe-fn")
-	if e[contract.EnvTable] != plan.Unknown("lab-table", "name") || e[contract.EnvProbeDeniedTable] != plan.Unknown("lab-denied-table", "name") ||
+	if e[contract.EnvTable] != offlineplan.Unknown("lab-table", "name") || e[contract.EnvProbeDeniedTable] != offlineplan.Unknown("lab-denied-table", "name") ||
 		e[contract.EnvTableKey] != TableItemKey {
 		t.Errorf("probe function table env: %v", e)
 	}
@@ -325,7 +325,7 @@ func TestInterfaceEndpoints(t *testing.T) {
 	if b, err := json.Marshal(p.Outputs["lab-interfaceEndpointIds"]); err != nil || json.Unmarshal(b, &ids) != nil {
 		t.Fatalf("interface endpoint outputs: %v", p.Outputs["lab-interfaceEndpointIds"])
 	}
-	if len(ids) != 2 || ids["sts"] != plan.Unknown("lab-sts-endpoint", "id") {
+	if len(ids) != 2 || ids["sts"] != offlineplan.Unknown("lab-sts-endpoint", "id") {
 		t.Errorf("interface endpoint outputs: %v", ids)
 	}
 }
@@ -341,14 +341,14 @@ func TestRestrictedTier(t *testing.T) {
 		t.Errorf("restricted subnets: %v", cidrs)
 	}
 	ep := byName(t, p, "lab-restricted-s3-endpoint")
-	if got := strs(ep.Inputs["routeTableIds"]); !slices.Equal(got, []string{plan.Unknown("lab-restricted-rt-us-east-1a", "id"), plan.Unknown("lab-restricted-rt-us-east-1b", "id")}) {
+	if got := strs(ep.Inputs["routeTableIds"]); !slices.Equal(got, []string{offlineplan.Unknown("lab-restricted-rt-us-east-1a", "id"), offlineplan.Unknown("lab-restricted-rt-us-east-1b", "id")}) {
 		t.Errorf("restricted endpoint route tables: %v", got)
 	}
 	policy := policyText(t, ep, "policy")
-	if !strings.Contains(policy, plan.Unknown("lab-restricted-role", "arn")) || strings.Contains(policy, "lab-fn-role") {
+	if !strings.Contains(policy, offlineplan.Unknown("lab-restricted-role", "arn")) || strings.Contains(policy, "lab-fn-role") {
 		t.Errorf("restricted endpoint policy: %s, want the restricted function's role only", policy)
 	}
-	if got := byName(t, p, "lab-restricted-fn").Inputs["role"]; got != plan.Unknown("lab-restricted-role", "arn") {
+	if got := byName(t, p, "lab-restricted-fn").Inputs["role"]; got != offlineplan.Unknown("lab-restricted-role", "arn") {
 		t.Errorf("restricted function runs as %v, want its own role", got)
 	}
 	for _, r := range p.Find("aws:ec2/subnet:Subnet") {
@@ -360,14 +360,14 @@ func TestRestrictedTier(t *testing.T) {
 		t.Errorf("restricted endpoint policy: %s, want reads and listing under reports/ only", policy)
 	}
 	fn := byName(t, p, "lab-restricted-fn")
-	if got := strs(fn.Inputs["vpcConfig"].(map[string]any)["subnetIds"]); !slices.Contains(got, plan.Unknown("lab-restricted-us-east-1a", "id")) {
+	if got := strs(fn.Inputs["vpcConfig"].(map[string]any)["subnetIds"]); !slices.Contains(got, offlineplan.Unknown("lab-restricted-us-east-1a", "id")) {
 		t.Errorf("restricted function subnets: %v", got)
 	}
 	e := env(t, p, "lab-restricted-fn")
 	if e[contract.EnvAllowedKey] != "reports/README.md" || !strings.HasPrefix(e[contract.EnvDeniedKey].(string), "data/") {
 		t.Errorf("restricted function keys: allowed %v denied %v", e[contract.EnvAllowedKey], e[contract.EnvDeniedKey])
 	}
-	if !strings.Contains(policyText(t, byName(t, p, "lab-bucket-policy"), "policy"), plan.Unknown("lab-restricted-s3-endpoint", "id")) {
+	if !strings.Contains(policyText(t, byName(t, p, "lab-bucket-policy"), "policy"), offlineplan.Unknown("lab-restricted-s3-endpoint", "id")) {
 		t.Error("bucket policy does not admit reads through the restricted endpoint")
 	}
 }
@@ -377,7 +377,7 @@ func TestFlowLogs(t *testing.T) {
 		p := runVariant(t, func(a *S3GatewayLabArgs) { a.FlowLogs = FlowLogsCloudWatch })
 		fl := one(t, p, "aws:ec2/flowLog:FlowLog")
 		if fl.Inputs["trafficType"] != "ALL" || fl.Inputs["logDestinationType"] != "cloud-watch-logs" ||
-			fl.Inputs["logDestination"] != plan.Unknown("lab-flow-logs", "arn") || fl.Inputs["iamRoleArn"] != plan.Unknown("lab-flow-logs-role", "arn") {
+			fl.Inputs["logDestination"] != offlineplan.Unknown("lab-flow-logs", "arn") || fl.Inputs["iamRoleArn"] != offlineplan.Unknown("lab-flow-logs-role", "arn") {
 			t.Errorf("flow log: %v", fl.Inputs)
 		}
 		trust := policyText(t, byName(t, p, "lab-flow-logs-role"), "assumeRolePolicy")
@@ -391,7 +391,7 @@ func TestFlowLogs(t *testing.T) {
 	t.Run("s3", func(t *testing.T) {
 		p := runVariant(t, func(a *S3GatewayLabArgs) { a.FlowLogs = FlowLogsS3 })
 		fl := one(t, p, "aws:ec2/flowLog:FlowLog")
-		if fl.Inputs["logDestinationType"] != "s3" || fl.Inputs["logDestination"] != plan.Unknown("lab-flow-logs", "arn") {
+		if fl.Inputs["logDestinationType"] != "s3" || fl.Inputs["logDestination"] != offlineplan.Unknown("lab-flow-logs", "arn") {
 			t.Errorf("flow log: %v", fl.Inputs)
 		}
 		bp := policyText(t, byName(t, p, "lab-flow-logs-policy"), "policy")

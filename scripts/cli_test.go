@@ -19,9 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/clitest"
-	"github.com/platformlab/s3-gateway-lab/internal/labstack"
-	"github.com/platformlab/s3-gateway-lab/internal/reap"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
+	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
 // labProject copies the lab's Pulumi.yaml and the scripts into a temporary
@@ -42,7 +43,7 @@ func labProject(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	copyFile("../Pulumi.yaml", filepath.Join(dir, "Pulumi.yaml"), 0o644)
+	copyFile(filepath.Join(repo.Root(t), "Pulumi.yaml"), filepath.Join(dir, "Pulumi.yaml"), 0o644)
 	scripts, err := filepath.Glob("*.sh")
 	if err != nil || len(scripts) == 0 {
 		t.Fatalf("no scripts here: %v", err)
@@ -66,7 +67,7 @@ var substitution = regexp.MustCompile(`\$\((?:[^()]|\([^()]*\))*\)`)
 // AWS nor the engine, in order, as a shell would run them.
 func readmeCommands(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile("../README.md")
+	data, err := os.ReadFile(filepath.Join(repo.Root(t), "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func readmeCommands(t *testing.T) []string {
 // where stack dev holds the outputs of a deployed lab. Then the reaper's dry
 // run, for the README's promise that its command keeps a stack for good.
 func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
-	b := clitest.NewBackend(t)
+	b := pulumitest.NewBackend(t)
 	dir := labProject(t)
 	b.MustRun(t, dir, "stack", "init", "dev", "--non-interactive")
 	b.ImportState(t, dir, "s3-gateway-lab", "dev", map[string]any{
@@ -168,11 +169,7 @@ func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 	// commands wrote (for the account it pins) up to where AWS is needed:
 	// the handler builds there from the program's sources.
 	for _, name := range []string{"go.mod", "go.sum", "lambda"} {
-		abs, err := filepath.Abs(filepath.Join("..", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(abs, filepath.Join(dir, name)); err != nil {
+		if err := os.Symlink(filepath.Join(repo.Root(t), name), filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -187,7 +184,7 @@ func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 
 // runWithCLI runs a script of the copied project with the real CLI, go, and
 // (with a caller) a fake AWS CLI on PATH.
-func runWithCLI(t *testing.T, b *clitest.Backend, dir, script, caller, roleARN string, args ...string) (string, error) {
+func runWithCLI(t *testing.T, b *pulumitest.Backend, dir, script, caller, roleARN string, args ...string) (string, error) {
 	t.Helper()
 	bin := t.TempDir()
 	goBin, err := exec.LookPath("go")
@@ -217,7 +214,7 @@ func runWithCLI(t *testing.T, b *clitest.Backend, dir, script, caller, roleARN s
 // credentials pinned as text), then stops at `pulumi up`, which needs the Go
 // language host this CLI lacks.
 func TestDeployWithExpiryOnTheRealCLI(t *testing.T) {
-	b := clitest.NewBackend(t)
+	b := pulumitest.NewBackend(t)
 	dir := labProject(t)
 	out, err := runWithCLI(t, b, dir, "deploy.sh", "arn:aws:sts::111122223333:assumed-role/ci/gh-1", "", "pr-12", "--create",
 		"--expires-at", "2026-12-07T18:00:00Z", "--yes")
@@ -248,7 +245,7 @@ func TestDeployWithExpiryOnTheRealCLI(t *testing.T) {
 // CLI and stops a caller who is not an admin before anything is deleted; an
 // admin's destroy.sh destroys and removes the stack.
 func TestDestroyOnTheRealCLI(t *testing.T) {
-	b := clitest.NewBackend(t)
+	b := pulumitest.NewBackend(t)
 	dir := labProject(t)
 	b.MustRun(t, dir, "stack", "init", "review-9", "--non-interactive")
 	b.ImportState(t, dir, "s3-gateway-lab", "review-9", map[string]any{

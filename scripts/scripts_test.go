@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/platformlab/s3-gateway-lab/internal/motoserver"
-	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/motoserver"
 )
 
 // fakePulumi records its calls with the backend, the passphrase (or

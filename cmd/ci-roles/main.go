@@ -25,9 +25,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/platformlab/s3-gateway-lab/internal/awsclient"
-	"github.com/platformlab/s3-gateway-lab/internal/ciroles"
-	"github.com/platformlab/s3-gateway-lab/internal/deployer"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/cisetup"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/ciroles"
 )
 
 func main() {
@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ci-roles: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	m, err := deployer.LoadManifest(*root)
+	m, err := ciroles.LoadManifest(*root)
 	if err != nil {
 		fmt.Fprintln(stderr, "ci-roles: could not run:", err)
 		return 2
@@ -64,13 +64,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for k, v := range values {
 		given[k] = *v
 	}
-	roles, err := ciroles.Render(*root, m, given)
+	roles, err := cisetup.Render(*root, m, given)
 	if err != nil {
 		fmt.Fprintln(stderr, "ci-roles:", err)
 		return 2
 	}
 	if *out != "" {
-		if err := ciroles.Write(*out, roles); err != nil {
+		if err := cisetup.Write(*out, roles); err != nil {
 			fmt.Fprintln(stderr, "ci-roles:", err)
 			return 2
 		}
@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ci-roles: your credentials are of account %s, not -account %s: the roles' policies would name the wrong account\n", id.Account, given["ACCOUNT_ID"])
 		return 2
 	}
-	arns, err := ciroles.Apply(ctx, iam.NewFromConfig(cfg), roles)
+	arns, err := cisetup.Apply(ctx, iam.NewFromConfig(cfg), roles)
 	if err != nil {
 		fmt.Fprintln(stderr, "ci-roles:", err)
 		return 2

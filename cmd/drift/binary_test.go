@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
-	"github.com/platformlab/s3-gateway-lab/internal/clitest"
-	"github.com/platformlab/s3-gateway-lab/internal/cmdtest"
-	"github.com/platformlab/s3-gateway-lab/internal/drift"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/drift"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
@@ -58,7 +58,7 @@ func igwByHand() awsfake.Lab {
 }
 
 func TestBinaryExitCodes(t *testing.T) {
-	b := clitest.NewBackend(t)
+	b := pulumitest.NewBackend(t)
 	bin := cmdtest.Build(t, "drift")
 	verifyBin := filepath.Join(filepath.Dir(bin), "verify")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -66,7 +66,7 @@ func TestBinaryExitCodes(t *testing.T) {
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", verifyBin, "../verify").CombinedOutput(); err != nil {
 		t.Fatalf("build the verifier: %v\n%s", err, out)
 	}
-	root := clitest.Project(t, "s3-gateway-lab")
+	root := pulumitest.Project(t, "s3-gateway-lab")
 	b.MustRun(t, root, "stack", "init", "dev", "--non-interactive")
 	b.ImportState(t, root, "s3-gateway-lab", "dev", outputs)
 	srv := awsfake.New(igwByHand())

@@ -25,8 +25,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/drift"
-	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/drift"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 )
 
 func main() {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/cmdtest"
-	"github.com/platformlab/s3-gateway-lab/internal/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
 )
 
 // TestBinaryCouldNotRun runs the built command where it must stop before

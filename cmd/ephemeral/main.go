@@ -28,10 +28,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/awsclient"
-	"github.com/platformlab/s3-gateway-lab/internal/ephemeral"
-	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
-	"github.com/platformlab/s3-gateway-lab/internal/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/ephemeral"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
 )
 
 func main() {

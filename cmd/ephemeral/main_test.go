@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
-	"github.com/platformlab/s3-gateway-lab/internal/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
 )
 
 func runCmd(t *testing.T, args ...string) (int, string) {

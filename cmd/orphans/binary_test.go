@@ -14,16 +14,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/platformlab/s3-gateway-lab/internal/clitest"
-	"github.com/platformlab/s3-gateway-lab/internal/cmdtest"
-	"github.com/platformlab/s3-gateway-lab/internal/motoserver"
-	"github.com/platformlab/s3-gateway-lab/internal/orphans"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/orphans"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/motoserver"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 )
 
 func TestBinaryExitCodes(t *testing.T) {
-	b := clitest.NewBackend(t)
+	b := pulumitest.NewBackend(t)
 	bin := cmdtest.Build(t, "orphans")
-	root := clitest.Project(t, "s3-gateway-lab")
+	root := pulumitest.Project(t, "s3-gateway-lab")
 	b.MustRun(t, root, "stack", "init", "dev", "--non-interactive")
 	srv := motoserver.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -26,11 +26,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/awsclient"
-	"github.com/platformlab/s3-gateway-lab/internal/labstack"
-	"github.com/platformlab/s3-gateway-lab/internal/orphans"
-	"github.com/platformlab/s3-gateway-lab/internal/pulumicli"
-	"github.com/platformlab/s3-gateway-lab/internal/reap"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/orphans"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
+	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 )
 
 func main() {

@@ -26,8 +26,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/platformlab/s3-gateway-lab/internal/cost"
-	"github.com/platformlab/s3-gateway-lab/internal/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
 )
 
 func main() {

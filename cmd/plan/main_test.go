@@ -3,30 +3,22 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
 // gatewayLine is the dev stack's S3 gateway endpoint, listed free.
 var gatewayLine = regexp.MustCompile(`(?m)^  Gateway endpoint \(S3, DynamoDB\) +lab-s3-endpoint +free +\$0\.00$`)
-
-func root(t *testing.T) string {
-	t.Helper()
-	r, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // TestRunDevText: the dev plan prints the tree, then the monthly cost; dev
 // has no NAT gateway and no interface endpoint, so it costs nothing idle,
 // and every AWS resource it declares is priced or known to be free.
 func TestRunDevText(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(&out, root(t), "dev", "", false); err != nil {
+	if err := run(&out, repo.Root(t), "dev", "", false); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	text := out.String()
@@ -56,7 +48,7 @@ func TestRunDevText(t *testing.T) {
 // TestRunDevJSON: -json prints the resources alone, as JSON.
 func TestRunDevJSON(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(&out, root(t), "dev", "", true); err != nil {
+	if err := run(&out, repo.Root(t), "dev", "", true); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	var resources []map[string]any

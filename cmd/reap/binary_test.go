@@ -16,15 +16,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/clitest"
-	"github.com/platformlab/s3-gateway-lab/internal/cmdtest"
-	"github.com/platformlab/s3-gateway-lab/internal/reap"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 )
 
 func TestBinaryExitCodes(t *testing.T) {
-	b := clitest.NewBackend(t)
+	b := pulumitest.NewBackend(t)
 	bin := cmdtest.Build(t, "reap")
-	root := clitest.Project(t, "s3-gateway-lab")
+	root := pulumitest.Project(t, "s3-gateway-lab")
 	expired := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	for _, s := range []string{"eph-old", "dev"} {
 		b.MustRun(t, root, "stack", "init", s, "--non-interactive")
@@ -106,9 +106,9 @@ exec "$REAL_PULUMI" "$@"
 // with an interrupt (so it saves its state), keeps the stack, prints what
 // was done, and exits 130.
 func TestBinaryInterrupted(t *testing.T) {
-	b := clitest.NewBackend(t)
+	b := pulumitest.NewBackend(t)
 	bin := cmdtest.Build(t, "reap")
-	root := clitest.Project(t, "s3-gateway-lab")
+	root := pulumitest.Project(t, "s3-gateway-lab")
 	b.MustRun(t, root, "stack", "init", "eph-slow", "--non-interactive")
 	b.MustRun(t, root, "stack", "tag", "set", reap.TagExpiresAt, time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "--stack", "eph-slow")
 	b.MustRun(t, root, "stack", "tag", "set", reap.TagCreatedBy, "github.com/platform/s3-gateway-lab", "--stack", "eph-slow")

@@ -14,9 +14,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
-	"github.com/platformlab/s3-gateway-lab/internal/cmdtest"
-	"github.com/platformlab/s3-gateway-lab/internal/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 

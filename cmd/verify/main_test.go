@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/platformlab/s3-gateway-lab/internal/awsfake"
-	"github.com/platformlab/s3-gateway-lab/internal/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 

@@ -24,7 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/platformlab/s3-gateway-lab/internal/motoserver"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/motoserver"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 

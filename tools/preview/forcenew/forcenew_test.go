@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
 func load(t *testing.T) *Table {
@@ -77,7 +79,7 @@ func TestPropertiesExistInSDK(t *testing.T) {
 // says so.
 func TestLabAttributesClassified(t *testing.T) {
 	table := load(t)
-	plans, err := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "plan-*.json"))
+	plans, err := filepath.Glob(filepath.Join(repo.Root(t), "testdata", "plan-*.json"))
 	if err != nil || len(plans) == 0 {
 		t.Fatalf("no golden plans: %v", err)
 	}

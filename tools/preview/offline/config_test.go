@@ -3,10 +3,10 @@ package offline
 import (
 	"errors"
 	"maps"
-	"path/filepath"
 	"testing"
 
-	"github.com/platformlab/s3-gateway-lab/internal/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
 // TestOfflinePlanReadsConfigAsTheEngine: for every scenario stack, the
@@ -14,10 +14,7 @@ import (
 // pkg/v3) is the one the engine's ValidateStackConfigAndApplyProjectConfig
 // gives.
 func TestOfflinePlanReadsConfigAsTheEngine(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repo.Root(t)
 	for _, stack := range []string{"dev", "internet", "full"} {
 		t.Run(stack, func(t *testing.T) {
 			want, err := EngineConfig(root, stack)

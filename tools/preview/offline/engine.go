@@ -35,8 +35,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformlab/s3-gateway-lab/internal/labstack"
-	"github.com/platformlab/s3-gateway-lab/internal/plan"
+	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 	"github.com/platformlab/s3-gateway-lab/tools/preview/forcenew"
 )
 
@@ -132,7 +132,7 @@ func Run(st Stack, base *deploy.Snapshot, destroy, dryRun bool) (*Result, error)
 			return nil, err
 		}
 	}
-	mocks := &plan.Mocks{Project: labstack.Project, Stack: st.Name, Region: st.Config["aws:region"]}
+	mocks := &offlineplan.Mocks{Project: labstack.Project, Stack: st.Name, Region: st.Config["aws:region"]}
 	var programErr error
 	programF := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, _ *deploytest.ResourceMonitor) error {
 		ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{

@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformlab/s3-gateway-lab/internal/plan"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 	"github.com/platformlab/s3-gateway-lab/tools/preview/forcenew"
 )
 
@@ -47,7 +47,7 @@ func (d *decisions) record(urn resource.URN, dec Decision) {
 // replaces when an attribute changed whose change terraform-provider-aws
 // answers with a new resource (package forcenew), deleting first where
 // pulumi-aws would. Its replace decisions go to decided.
-func newProvider(table *forcenew.Table, mocks *plan.Mocks, decided *decisions) *deploytest.Provider {
+func newProvider(table *forcenew.Table, mocks *offlineplan.Mocks, decided *decisions) *deploytest.Provider {
 	return &deploytest.Provider{
 		DiffF: func(_ context.Context, req plugin.DiffRequest) (plugin.DiffResult, error) {
 			res, dec, err := diff(table, string(req.Type), resource.ToResourcePropertyMap(req.OldInputs),

@@ -1,25 +1,16 @@
 package review
 
 import (
-	"path/filepath"
 	"testing"
-)
 
-// benchRoot is the project root, as projectRoot finds it.
-func benchRoot(b *testing.B) string {
-	b.Helper()
-	r, err := filepath.Abs(filepath.Join("..", "..", ".."))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return r
-}
+	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
+)
 
 // BenchmarkReview times one scenario's review as scripts/review.sh makes it
 // without -access: base = head (no change), and a vpcCidr change on dev (a
 // replacement); "all" reviews the three scenario stacks in a row.
 func BenchmarkReview(b *testing.B) {
-	root := benchRoot(b)
+	root := repo.Root(b)
 	cases := []struct {
 		name   string
 		stacks []string

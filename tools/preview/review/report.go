@@ -13,10 +13,10 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/platformlab/s3-gateway-lab/internal/cost"
-	"github.com/platformlab/s3-gateway-lab/internal/labstack"
-	"github.com/platformlab/s3-gateway-lab/internal/plan"
-	"github.com/platformlab/s3-gateway-lab/internal/policyeval"
+	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/policyeval"
 	"github.com/platformlab/s3-gateway-lab/tools/preview/forcenew"
 	"github.com/platformlab/s3-gateway-lab/tools/preview/offline"
 )
@@ -163,7 +163,7 @@ func baseState(o Options) (*deploy.Snapshot, error) {
 
 // readBasePlan reads the base plan, or plans Root's program with the
 // stack's files.
-func readBasePlan(o Options) (*plan.Plan, error) {
+func readBasePlan(o Options) (*offlineplan.Plan, error) {
 	if o.BasePlan == "" {
 		return labstack.Plan(o.Root, o.Stack)
 	}
@@ -171,18 +171,18 @@ func readBasePlan(o Options) (*plan.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read base plan: %w", err)
 	}
-	return plan.ReadJSON(data)
+	return offlineplan.ReadJSON(data)
 }
 
 // accessChanges evaluates the policy matrix on the base and head plans.
-func accessChanges(root string, base, head *plan.Plan) ([]policyeval.Change, error) {
+func accessChanges(root string, base, head *offlineplan.Plan) ([]policyeval.Change, error) {
 	dir, err := os.MkdirTemp("", "preview-plans-")
 	if err != nil {
 		return nil, fmt.Errorf("write plans: %w", err)
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	var decisions [2][]policyeval.Decision
-	for i, p := range []*plan.Plan{base, head} {
+	for i, p := range []*offlineplan.Plan{base, head} {
 		data, err := p.JSON()
 		if err != nil {
 			return nil, err
@@ -259,7 +259,7 @@ func lines(upstream []string) string {
 }
 
 // vpcFunctionsOfPlan lists the functions of p with subnets (vpcConfig).
-func vpcFunctionsOfPlan(p *plan.Plan) []string {
+func vpcFunctionsOfPlan(p *offlineplan.Plan) []string {
 	var out []string
 	for _, r := range p.Find("aws:lambda/function:Function") {
 		if vc, ok := r.Inputs["vpcConfig"].(map[string]any); ok && vc["subnetIds"] != nil {

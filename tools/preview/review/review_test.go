@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 	"github.com/platformlab/s3-gateway-lab/tools/preview/offline"
 )
 
@@ -22,20 +23,11 @@ var update = flag.Bool("update", false, "rewrite the golden reviews")
 // scenarios are the committed scenario stacks (internal/labstack's).
 var scenarios = []string{"dev", "internet", "full"}
 
-func projectRoot(t *testing.T) string {
-	t.Helper()
-	r, err := filepath.Abs(filepath.Join("..", "..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 // TestCheckpointsAreDeterministic checks that deploying a stack's program
 // twice records the same checkpoint bytes (no timestamps, random IDs or
 // paths), so that a base built in CI and a review made on a laptop agree.
 func TestCheckpointsAreDeterministic(t *testing.T) {
-	root := projectRoot(t)
+	root := repo.Root(t)
 	for _, stack := range scenarios {
 		t.Run(stack, func(t *testing.T) {
 			got, err := offline.State(root, stack)
@@ -109,7 +101,7 @@ var goldenCases = []struct {
 // vary) and compares it with testdata/golden/<case>.md; -update rewrites
 // them. A change of the engine or display (a pkg/v3 upgrade) shows here.
 func TestGoldenReviews(t *testing.T) {
-	root := projectRoot(t)
+	root := repo.Root(t)
 	for _, c := range goldenCases {
 		t.Run(c.name, func(t *testing.T) {
 			if c.needsNode {

@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/providers"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/platformlab/s3-gateway-lab/internal/plan"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 )
 
 // CreateTime is the time a resource type typically takes to create, and
@@ -116,7 +116,7 @@ func depsOf(r *pkgresource.State, custom map[resource.URN]bool) []string {
 
 // GraphOfPlan returns the graph the offline plan recorded (the
 // dependencies the program registered, the same the engine receives).
-func GraphOfPlan(p *plan.Plan) []Node {
+func GraphOfPlan(p *offlineplan.Plan) []Node {
 	custom := map[string]bool{}
 	for _, r := range p.Resources {
 		custom[r.URN] = r.Custom

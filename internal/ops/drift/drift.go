@@ -1,0 +1,234 @@
+// Package drift checks a long-lived stack of the lab for drift, two ways at
+// once: `pulumi preview --refresh --expect-no-changes` (resources changed
+// outside Pulumi: a route added in the console, a policy edited by hand) and
+// the verifier (claims of the lab that no longer hold), and reports both in
+// one summary with one exit code.
+package drift
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
+)
+
+// Exit codes of the drift check. 0 to 3 are the verifier's when the
+// resources did not drift.
+const (
+	// ExitClean: no resource changed outside Pulumi and every claim holds.
+	ExitClean = verify.ExitPass
+	// ExitClaimFailed: a claim of the lab did not hold; no resource drift
+	// was found.
+	ExitClaimFailed = verify.ExitFail
+	// ExitCouldNotRun: the preview or the verifier could not run, and
+	// nothing that ran found drift or a failed claim.
+	ExitCouldNotRun = verify.ExitCouldNotRun
+	// ExitIncomplete: no drift, no failed claim, but some checks of the
+	// verifier could not be made.
+	ExitIncomplete = verify.ExitIncomplete
+	// ExitDrifted: resources changed outside Pulumi (the preview proposes
+	// changes); the claims still hold, or could not all be checked.
+	ExitDrifted = 4
+	// ExitDriftedAndFailed: resources drifted and a claim failed.
+	ExitDriftedAndFailed = 5
+)
+
+// PreviewOutcome is what the preview found.
+type PreviewOutcome string
+
+// Preview outcomes.
+const (
+	NoChanges    PreviewOutcome = "no changes"
+	Drifted      PreviewOutcome = "drifted"
+	PreviewError PreviewOutcome = "could not run"
+)
+
+// changesProposed is the error pulumi prints when --expect-no-changes finds
+// changes (pkg/backend/backenderr in the Pulumi CLI).
+const changesProposed = "no changes were expected but changes were proposed"
+
+// Result is the outcome of both checks.
+type Result struct {
+	Stack          string
+	Preview        PreviewOutcome
+	PreviewOutput  string
+	PreviewErr     error
+	PreviewTime    time.Duration
+	VerifyCode     int
+	VerifyOutput   string
+	VerifyErr      error
+	VerifyTime     time.Duration
+	VerifyCommand  []string
+	PreviewCommand []string
+}
+
+// Checker runs the two checks.
+type Checker struct {
+	// Pulumi is the Pulumi CLI; Dir the project directory; Env the whole
+	// environment of both commands (state backend included).
+	Pulumi string
+	Dir    string
+	Env    []string
+	// Verify is the verifier command (the built cmd/verify binary and any
+	// flags); the checker adds -stack and -root.
+	Verify []string
+	// PreviewTimeout and VerifyTimeout bound each check.
+	PreviewTimeout, VerifyTimeout time.Duration
+}
+
+// Check runs the preview, then the verifier, on stack.
+func (c *Checker) Check(ctx context.Context, stack string) Result {
+	res := Result{Stack: stack}
+	res.PreviewCommand = []string{c.Pulumi, "preview", "--refresh", "--expect-no-changes", "--diff",
+		"--non-interactive", "--stack", stack}
+	start := time.Now()
+	out, err := c.run(ctx, c.PreviewTimeout, res.PreviewCommand)
+	res.PreviewTime, res.PreviewOutput = time.Since(start), out
+	switch {
+	case err == nil:
+		res.Preview = NoChanges
+	case strings.Contains(out, changesProposed):
+		res.Preview = Drifted
+	default:
+		res.Preview, res.PreviewErr = PreviewError, err
+	}
+
+	res.VerifyCommand = append(append([]string{}, c.Verify...), "-stack", stack, "-root", c.Dir)
+	start = time.Now()
+	out, err = c.run(ctx, c.VerifyTimeout, res.VerifyCommand)
+	res.VerifyTime, res.VerifyOutput = time.Since(start), out
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		res.VerifyCode = verify.ExitPass
+	case errors.As(err, &exit) && exit.ExitCode() > 0 && ctx.Err() == nil:
+		res.VerifyCode = exit.ExitCode()
+	default:
+		res.VerifyCode, res.VerifyErr = verify.ExitCouldNotRun, err
+	}
+	return res
+}
+
+// run runs argv with the checker's directory and environment, bounded by
+// timeout, and returns its combined output.
+func (c *Checker) run(ctx context.Context, timeout time.Duration, argv []string) (string, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = c.Dir
+	cmd.Env = c.Env
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = time.Minute
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%s: stopped after %s: %w", argv[0], timeout, ctx.Err())
+	}
+	return out.String(), err
+}
+
+// ExitCode combines the two checks: drift first, then a failed claim, then
+// could not run, then incomplete.
+func (r Result) ExitCode() int {
+	switch {
+	case r.Preview == Drifted && r.VerifyCode == verify.ExitFail:
+		return ExitDriftedAndFailed
+	case r.Preview == Drifted:
+		return ExitDrifted
+	case r.VerifyCode == verify.ExitFail:
+		return ExitClaimFailed
+	case r.Preview == PreviewError || r.VerifyCode == verify.ExitCouldNotRun:
+		return ExitCouldNotRun
+	case r.VerifyCode == verify.ExitIncomplete:
+		return ExitIncomplete
+	case r.VerifyCode != verify.ExitPass:
+		return ExitCouldNotRun
+	}
+	return ExitClean
+}
+
+// verifyMeaning says what a verifier exit code means.
+func verifyMeaning(code int) string {
+	switch code {
+	case verify.ExitPass:
+		return "every claim holds"
+	case verify.ExitFail:
+		return "a claim of the lab did not hold"
+	case verify.ExitCouldNotRun:
+		return "could not run: nothing was checked"
+	case verify.ExitIncomplete:
+		return "incomplete: no claim failed, but some could not be checked"
+	}
+	return "unexpected exit code"
+}
+
+// ExitMeaning says what a drift exit code means.
+func ExitMeaning(code int) string {
+	switch code {
+	case ExitClean:
+		return "no drift: no resource changed outside Pulumi and every claim holds"
+	case ExitClaimFailed:
+		return "a claim of the lab did not hold (no resource drift found)"
+	case ExitCouldNotRun:
+		return "could not run one of the checks, and the other found nothing"
+	case ExitIncomplete:
+		return "no drift and no failed claim, but some checks could not be made"
+	case ExitDrifted:
+		return "resources changed outside Pulumi"
+	case ExitDriftedAndFailed:
+		return "resources changed outside Pulumi and a claim of the lab did not hold"
+	}
+	return "unexpected exit code"
+}
+
+// Summary renders the result for a person: one line per check and the exit
+// code, then (for what did not pass) the checks' own output.
+func (r Result) Summary() string {
+	var s strings.Builder
+	code := r.ExitCode()
+	fmt.Fprintf(&s, "Drift check of stack %s\n", r.Stack)
+	previewLine := string(r.Preview)
+	switch r.Preview {
+	case Drifted:
+		previewLine = "DRIFTED: resources changed outside Pulumi (the refreshed state differs from the program)"
+	case NoChanges:
+		previewLine = "no changes: the refreshed state matches the program"
+	case PreviewError:
+		previewLine = "COULD NOT RUN: " + lastLines(r.PreviewOutput, 3)
+		if r.PreviewErr != nil && strings.TrimSpace(r.PreviewOutput) == "" {
+			previewLine = "COULD NOT RUN: " + r.PreviewErr.Error()
+		}
+	}
+	fmt.Fprintf(&s, "  resources (pulumi preview --refresh --expect-no-changes, %s): %s\n",
+		r.PreviewTime.Round(time.Second), previewLine)
+	verifyLine := fmt.Sprintf("exit %d, %s", r.VerifyCode, verifyMeaning(r.VerifyCode))
+	if r.VerifyErr != nil {
+		verifyLine += " (" + r.VerifyErr.Error() + ")"
+	}
+	fmt.Fprintf(&s, "  claims (verify, %s): %s\n", r.VerifyTime.Round(time.Second), verifyLine)
+	fmt.Fprintf(&s, "exit code %d: %s\n", code, ExitMeaning(code))
+	return s.String()
+}
+
+// lastLines returns the last n non-empty lines of s, joined by " / ".
+func lastLines(s string, n int) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " / ")
+}

@@ -1,0 +1,191 @@
+package ciroles
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/platformlab/s3-gateway-lab/components"
+)
+
+// builder collects the statements of one policy. Rights added under one
+// statement ID merge, actions and resources: an ID stands for one kind of
+// right (reading a backend's state, invoking the lab's functions), so that
+// any of its actions is meant for any of its resources.
+type builder struct {
+	prefix string
+	scope  Scope
+	stmts  map[string]*components.Statement
+	errs   []string
+}
+
+func newBuilder(prefix string, scope Scope) *builder {
+	return &builder{prefix: prefix, scope: scope, stmts: map[string]*components.Statement{}}
+}
+
+// allow adds actions on resources under the statement ID prefix+sid.
+func (b *builder) allow(sid string, actions, resources []string, cond components.Condition) {
+	sid = b.prefix + sid
+	st, ok := b.stmts[sid]
+	if !ok {
+		st = &components.Statement{Sid: sid, Effect: "Allow", Condition: cond}
+		b.stmts[sid] = st
+	} else if fmt.Sprint(st.Condition) != fmt.Sprint(cond) {
+		// One statement ID given two conditions: a bug here.
+		b.errs = append(b.errs, fmt.Sprintf("statement %s: conditions %v and %v", sid, st.Condition, cond))
+	} else if slices.Contains(st.Resource, "*") != slices.Contains(resources, "*") {
+		// "*" merged into a scoped statement would widen every action of
+		// it to every resource: a bug here.
+		b.errs = append(b.errs, fmt.Sprintf("statement %s: resources %v and %v", sid, st.Resource, resources))
+	}
+	st.Action = slices.Compact(slices.Sorted(slices.Values(append(st.Action, actions...))))
+	st.Resource = slices.Compact(slices.Sorted(slices.Values(append(st.Resource, resources...))))
+}
+
+// deploy adds the rights of types: every action the provider calls to
+// create, read, update, tag and delete them, or with readOnly the reads only
+// (Describe*, Get*, List*: what a refresh calls).
+func (b *builder) deploy(types []string, readOnly bool) error {
+	byService := map[string][]string{}
+	var missing []string
+	for _, t := range types {
+		actions, ok := Rights[t]
+		if !ok {
+			missing = append(missing, "resource type "+t)
+			continue
+		}
+		for _, a := range actions {
+			service, op, _ := strings.Cut(a, ":")
+			if readOnly && !isRead(op) {
+				continue
+			}
+			byService[service] = append(byService[service], a)
+		}
+	}
+	if len(missing) > 0 {
+		return missingRights(missing)
+	}
+	passRole := slices.Contains(byService["iam"], "iam:PassRole")
+	byService["iam"] = slices.DeleteFunc(byService["iam"], func(a string) bool { return a == "iam:PassRole" })
+	for service, actions := range byService {
+		if len(actions) == 0 {
+			continue
+		}
+		switch service {
+		case "iam":
+			if s := b.scope; s.PermissionsBoundaryARN != "" {
+				// Roles are created, and their boundary set, only with the
+				// boundary (iam:PermissionsBoundary is on those requests).
+				var bounded []string
+				actions = slices.DeleteFunc(slices.Clone(actions), func(a string) bool {
+					if a == "iam:CreateRole" || a == "iam:PutRolePermissionsBoundary" {
+						bounded = append(bounded, a)
+						return true
+					}
+					return false
+				})
+				if len(bounded) > 0 {
+					b.allow("IamWithBoundary", bounded, []string{s.roles()},
+						components.Condition{"StringEquals": {"iam:PermissionsBoundary": {s.PermissionsBoundaryARN}}})
+				}
+			}
+			b.allow("Iam", actions, []string{b.scope.roles()}, nil)
+		case "s3":
+			var any []string
+			actions = slices.DeleteFunc(slices.Clone(actions), func(a string) bool {
+				if withoutResources[a] {
+					any = append(any, a)
+					return true
+				}
+				return false
+			})
+			b.allow("S3", actions, b.scope.s3(), nil)
+			if len(any) > 0 {
+				b.allow("S3AnyResource", any, []string{"*"}, nil)
+			}
+		default:
+			b.allow(sidWord(service), actions, []string{"*"}, nil)
+		}
+	}
+	if passRole {
+		// PassRole only of the lab's roles, to the services they are for.
+		b.allow("PassLabRoles", []string{"iam:PassRole"}, []string{b.scope.roles()},
+			components.Condition{"StringEquals": {"iam:PassedToService": {"lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com"}}})
+	}
+	return nil
+}
+
+// withoutResources are the actions of the lab's services that IAM
+// authorizes on no resource type, which a statement grants only with
+// Resource "*" (Service Authorization Reference; policyeval checks every
+// action of the rendered policies against the evaluator's copy of it).
+var withoutResources = map[string]bool{"s3:GetAccessPoint": true}
+
+// isRead reports whether an API operation only reads.
+func isRead(op string) bool {
+	for _, verb := range []string{"Describe", "Get", "List"} {
+		if strings.HasPrefix(op, verb) {
+			return true
+		}
+	}
+	return false
+}
+
+// lookups adds the rights of the program's lookups.
+func (b *builder) lookups(lookups []string) error {
+	var missing []string
+	for _, l := range lookups {
+		rights, ok := Lookups[l]
+		if !ok {
+			missing = append(missing, "lookup "+l)
+			continue
+		}
+		b.rights(rights)
+	}
+	if len(missing) > 0 {
+		return missingRights(missing)
+	}
+	return nil
+}
+
+// rights adds rights whose resources are "*", SelfRole or ARNs: each under
+// its service's statement ("*"), the caller's own role's, or its own Sid.
+func (b *builder) rights(rights []Right) {
+	for _, r := range rights {
+		service, _, _ := strings.Cut(r.Action, ":")
+		switch {
+		case slices.Equal(r.Resources, []string{"*"}) && (service == "iam" || service == "s3"):
+			// Their deploy statements are scoped to the lab's roles and
+			// buckets: an unscoped right gets a statement of its own.
+			b.allow(sidWord(service)+"AnyResource", []string{r.Action}, []string{"*"}, nil)
+		case slices.Equal(r.Resources, []string{"*"}):
+			b.allow(sidWord(service), []string{r.Action}, []string{"*"}, nil)
+		case slices.Equal(r.Resources, []string{SelfRole}):
+			b.allow("IamOwnRole", []string{r.Action}, []string{b.scope.self()}, nil)
+		default:
+			sid := r.Sid
+			if sid == "" {
+				sid = sidWord(service) + "Lab"
+			}
+			b.allow(sid, []string{r.Action}, r.Resources, nil)
+		}
+	}
+}
+
+// document returns the policy, its statements in order of their IDs.
+func (b *builder) document() (components.PolicyDocument, error) {
+	if len(b.errs) > 0 {
+		return components.PolicyDocument{}, fmt.Errorf("internal/deployer: %s", strings.Join(b.errs, "; "))
+	}
+	doc := components.PolicyDocument{Version: components.PolicyVersion}
+	for _, sid := range slices.Sorted(maps.Keys(b.stmts)) {
+		doc.Statement = append(doc.Statement, *b.stmts[sid])
+	}
+	return doc, nil
+}
+
+func missingRights(missing []string) error {
+	slices.Sort(missing)
+	return fmt.Errorf("no IAM rights written down for %s (internal/deployer)", strings.Join(slices.Compact(missing), ", "))
+}
