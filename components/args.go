@@ -142,7 +142,7 @@ type S3GatewayLabArgs struct {
 	FlowLogs string
 
 	// HandlerCode is the packaged handler: a zip with an executable
-	// `bootstrap` for provided.al2023 on arm64 (see internal/handlerbuild).
+	// `bootstrap` for provided.al2023 on arm64 (see internal/program/handlerbuild).
 	HandlerCode pulumi.Archive
 	// Tags are added to every taggable resource: the lab's own (lab:*).
 	Tags map[string]string

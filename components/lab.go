@@ -106,7 +106,7 @@ func NewS3GatewayLab(ctx *pulumi.Context, name string, args *S3GatewayLabArgs, o
 		return nil, err
 	}
 	if args.HandlerCode == nil {
-		return nil, fmt.Errorf("new %s %q: HandlerCode is not set: build it with internal/handlerbuild", S3GatewayLabType, name)
+		return nil, fmt.Errorf("new %s %q: HandlerCode is not set: build it with internal/program/handlerbuild", S3GatewayLabType, name)
 	}
 	f, err := lookUpFacts(ctx, l)
 	if err != nil {

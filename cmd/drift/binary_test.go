@@ -4,9 +4,9 @@ package main
 // real Pulumi CLI (tools/pulumi-cli) on a file:// backend: the exit code is
 // what the daily workflow reads. The verifier reads the stack's outputs
 // through the real CLI (-stack) and checks them against a fake AWS endpoint
-// (internal/awsfake). The real engine cannot preview the lab's program here
+// (internal/testing/awsfake). The real engine cannot preview the lab's program here
 // (no Go language host or AWS provider plugin), so the drifted cases use a
-// stand-in for `pulumi preview` alone, as internal/drift's tests do.
+// stand-in for `pulumi preview` alone, as internal/ops/drift's tests do.
 
 import (
 	"context"

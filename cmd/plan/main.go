@@ -13,7 +13,7 @@
 //
 // Values known only after deployment are shown as "[unknown <resource>.<output>]".
 // Under the tree comes the stack's monthly cost at us-east-1 list prices: the
-// fixed cost item by item, then what traffic adds (see internal/cost).
+// fixed cost item by item, then what traffic adds (see internal/proof/cost).
 package main
 
 import (

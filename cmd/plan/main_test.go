@@ -41,7 +41,7 @@ func TestRunDevText(t *testing.T) {
 		t.Errorf("cost section: got\n%s\nwant a line matching %s", section, gatewayLine)
 	}
 	if strings.Contains(section, "Not in the price table") {
-		t.Errorf("cost section: got unpriced resources, want none (price them or list them as free in internal/cost):\n%s", section)
+		t.Errorf("cost section: got unpriced resources, want none (price them or list them as free in internal/proof/cost):\n%s", section)
 	}
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // evaluate.mjs runs IAM simulations with @cloud-copilot/iam-simulate, a third-party
-// evaluator of AWS IAM policies, for the Go suite in internal/policyeval.
+// evaluator of AWS IAM policies, for the Go suite in internal/proof/policyeval.
 //
 // stdin:  {"simulations": [{"id": "...", "simulation": <iam-simulate Simulation>,
 //          "carriedContextKeys": ["s3:DataAccessPointArn", ...]}]}

@@ -69,7 +69,7 @@ func TestCallerOnMoto(t *testing.T) {
 	// The calls, with the role's name as a placeholder (the CI roles have
 	// the path /), for the CI roles' test: the reaper and destroy.sh's
 	// scripts/caller-arn.sh make them.
-	calltest.Check(t, repo.Root(t), "caller", "internal/awsclient TestCallerOnMoto: an Identity Center role's session on moto",
+	calltest.Check(t, repo.Root(t), "caller", "internal/ops/awsclient TestCallerOnMoto: an Identity Center role's session on moto",
 		&logged, map[string]string{"AWSReservedSSO_Admin_3": "{role}", "AWSReservedSSO_Admin_4": "{role}"},
 		map[string]string{"{role}": "the role the caller's session is of"})
 	user, err := iam.NewFromConfig(admin).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bob"), Path: aws.String("/people/")})

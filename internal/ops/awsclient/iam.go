@@ -69,7 +69,7 @@ func (c Call) Request(partition, account string) (Request, error) {
 		// lab's prefix lists are AWS-managed.
 		return Request{"ec2:" + c.Operation, "*"}, nil
 	}
-	return Request{}, fmt.Errorf("%s %s: no IAM action known for this call (internal/awsclient Request)", c.Service, c.Operation)
+	return Request{}, fmt.Errorf("%s %s: no IAM action known for this call (internal/ops/awsclient Request)", c.Service, c.Operation)
 }
 
 // Requests returns the calls of the log as IAM authorizes them, each once,

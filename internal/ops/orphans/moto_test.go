@@ -1,6 +1,6 @@
 package orphans
 
-// These tests run against moto on loopback (internal/motoserver): the
+// These tests run against moto on loopback (internal/testing/motoserver): the
 // Resource Groups Tagging API's GetResources with a tag filter and
 // pagination, and EC2 for what the orphans cost. moto's tagging API lists NAT
 // gateways, VPCs and subnets, but not VPC endpoints, so the interface
@@ -143,7 +143,7 @@ func TestFindWithMoto(t *testing.T) {
 	if gone, err := f.price(ctx, &r); err != nil || gone {
 		t.Fatalf("price the endpoint: gone %v, %v", gone, err)
 	}
-	calltest.Check(t, repo.Root(t), "orphans", "internal/orphans TestFindWithMoto: a lost stack's VPC, subnet, NAT gateway and endpoint on moto",
+	calltest.Check(t, repo.Root(t), "orphans", "internal/ops/orphans TestFindWithMoto: a lost stack's VPC, subnet, NAT gateway and endpoint on moto",
 		&calls, nil, nil)
 }
 

@@ -112,7 +112,7 @@ func TestMotoGaps(t *testing.T) {
 	// The roles' real trust policies admit GitHub's OIDC tokens
 	// (sts:AssumeRoleWithWebIdentity with a Federated principal and token
 	// conditions). moto cannot assume a role through them: the jobs' roles
-	// trust the admin user instead (internal/policyeval evaluates the real
+	// trust the admin user instead (internal/proof/policyeval evaluates the real
 	// ones: TestCITrustPolicies).
 	t.Run("moto cannot assume a role through its GitHub OIDC trust", func(t *testing.T) {
 		m, err := ciroles.LoadManifest(repo.Root(t))

@@ -39,7 +39,7 @@ var motoOperations = map[string]string{
 //     kind keep its resources; the others get a statement of their own on
 //     "*". So the state backend's objects stay scoped by key in moto, and a
 //     KMS key, a Lambda function or a log group is not: the pinned policy
-//     evaluator (internal/policyeval) checks that scoping.
+//     evaluator (internal/proof/policyeval) checks that scoping.
 //
 // Conditions are kept (moto evaluates none of the policies' keys). Only
 // Allow statements with Action and Resource, and no wildcard in an action,

@@ -3,7 +3,7 @@ package ciroles
 import "fmt"
 
 // commandRights returns the rights of one of the project's commands, for
-// the role's scope: every AWS call the command makes (internal/awsclient
+// the role's scope: every AWS call the command makes (internal/ops/awsclient
 // logs them; the policy evaluator checks each logged call against the roles
 // whose jobs run the command). sts:GetCallerIdentity is not listed: it needs
 // no permission ("No permissions are required to perform this operation",

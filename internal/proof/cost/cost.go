@@ -354,7 +354,7 @@ func (b Breakdown) Text() string {
 			fmt.Fprintf(&s, "  %s\n", u)
 		}
 	}
-	fmt.Fprintf(&s, "Prices: %s, list prices, as read in %s on the AWS pricing pages named in internal/cost/prices.go; a month is %d hours.\n",
+	fmt.Fprintf(&s, "Prices: %s, list prices, as read in %s on the AWS pricing pages named in internal/proof/cost/prices.go; a month is %d hours.\n",
 		Region, takenText(), HoursPerMonth)
 	return s.String()
 }

@@ -296,7 +296,7 @@ Usage-based (not in the total):
   CloudWatch Logs storage     $0.03/GB-month                lab-fn-logs
   DynamoDB storage            $0.25/GB-month                lab-table    (first 25 GB a month free; a seeded item is negligible)
   DynamoDB on-demand reads    $0.125/1M read request units  lab-table    (as of the November 2024 on-demand price cut)
-Prices: us-east-1, list prices, as read in November 2026 on the AWS pricing pages named in internal/cost/prices.go; a month is 730 hours.
+Prices: us-east-1, list prices, as read in November 2026 on the AWS pricing pages named in internal/proof/cost/prices.go; a month is 730 hours.
 `
 	b, err := Estimate(planOf(rs...))
 	if err != nil {

@@ -198,7 +198,7 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		names, ids := Zones(region)
 		out = map[string]any{"id": region, "names": names, "zoneIds": ids, "groupNames": []string{region}}
 	default:
-		return nil, fmt.Errorf("plan mocks: unexpected invoke %s: add it to internal/plan.Mocks.Call", args.Token)
+		return nil, fmt.Errorf("plan mocks: unexpected invoke %s: add it to internal/proof/offlineplan.Mocks.Call", args.Token)
 	}
 	return resource.NewPropertyMapFromMap(out), nil
 }

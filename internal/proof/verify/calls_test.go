@@ -35,6 +35,6 @@ func TestCallsOfTheVerifier(t *testing.T) {
 		"{accessPoint}":        "the access point's name (accessPointArn)",
 		"{flowLogGroup}":       "the flow logs' log group (flowLogDestination)",
 	}
-	calltest.Check(t, repo.Root(t), "verify", "internal/verify TestCallsOfTheVerifier: every variant, -wait-flow-logs, on the fake AWS endpoint",
+	calltest.Check(t, repo.Root(t), "verify", "internal/proof/verify TestCallsOfTheVerifier: every variant, -wait-flow-logs, on the fake AWS endpoint",
 		&calls, names, placeholders)
 }

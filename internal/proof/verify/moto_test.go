@@ -1,7 +1,7 @@
 package verify
 
 // These tests run the verifier's EC2 checks against moto
-// (internal/motoserver), which answers with the real EC2 Query API's shapes
+// (internal/testing/motoserver), which answers with the real EC2 Query API's shapes
 // (XML, pagination tokens, filters, error codes) for a network the test
 // builds through the AWS SDK: VPC, subnets, route tables, an S3 gateway
 // endpoint with the program's own rendered policy, internet and NAT gateways.
@@ -19,7 +19,7 @@ package verify
 //   - The S3 prefix list has a random ID per server (pl-63a5400a in real
 //     us-east-1); the test reads it with DescribePrefixLists.
 //
-// The hand-written fake (internal/awsfake, verify_test.go) stays for what moto
+// The hand-written fake (internal/testing/awsfake, verify_test.go) stays for what moto
 // cannot play:
 //   - throttling (EC2 RequestLimitExceeded, Lambda 429 TooManyRequests) and
 //     5xx InternalError answers: moto has no fault injection, so the SDK's

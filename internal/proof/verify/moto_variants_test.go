@@ -1,7 +1,7 @@
 package verify
 
 // These tests run the verifier's EC2 checks of the variants against moto
-// (internal/motoserver), on networks the tests build through the AWS SDK
+// (internal/testing/motoserver), on networks the tests build through the AWS SDK
 // with the program's own rendered policies: internetEgress nat (public
 // subnets, an attached internet gateway, a NAT gateway and the private
 // default routes to it), the DynamoDB gateway endpoint, an STS interface

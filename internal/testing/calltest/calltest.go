@@ -1,8 +1,8 @@
 // Package calltest keeps, for the tests, what AWS calls each of the
 // project's commands makes: the tests that run a command against moto or the
-// fake AWS endpoint log its calls (internal/awsclient), and Check compares
+// fake AWS endpoint log its calls (internal/ops/awsclient), and Check compares
 // them, as IAM authorizes them, with testdata/calls/<command>.json, which
-// the policy evaluator's test of the CI roles reads (internal/policyeval).
+// the policy evaluator's test of the CI roles reads (internal/proof/policyeval).
 // A command that starts to make a new call changes the file, and the roles
 // whose jobs run it must then allow it.
 package calltest

@@ -1,4 +1,4 @@
-// Package clitest gives tests the real Pulumi CLI that scripts/tools.sh
+// Package pulumitest gives tests the real Pulumi CLI that scripts/tools.sh
 // builds (tools/pulumi-cli, pinned) and a file:// state backend in a
 // temporary directory, so that what the lab's commands and scripts ask of the
 // CLI (flags, JSON shapes, error texts) is checked against the CLI itself.

@@ -1,7 +1,7 @@
 // Package offline runs the lab's program with the real Pulumi engine
 // (pkg/v3's engine and its deploytest plugin host), offline: a preview
 // against a base checkpoint, or a deployment that records one. The AWS
-// provider is a stand-in that answers lookups like internal/plan's mocks
+// provider is a stand-in that answers lookups like internal/proof/offlineplan's mocks
 // and decides replace or update from terraform-provider-aws's ForceNew
 // attributes (package forcenew). It needs only what the program's root
 // module has had since before the review tool, so that a base commit's

@@ -42,7 +42,7 @@ func (d *decisions) record(urn resource.URN, dec Decision) {
 }
 
 // newProvider returns the stand-in AWS provider: lookups answered by
-// internal/plan's mocks (an unknown one fails), created resources given
+// internal/proof/offlineplan's mocks (an unknown one fails), created resources given
 // the mocks' deterministic IDs and placeholder outputs, and a diff that
 // replaces when an attribute changed whose change terraform-provider-aws
 // answers with a new resource (package forcenew), deleting first where

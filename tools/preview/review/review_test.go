@@ -20,7 +20,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden reviews")
 
-// scenarios are the committed scenario stacks (internal/labstack's).
+// scenarios are the committed scenario stacks (internal/program/labstack's).
 var scenarios = []string{"dev", "internet", "full"}
 
 // TestCheckpointsAreDeterministic checks that deploying a stack's program
@@ -187,7 +187,7 @@ func editedBase(t *testing.T, root, stack string, edit func(*deploy.Snapshot) er
 }
 
 // requireNode skips, or fails with CI set, when the policy evaluator
-// cannot run (as internal/policyeval's tests do).
+// cannot run (as internal/proof/policyeval's tests do).
 func requireNode(t *testing.T, root string) {
 	t.Helper()
 	_, err := exec.LookPath("node")

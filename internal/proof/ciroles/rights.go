@@ -1,16 +1,21 @@
-// Package deployer derives, from what a stack's plan registers and looks
-// up, the IAM policies of the identities that deploy and preview it: the
-// deploy and review-stack roles need every action the AWS provider calls to
-// create, read, update, tag and delete each resource type; the preview role
-// needs the lookups only (a preview reads no resource). Each resource type
-// and lookup the program uses must have an entry, so that a new one fails
-// the tests until its rights are written down.
+// Package ciroles says who may do what: the CI roles of iam/roles.json (the
+// manifest: each role's trust and permission policy and the workflow jobs
+// that assume it, with what each job runs), each role's permission policy
+// derived from those runs (RolePolicy), and the policy of a person who
+// deploys a scenario by hand (DeployPolicy).
 //
-// The actions are the API operations the provider calls for each type, named
-// as the Service Authorization Reference names them
+// Both rest on two tables in this file: Rights, the actions the AWS provider
+// calls to create, read, update, tag and delete each resource type, and
+// Lookups, the rights of each lookup the program makes. Each resource type
+// and lookup the program uses must have an entry, so that a new one fails
+// the tests until its rights are written down. The actions are the API
+// operations the provider calls for each type, named as the Service
+// Authorization Reference names them
 // (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
-// They are not yet proved on a live account: a missing one shows as an
-// AccessDenied naming it during `pulumi up`.
+// They are not proved on a live account: a missing one shows as an
+// AccessDenied naming it during `pulumi up`; the policy evaluator
+// (internal/proof/policyeval) and moto (internal/proof/cijobs) prove the
+// derived policies allow them.
 package ciroles
 
 import (
