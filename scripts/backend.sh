@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sourced by deploy.sh and destroy.sh: chooses the Pulumi state backend with
-# the rule internal/pulumicli.SharedBackend applies to the Go commands:
+# the rule internal/ops/pulumicli.SharedBackend applies to the Go commands:
 #   PULUMI_BACKEND_URL if set; else Pulumi Cloud if PULUMI_ACCESS_TOKEN is set;
 #   else, outside CI only, the local backend (~/.pulumi). In CI (CI set and not
 #   false, or GITHUB_ACTIONS=true) it fails instead: state on a runner's disk is
@@ -30,7 +30,7 @@ lab_backend() {
 }
 
 # lab_pulumi_env exports what every Pulumi command of the scripts runs with
-# (the rule of internal/pulumicli.Env): the backend $1; a stack's secrets
+# (the rule of internal/ops/pulumicli.Env): the backend $1; a stack's secrets
 # provider taken from its state when no local stack file names it (a fresh
 # checkout: PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER, so that no command
 # gives the state a new one); outside CI an empty passphrase when none is
@@ -44,7 +44,7 @@ lab_pulumi_env() {
 }
 
 # lab_secrets_provider prints the secrets provider for a stack created on
-# backend $1 (the rule of internal/pulumicli.SecretsProvider):
+# backend $1 (the rule of internal/ops/pulumicli.SecretsProvider):
 # LAB_SECRETS_PROVIDER when set (awskms://KEY?region=REGION with an S3
 # backend, passphrase, default); else nothing (Pulumi's default). In CI, a
 # self-managed backend needs a key (awskms://...): every job, the
@@ -73,7 +73,7 @@ lab_secrets_provider() {
 }
 
 # lab_owner prints the repository whose commands run here, the value of the
-# lab:created-by stack tag (the rule of internal/pulumicli.Owner): LAB_OWNER;
+# lab:created-by stack tag (the rule of internal/ops/pulumicli.Owner): LAB_OWNER;
 # else in GitHub Actions the server's host and GITHUB_REPOSITORY; else the
 # git remote origin's URL as host/path. It explains and returns 2 when
 # neither can tell.
@@ -97,7 +97,7 @@ lab_owner() {
 }
 
 # lab_normalize_remote prints git remote URL $1 as host/path (the rule of
-# internal/pulumicli.NormalizeRemote).
+# internal/ops/pulumicli.NormalizeRemote).
 lab_normalize_remote() {
   local url="$1" u host path scheme=no
   u="$url"

@@ -281,6 +281,8 @@ func TestDeployWithExpiry(t *testing.T) {
 	}
 	want := []string{
 		"backend=file://~ passphrase= fallback=true args=stack select --non-interactive pr-3",
+		"backend=file://~ passphrase= fallback=true args=config refresh --force --stack pr-3",
+		"backend=file://~ passphrase= fallback=true args=config get aws:allowedAccountIds --stack pr-3",
 		"backend=file://~ passphrase= fallback=true args=config get aws:region --stack pr-3",
 		"backend=file://~ passphrase= fallback=true args=stack tag set lab:expires-at 2026-12-07T18:00:00Z --stack pr-3",
 		"backend=file://~ passphrase= fallback=true args=config set s3-gateway-lab:expiresAt 2026-12-07T18:00:00Z --stack pr-3",

@@ -60,6 +60,8 @@ done
 backend="$(lab_backend)" || { echo "deploy: could not run" >&2; exit 2; }
 lab_pulumi_env "$backend"
 
+fresh=no
+[ -f "Pulumi.$stack.yaml" ] || fresh=yes
 if ! pulumi stack select --non-interactive "$stack" >/dev/null 2>&1; then
   if [ "$create" = no ]; then
     echo "deploy: no stack $stack in $backend; to create it, run: ./scripts/deploy.sh $stack --create" >&2
@@ -74,6 +76,22 @@ if ! pulumi stack select --non-interactive "$stack" >/dev/null 2>&1; then
 elif [ -n "$region" ]; then
   echo "deploy: --region is for a stack --create makes; $stack has its region (pulumi config set aws:region ... --stack $stack)" >&2
   exit 2
+elif [ "$fresh" = yes ]; then
+  # A stack's settings live in its stack file, which a checkout other than
+  # the one that made the stack lacks (a CI runner's): take them from the
+  # stack's last update (its account pin and boundary among them), else
+  # pin it again to the account of these credentials.
+  if ! pulumi config refresh --force --stack "$stack" >/dev/null 2>&1; then
+    echo "deploy: stack $stack has no update to take its settings from"
+  fi
+  if ! pulumi config get aws:allowedAccountIds --stack "$stack" >/dev/null 2>&1 && command -v aws >/dev/null 2>&1; then
+    account="$(aws sts get-caller-identity --query Account --output text)"
+    echo "deploy: pinning stack $stack to account $account"
+    pulumi config set --path 'aws:allowedAccountIds[0]' "$account" --type string --stack "$stack"
+  fi
+  if [ -n "${LAB_PERMISSIONS_BOUNDARY_ARN:-}" ] && ! pulumi config get s3-gateway-lab:permissionsBoundaryArn --stack "$stack" >/dev/null 2>&1; then
+    pulumi config set s3-gateway-lab:permissionsBoundaryArn "$LAB_PERMISSIONS_BOUNDARY_ARN" --stack "$stack"
+  fi
 fi
 if ! pulumi config get aws:region --stack "$stack" >/dev/null 2>&1; then
   region="${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}"

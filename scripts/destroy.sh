@@ -27,8 +27,10 @@ if command -v aws >/dev/null 2>&1; then
     # The role behind the session, with its path (SSO roles have one). When
     # it cannot be told (iam:GetRole on your own role refused), nothing is
     # destroyed: a destroy by someone the bucket refuses stops half-way.
-    if ! principal="$(scripts/caller-arn.sh 2>&1)"; then
-      echo "destroy: cannot tell whether you are in the stack's adminPrincipalArns ($admins): $principal" >&2
+    errors="$(mktemp)"
+    trap 'rm -f "$errors"' EXIT
+    if ! principal="$(scripts/caller-arn.sh 2>"$errors")"; then
+      echo "destroy: cannot tell whether you are in the stack's adminPrincipalArns ($admins): $(cat "$errors")" >&2
       echo "destroy: your role needs iam:GetRole on itself (scripts/caller-arn.sh)" >&2
       exit 2
     fi

@@ -13,7 +13,10 @@
 #     and a destroy with them cannot drop the resources as "not found");
 #   - sets aws:region (--region, else AWS_REGION, else us-east-1), and with
 #     --expires-at (RFC 3339) its expiry (stack tag lab:expires-at, which the
-#     reaper reads, and the expiresAt setting, which tags every resource).
+#     reaper reads, and the expiresAt setting, which tags every resource);
+#   - with LAB_PERMISSIONS_BOUNDARY_ARN, gives every role of the stack that
+#     permissions boundary (permissionsBoundaryArn): the CI roles create and
+#     change roles only with it.
 # It needs the Pulumi CLI and the AWS CLI (for the account); a stack that
 # exists already is left as it is (exit 2).
 set -euo pipefail
@@ -76,6 +79,9 @@ fi
 pulumi stack tag set lab:created-by "$owner" --stack "$stack"
 pulumi config set aws:region "$region" --stack "$stack"
 pulumi config set --path 'aws:allowedAccountIds[0]' "$account" --type string --stack "$stack"
+if [ -n "${LAB_PERMISSIONS_BOUNDARY_ARN:-}" ]; then
+  pulumi config set s3-gateway-lab:permissionsBoundaryArn "$LAB_PERMISSIONS_BOUNDARY_ARN" --stack "$stack"
+fi
 if [ -n "$expires_at" ]; then
   pulumi stack tag set lab:expires-at "$expires_at" --stack "$stack"
   pulumi config set s3-gateway-lab:expiresAt "$expires_at" --stack "$stack"

@@ -26,6 +26,8 @@ case "$*" in
   "config get aws:region"*) { [ -n "$FAKE_HAS_REGION" ] || [ -e "$FAKE_PULUMI_LOG.region" ]; } && exit 0; exit 1 ;;
   "config set aws:region"*) touch "$FAKE_PULUMI_LOG.region"; exit 0 ;;
   "stack init"*) touch "$FAKE_PULUMI_LOG.created"; exit 0 ;;
+  "config refresh"*) [ -n "$FAKE_NO_HISTORY" ] && exit 255; exit 0 ;;
+  "config get aws:allowedAccountIds"* | "config get s3-gateway-lab:permissionsBoundaryArn"*) [ -n "$FAKE_NO_PIN" ] && exit 255; exit 0 ;;
   "stack select --non-interactive"*) [ -n "$FAKE_NO_STACK" ] && [ ! -e "$FAKE_PULUMI_LOG.created" ] && exit 255; exit 0 ;;
   "stack output adminPrincipalArns"*) echo "$FAKE_ADMINS"; exit 0 ;;
 esac
@@ -37,6 +39,7 @@ exit 0
 // an empty FAKE_ROLE_ARN refuses iam get-role as IAM refuses a role without
 // the right).
 const fakeAWS = `#!/bin/sh
+[ -n "$FAKE_WARN" ] && echo "PythonDeprecationWarning: the AWS CLI will drop this Python" >&2
 case "$*" in
   "sts get-caller-identity --query Account"*) echo "${FAKE_ACCOUNT:-111122223333}" ;;
   "sts get-caller-identity"*) echo "$FAKE_CALLER" ;;
@@ -108,13 +111,42 @@ func TestDeployHonoursBackendAndRegion(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy.sh: %v\n%s", err, out)
 	}
+	// A checkout without the stack's file (a CI runner's) takes its
+	// settings from its last update.
 	want := []string{
 		"backend=s3://team-state passphrase=s3cret fallback=true args=stack select --non-interactive review-42",
+		"backend=s3://team-state passphrase=s3cret fallback=true args=config refresh --force --stack review-42",
+		"backend=s3://team-state passphrase=s3cret fallback=true args=config get aws:allowedAccountIds --stack review-42",
 		"backend=s3://team-state passphrase=s3cret fallback=true args=config get aws:region --stack review-42",
 		"backend=s3://team-state passphrase=s3cret fallback=true args=up --stack review-42",
 	}
 	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
 		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
+	}
+}
+
+// TestDeployRepinsAStackWithoutHistory: a fresh checkout of a stack with no
+// update to take its settings from (its first update failed) pins it again
+// to the account of the caller's credentials, and gives it the boundary,
+// before the update: a runner never updates a review stack unpinned.
+func TestDeployRepinsAStackWithoutHistory(t *testing.T) {
+	env := []string{"PULUMI_BACKEND_URL=s3://team-state/review", "FAKE_HAS_REGION=1", "FAKE_NO_HISTORY=1", "FAKE_NO_PIN=1",
+		"FAKE_ACCOUNT=111122223333", "LAB_PERMISSIONS_BOUNDARY_ARN=arn:aws:iam::111122223333:policy/s3-gateway-lab-boundary"}
+	out, calls, err := runScript(t, "deploy.sh", env, false, "pr-42", "--yes")
+	if err != nil {
+		t.Fatalf("deploy.sh: %v\n%s", err, out)
+	}
+	var args []string
+	for _, c := range calls {
+		_, a, _ := strings.Cut(c, " args=")
+		args = append(args, a)
+	}
+	for _, want := range []string{"config set --path aws:allowedAccountIds[0] 111122223333 --type string --stack pr-42",
+		"config set s3-gateway-lab:permissionsBoundaryArn arn:aws:iam::111122223333:policy/s3-gateway-lab-boundary --stack pr-42"} {
+		i, up := slices.Index(args, want), slices.Index(args, "up --stack pr-42 --yes")
+		if i < 0 || up < i {
+			t.Errorf("pulumi calls %q: want %q before the update", args, want)
+		}
 	}
 }
 
@@ -244,7 +276,7 @@ func TestScriptsWithoutPulumi(t *testing.T) {
 // TestNoLocalStateInCI: in CI (or with a Pulumi Cloud token) the scripts
 // never fall back to the local backend; CI without a shared backend fails
 // before pulumi is called, naming both settings. Same rule as
-// internal/pulumicli.SharedBackend.
+// internal/ops/pulumicli.SharedBackend.
 func TestNoLocalStateInCI(t *testing.T) {
 	for _, script := range []string{"deploy.sh", "destroy.sh"} {
 		for _, ci := range []string{"CI=true", "GITHUB_ACTIONS=true", "CI=1"} {
@@ -279,6 +311,8 @@ func TestDestroyChecksTheCallerIsAnAdmin(t *testing.T) {
 		wantDestroy           bool
 	}{
 		{"CI role", "arn:aws:sts::123456789012:assumed-role/ci-deployer/gh-42", "arn:aws:iam::123456789012:role/ci-deployer", true},
+		// The AWS CLI's warnings on standard error are no part of the ARN.
+		{"CI role, the AWS CLI warning", "arn:aws:sts::123456789012:assumed-role/ci-deployer/gh-42 warn", "arn:aws:iam::123456789012:role/ci-deployer", true},
 		{"SSO admin by pattern", "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0a1b/jane",
 			"arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0a1b", true},
 		{"SSO admin of an instance without a region in the path", "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0a1b/jane",
@@ -291,7 +325,11 @@ func TestDestroyChecksTheCallerIsAnAdmin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := []string{"FAKE_ADMINS=" + admins, "FAKE_CALLER=" + tt.caller, "FAKE_ROLE_ARN=" + tt.roleARN}
+			caller, warn := strings.CutSuffix(tt.caller, " warn")
+			env := []string{"FAKE_ADMINS=" + admins, "FAKE_CALLER=" + caller, "FAKE_ROLE_ARN=" + tt.roleARN}
+			if warn {
+				env = append(env, "FAKE_WARN=1")
+			}
 			out, calls, err := runScript(t, "destroy.sh", env, false, "dev", "--yes")
 			destroyed := strings.Contains(strings.Join(calls, "\n"), "args=destroy --stack dev")
 			if destroyed != tt.wantDestroy {

@@ -8,7 +8,8 @@
 //	go build -o bin/ ./cmd/ci-roles
 //	./bin/ci-roles -account 111122223333 -repo my-org/my-lab -state-bucket my-pulumi-state \
 //	  -state-prefix my-lab -review-state-prefix my-lab-review \
-//	  -kms-key-arn arn:aws:kms:us-east-1:111122223333:key/... [-out DIR] [-create]
+//	  -kms-key-arn arn:aws:kms:us-east-1:111122223333:key/... \
+//	  -permissions-boundary-arn arn:aws:iam::111122223333:policy/s3-gateway-lab-boundary [-out DIR] [-create]
 //
 // It prints each role's ARN and the repository variable that holds it.
 // Exit codes: 0 done; 2 could not run (a missing or bad value, no
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"STATE_PREFIX":        fs.String("state-prefix", "", "dev's backend in it: PULUMI_BACKEND_URL=s3://BUCKET/PREFIX"),
 		"REVIEW_STATE_PREFIX": fs.String("review-state-prefix", "", "the review stacks' backend: LAB_REVIEW_BACKEND_URL=s3://BUCKET/PREFIX"),
 		"KMS_KEY_ARN":         fs.String("kms-key-arn", "", "the ARN of the secrets provider's KMS key (LAB_SECRETS_PROVIDER=awskms://...)"),
+		"PERMISSIONS_BOUNDARY_ARN": fs.String("permissions-boundary-arn", "", "the ARN of the managed policy iam/lab-permissions-boundary.json, "+
+			"which every role the CI roles create or change must carry (LAB_PERMISSIONS_BOUNDARY_ARN)"),
 	}
 	root := fs.String("root", ".", "the repository (where iam/roles.json is)")
 	out := fs.String("out", "", "write each role's <id>-trust.json and <id>-policy.json into this directory")

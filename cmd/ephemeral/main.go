@@ -31,6 +31,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/ephemeral"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
+	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
 )
 
@@ -99,6 +100,22 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
 		return verify.ExitCouldNotRun
 	}
+	// The reaper's role among the stack's admins, beside the caller: the
+	// bucket admits its destroy from outside the VPC only then.
+	var admins []string
+	if reaper := os.Getenv(pulumicli.ReaperRoleEnv); reaper != "" {
+		id, err := awsclient.Caller(ctx, cfg)
+		if err != nil {
+			fmt.Fprintln(stderr, "ephemeral: could not run:", err)
+			return verify.ExitCouldNotRun
+		}
+		admins = []string{id.ARN, reaper}
+	}
+	if boundary := os.Getenv(pulumicli.BoundaryEnv); boundary != "" {
+		if _, set := extra[labstack.KeyPermissionsBoundary]; !set {
+			extra[labstack.KeyPermissionsBoundary] = boundary
+		}
+	}
 	owner, err := pulumicli.Owner(os.Getenv, absRoot)
 	if err != nil {
 		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
@@ -132,7 +149,7 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 	}
 	ops := ephemeral.Automation(ephemeral.Settings{
 		Root: absRoot, BackendURL: *backend, Region: *region, TTL: *ttl, Config: extra, Progress: stderr,
-		Account: caller.Account, Owner: owner,
+		Account: caller.Account, Owner: owner, Admins: admins,
 	}, now, verifyFn)
 	r := &ephemeral.Runner{Ops: ops, Keep: *keep, Signals: signals, Out: stderr}
 	code, phases := r.Run(ctx, stack)

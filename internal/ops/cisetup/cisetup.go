@@ -32,12 +32,15 @@ var checks = map[string]struct {
 	re   *regexp.Regexp
 	want string
 }{
-	"ACCOUNT_ID":          {regexp.MustCompile(`^[0-9]{12}$`), "a 12-digit account ID"},
-	"ORG/REPO":            {regexp.MustCompile(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$`), "a GitHub repository as owner/name"},
-	"STATE_BUCKET":        {regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`), "an S3 bucket name"},
-	"STATE_PREFIX":        {regexp.MustCompile(`^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$`), "a key prefix without leading or trailing /"},
-	"REVIEW_STATE_PREFIX": {regexp.MustCompile(`^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$`), "a key prefix without leading or trailing /"},
-	"KMS_KEY_ARN":         {regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$`), "the ARN of a KMS key (arn:aws:kms:REGION:ACCOUNT:key/ID, not an alias)"},
+	"ACCOUNT_ID":   {regexp.MustCompile(`^[0-9]{12}$`), "a 12-digit account ID"},
+	"ORG/REPO":     {regexp.MustCompile(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$`), "a GitHub repository as owner/name"},
+	"STATE_BUCKET": {regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`), "an S3 bucket name"},
+	// No * or ?: in the policies' ARNs they would be wildcards, and a
+	// review prefix of * would reach dev's state.
+	"STATE_PREFIX":             {regexp.MustCompile(`^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$`), "a key prefix without leading or trailing /, * or ?"},
+	"REVIEW_STATE_PREFIX":      {regexp.MustCompile(`^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$`), "a key prefix without leading or trailing /, * or ?"},
+	"KMS_KEY_ARN":              {regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$`), "the ARN of a KMS key (arn:aws:kms:REGION:ACCOUNT:key/ID, not an alias)"},
+	"PERMISSIONS_BOUNDARY_ARN": {regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$`), "the ARN of a managed policy (arn:aws:iam::ACCOUNT:policy/NAME)"},
 }
 
 // Role is a role rendered for an organization.

@@ -19,7 +19,8 @@ import (
 var values = map[string]string{
 	"ACCOUNT_ID": "123456789012", "ORG/REPO": "platform/s3-lab", "STATE_BUCKET": "team-pulumi-state",
 	"STATE_PREFIX": "s3-lab", "REVIEW_STATE_PREFIX": "s3-lab-review",
-	"KMS_KEY_ARN": "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+	"KMS_KEY_ARN":              "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+	"PERMISSIONS_BOUNDARY_ARN": "arn:aws:iam::123456789012:policy/s3-gateway-lab-boundary",
 }
 
 func manifest(t *testing.T) (string, *ciroles.Manifest) {
@@ -38,6 +39,7 @@ func TestRenderChecksEveryValue(t *testing.T) {
 	root, m := manifest(t)
 	bad := map[string]string{"ACCOUNT_ID": "1234", "ORG/REPO": "platform", "STATE_PREFIX": "lab", "REVIEW_STATE_PREFIX": "lab",
 		"KMS_KEY_ARN": "alias/pulumi-secrets"}
+	wild := map[string]string{"STATE_PREFIX": "lab", "REVIEW_STATE_PREFIX": "*"}
 	_, err := Render(root, m, bad)
 	for _, want := range []string{`ACCOUNT_ID="1234": accepted a 12-digit account ID`, "ORG/REPO", "STATE_BUCKET is missing",
 		"KMS_KEY_ARN", "not an alias", "a backend of their own"} {
@@ -45,12 +47,15 @@ func TestRenderChecksEveryValue(t *testing.T) {
 			t.Errorf("got %v, want it to say %q", err, want)
 		}
 	}
+	if _, err := Render(root, m, wild); err == nil || !strings.Contains(err.Error(), `REVIEW_STATE_PREFIX="*": accepted a key prefix without leading or trailing /, * or ?`) {
+		t.Errorf("a wildcard prefix: got %v, want it refused", err)
+	}
 	roles, err := Render(root, m, values)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range roles {
-		for _, p := range []string{"ACCOUNT_ID", "ORG/REPO", "STATE_BUCKET", "STATE_PREFIX", "KMS_KEY_ARN"} {
+		for _, p := range []string{"ACCOUNT_ID", "ORG/REPO", "STATE_BUCKET", "STATE_PREFIX", "KMS_KEY_ARN", "PERMISSIONS_BOUNDARY_ARN"} {
 			if strings.Contains(r.Trust+r.Policy, p) {
 				t.Errorf("role %s: %s is left in its policies", r.ID, p)
 			}

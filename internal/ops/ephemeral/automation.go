@@ -35,6 +35,10 @@ type Settings struct {
 	// Owner names the repository creating the stack (pulumicli.Owner): its
 	// lab:created-by stack tag, which the reaper matches.
 	Owner string
+	// Admins, when set, are the stack's adminPrincipalArns (the caller, and
+	// the reaper's role, so that the hourly reaper may destroy the stack
+	// should this run not); empty, the identity running the update.
+	Admins []string
 	// Progress gets the engine's output.
 	Progress io.Writer
 }
@@ -86,6 +90,14 @@ func Automation(s Settings, now time.Time, verifyFn func(ctx context.Context, ou
 			}
 			if err := stack.SetAllConfig(ctx, cfg); err != nil {
 				return fmt.Errorf("configure stack %s: %w", name, err)
+			}
+			// A list setting of the project: set element by element, as
+			// `pulumi config set --path` does, so it stays a list.
+			for i, arn := range s.Admins {
+				key := fmt.Sprintf("%s:%s[%d]", labstack.Project, labstack.KeyAdminPrincipalARNs, i)
+				if err := stack.SetConfigWithOptions(ctx, key, auto.ConfigValue{Value: arn}, &auto.ConfigOptions{Path: true}); err != nil {
+					return fmt.Errorf("configure stack %s: %w", name, err)
+				}
 			}
 			return nil
 		},

@@ -30,7 +30,8 @@ func TestCreateTagsTheStackWithItsExpiry(t *testing.T) {
 	t.Setenv("PULUMI_CONFIG_PASSPHRASE", pulumitest.Passphrase)
 	now := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 	ops := Automation(Settings{Root: root, BackendURL: b.URL, Region: "eu-west-1", TTL: 2 * time.Hour,
-		Config: map[string]string{"azCount": "3"}, Account: "111122223333", Owner: "github.com/platform/s3-gateway-lab"}, now, nil)
+		Config: map[string]string{"azCount": "3"}, Account: "111122223333", Owner: "github.com/platform/s3-gateway-lab",
+		Admins: []string{"arn:aws:iam::111122223333:role/jane", "arn:aws:iam::111122223333:role/s3-gateway-lab-ci-review"}}, now, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := ops.Create(ctx, "eph-20261130-100000-abcd"); err != nil {
@@ -41,6 +42,10 @@ func TestCreateTagsTheStackWithItsExpiry(t *testing.T) {
 		if !strings.Contains(tags, want) {
 			t.Errorf("stack tags: %s; want %s", tags, want)
 		}
+	}
+	// The caller and the reaper's role as admins, a list.
+	if got := strings.TrimSpace(b.MustRun(t, root, "config", "get", "s3-gateway-lab:adminPrincipalArns", "--stack", "eph-20261130-100000-abcd")); got != `["arn:aws:iam::111122223333:role/jane","arn:aws:iam::111122223333:role/s3-gateway-lab-ci-review"]` {
+		t.Errorf("adminPrincipalArns: got %s, want the caller and the reaper's role", got)
 	}
 	// The account pin, as the offline plan (and the provider) read it.
 	pinned := b.MustRun(t, root, "config", "get", "aws:allowedAccountIds", "--stack", "eph-20261130-100000-abcd")

@@ -71,6 +71,16 @@ func SharedBackend(getenv func(string) string) (string, error) {
 // reaper and ephemeral use it when set, and the orphan report lists it too.
 const ReviewBackendEnv = "LAB_REVIEW_BACKEND_URL"
 
+// ReaperRoleEnv names the role the hourly reaper runs as (the review role):
+// an ephemeral stack names it among its adminPrincipalArns, so that the
+// reaper may destroy it.
+const ReaperRoleEnv = "LAB_REAPER_ROLE_ARN"
+
+// BoundaryEnv names the permissions boundary the stacks' roles get
+// (permissionsBoundaryArn) when the lab's commands create the stacks: the CI
+// roles create and change roles only with it.
+const BoundaryEnv = "LAB_PERMISSIONS_BOUNDARY_ARN"
+
 // ReviewBackend returns the backend of review and ephemeral stacks:
 // ReviewBackendEnv, else the shared backend (SharedBackend).
 func ReviewBackend(getenv func(string) string) (string, error) {

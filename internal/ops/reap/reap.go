@@ -91,7 +91,7 @@ type Result struct {
 	ExpiresAt time.Time
 	// Resources is the number of resources in the stack's state, -1 when
 	// unknown; Monthly the fixed monthly cost of those resources (Prices of
-	// internal/cost), CostErr why it is unknown.
+	// internal/proof/cost), CostErr why it is unknown.
 	Resources int
 	Monthly   float64
 	CostErr   error
@@ -203,7 +203,9 @@ func (r *Reaper) Run(ctx context.Context) (Report, error) {
 			rep.Results = append(rep.Results, res)
 			continue
 		}
-		if by := tags[TagCreatedBy]; by != r.Owner {
+		// GitHub's owners and repositories are named without regard to
+		// case: a clone's remote may spell them otherwise than Actions.
+		if by := tags[TagCreatedBy]; !strings.EqualFold(by, r.Owner) {
 			res.Outcome = NotCreatedHere
 			res.Detail = "created by " + by + ", not " + r.Owner
 			if by == "" {

@@ -341,9 +341,10 @@ func TestOnlyStacksThisRepositoryCreated(t *testing.T) {
 	l.stack("pr-1", expired)
 	l.stackBy("pr-2", expired, "github.com/other-team/s3-gateway-lab")
 	l.stackBy("by-hand", expired, "")
+	l.stackBy("other-case", expired, strings.ToUpper(owner))
 
 	rep := l.run(l.reaper(true))
-	equalOutcomes(t, outcomes(rep), map[string]Outcome{"pr-1": Reaped, "pr-2": NotCreatedHere, "by-hand": NotCreatedHere})
+	equalOutcomes(t, outcomes(rep), map[string]Outcome{"pr-1": Reaped, "pr-2": NotCreatedHere, "by-hand": NotCreatedHere, "other-case": Reaped})
 	if got := l.stacks(); !slices.Equal(got, []string{"by-hand", "pr-2"}) {
 		t.Errorf("stacks: got %v, want the other repository's and the hand-made one kept", got)
 	}

@@ -1,6 +1,6 @@
 // Package cijobs proves, on an emulator that checks identity-based policies,
 // that each CI role's permission policy (iam/ci/<id>-role-policy.json,
-// derived by internal/deployer) allows what the jobs that assume it run.
+// derived by internal/proof/ciroles) allows what the jobs that assume it run.
 //
 // TestCIJobsUnderIAM starts moto with IAM checks (motoserver.StartIAM),
 // creates the state bucket and the secrets key (alias) in it, and every role
@@ -43,7 +43,7 @@
 // security group, flow log); the stacks' outputs name it.
 //
 // What moto 5.2.1 does not do as AWS does, and how this package works around
-// it (TestMotoGaps pins the first four; the launcher, internal/motoserver/
+// it (TestMotoGaps pins the first four; the launcher, internal/testing/motoserver/
 // iam_server.py, the first):
 //
 //	gap                                                      workaround
@@ -54,23 +54,23 @@
 //	SignatureDoesNotMatch
 //	a resource is matched only for S3 buckets and objects,   MotoPolicy gives the other actions a statement on "*":
 //	IAM requests naming a role and sts:AssumeRole;           the KMS key, Lambda functions, log groups and access
-//	everything else is checked against "*", which no ARN     points are not scoped here (internal/policyeval checks
+//	everything else is checked against "*", which no ARN     points are not scoped here (internal/proof/policyeval checks
 //	matches                                                  that scoping with the pinned evaluator); the state
 //	                                                         backend's objects and the roles stay scoped
 //	actions are named by signing name and operation:         MotoPolicy allows moto's name next to IAM's
 //	tagging:GetResources, lambda:Invoke, monitoring:*        (tag:GetResources, lambda:InvokeFunction, cloudwatch:*)
 //	trust: GitHub's OIDC (AssumeRoleWithWebIdentity from a   the roles trust the admin user and are assumed with
-//	Federated principal, token conditions) cannot be         sts:AssumeRole; TestCITrustPolicies (internal/policyeval)
+//	Federated principal, token conditions) cannot be         sts:AssumeRole; TestCITrustPolicies (internal/proof/policyeval)
 //	evaluated; an account-root principal never matches       evaluates the real trust policies
 //	conditions are not evaluated (only StringEquals on       kept in the rendering; iam:PassedToService is not
 //	sts:ExternalId)                                          exercised (no provider runs here)
 //	patterns are regular expressions ("." is any             none needed: no key of the jobs or the controls is
 //	character): dev.* also matches devX                      told apart by it
 //	CopyObject is checked as s3:PutObject on the target      none: every role that writes a checkpoint may read
-//	only (AWS also needs s3:GetObject on the source: the     it (internal/policyeval checks the copy)
+//	only (AWS also needs s3:GetObject on the source: the     it (internal/proof/policyeval checks the copy)
 //	checkpoint's .bak copy)
 //	a missing key answers 404 whatever the rights (AWS:      none: every role has s3:ListBucket on the state bucket
-//	403 without s3:ListBucket)                               (internal/deployer, stateBucket)
+//	403 without s3:ListBucket)                               (internal/proof/ciroles, stateBucket)
 //	Lambda runs no code (no Docker, no function deployed):   only refusals count: lambda:Invoke is allowed, the
 //	the verifier's function claims end ERROR                 claims end ERROR (verify exit 3), retries are off
 //	                                                         (-retry-for 0)
@@ -91,8 +91,8 @@
 //     the decryption the test checks for. The provider's lookups of the dev
 //     plan are made with the SDK (lookupCalls), one per lookup the plan
 //     invokes. The provider's create, read (refresh) and delete calls of the
-//     resources are not made here: internal/deployer derives their rights
-//     and internal/policyeval evaluates them.
+//     resources are not made here: internal/proof/ciroles derives their rights
+//     and internal/proof/policyeval evaluates them.
 //   - `pulumi up` stands in as `pulumi destroy` of the same stack (a wrapper
 //     first on PATH): it takes the lock and writes the checkpoint and its
 //     .bak, the history and a backup as up does. Then the outputs up would

@@ -157,7 +157,7 @@ func previewStopsAtLanguageHost(t *testing.T, r *runner, o outcome, stack string
 }
 
 // lookupCalls make, with the SDK, the calls the AWS provider makes for each
-// lookup the program invokes (internal/ciroles.Lookups names their rights).
+// lookup the program invokes (internal/ops/cisetup.Lookups names their rights).
 var lookupCalls = map[string]func(ctx context.Context, cfg aws.Config, role ciroles.Role) error{
 	"aws:index/getRegion:getRegion":       nil, // no request
 	"aws:index/getPartition:getPartition": nil,
@@ -286,12 +286,29 @@ func reviewDeployJob(t *testing.T, ctx context.Context, w *world, j ciroles.Job,
 	expires := time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339)
 	o := r.run(t, "scripts/deploy.sh", "pr-1", "--create", "--expires-at", expires, "--yes", "--skip-preview")
 	mustExit(t, r.who, o, 0)
-	mustRequest(t, r.who, o, "s3:PutObject", `arn:aws:s3:::`+stateBucket+`/`+reviewPrefix+`/\.pulumi/meta\.yaml`)
+	// The review backend's meta.yaml is the set-up's (docs/ci.md), so that
+	// the read-only drift role can list it before any review stack exists.
 	mustRequest(t, r.who, o, "kms:Encrypt", `\*`)
 	mustRequest(t, r.who, o, "s3:PutObject", `arn:aws:s3:::`+stateBucket+`/`+reviewPrefix+`/\.pulumi/stacks/s3-gateway-lab/pr-1\.pulumi-tags`)
 	stateWrites(t, r, o, reviewPrefix, "pr-1")
-	r.importOutputs(t, "pr-1", w.lab.outputs(w.roleARNs["review"]))
-	verifyStack(t, r, "pr-1")
+
+	// The next push: the same job on a fresh runner, whose checkout has no
+	// Pulumi.pr-1.yaml. The stack's settings come from its last update, so
+	// the update runs pinned to the account, with the boundary and expiry.
+	next := w.session(t, ctx, ciroles.Role{ID: "review", RoleName: w.roleName("review")}, sessionName(j)+"-push", r.backend)
+	o = next.run(t, "scripts/deploy.sh", "pr-1", "--create", "--expires-at", expires, "--yes", "--skip-preview")
+	mustExit(t, next.who, o, 0)
+	for key, want := range map[string]string{"aws:allowedAccountIds": `["` + account + `"]`,
+		"s3-gateway-lab:permissionsBoundaryArn": boundaryARN, "s3-gateway-lab:expiresAt": expires} {
+		o := next.run(t, "pulumi", "config", "get", key, "--stack", "pr-1")
+		if got := strings.TrimSpace(o.stdout); got != want {
+			t.Errorf("%s: after the next push's deploy from a fresh checkout, %s is %q, want %q", next.who, key, got, want)
+		}
+	}
+	// The stand-in up leaves no outputs: the deployed lab's are imported
+	// after the last push, then the job's verifier reads them.
+	next.importOutputs(t, "pr-1", w.lab.outputs(w.roleARNs["review"]))
+	verifyStack(t, next, "pr-1")
 }
 
 // reviewDestroyJob: review-stack.yml's destroy, with the review role, in a
@@ -504,4 +521,10 @@ func (w *world) expectRefused(t *testing.T, ctx context.Context, role ciroles.Ro
 		}
 	}
 	t.Errorf("%s: %s: moto's audit log has no refusal of %s on %s: %v", r.who, c.what, c.action, c.resource, entries)
+}
+
+// roleName is the role name of the manifest's role id.
+func (w *world) roleName(id string) string {
+	r, _ := w.manifest.Role(id)
+	return r.RoleName
 }

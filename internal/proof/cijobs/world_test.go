@@ -43,6 +43,7 @@ const (
 	orgRepo      = "platformlab/s3-gateway-lab"
 	owner        = "github.com/" + orgRepo
 	secretsURL   = "awskms://" + keyAlias + "?region=" + region
+	boundaryARN  = "arn:aws:iam::" + account + ":policy/s3-gateway-lab-boundary"
 	otherOwner   = "github.com/another-team/s3-gateway-lab"
 )
 
@@ -188,7 +189,8 @@ func (w *world) setUp(t *testing.T, ctx context.Context) {
 	o = a.run(t, "aws", "kms", "describe-key", "--key-id", keyAlias, "--query", "KeyMetadata.Arn", "--output", "text")
 	mustExit(t, a.who, o, 0)
 	w.values = map[string]string{"ACCOUNT_ID": account, "ORG/REPO": orgRepo, "STATE_BUCKET": stateBucket,
-		"STATE_PREFIX": statePrefix, "REVIEW_STATE_PREFIX": reviewPrefix, "KMS_KEY_ARN": strings.TrimSpace(o.stdout)}
+		"STATE_PREFIX": statePrefix, "REVIEW_STATE_PREFIX": reviewPrefix, "KMS_KEY_ARN": strings.TrimSpace(o.stdout),
+		"PERMISSIONS_BOUNDARY_ARN": boundaryARN}
 	c := iam.NewFromConfig(w.srv.Admin())
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",` +
 		`"Principal":{"AWS":"arn:aws:iam::` + account + `:user/` + motoserver.AdminUser + `"}}]}`
@@ -322,7 +324,7 @@ func copyFile(t *testing.T, from, to string) {
 }
 
 // missing skips t, or fails it in CI, naming what is missing (the rule of
-// internal/motoserver and internal/clitest).
+// internal/testing/motoserver and internal/testing/pulumitest).
 func missing(t *testing.T, why string) {
 	t.Helper()
 	if pulumicli.InCI(os.Getenv) {
@@ -409,6 +411,7 @@ func (r *runner) environ() []string {
 		pulumicli.ReviewBackendEnv + "=" + r.w.manifest.Render(r.w.manifest.Backends["review"].URL, r.w.values),
 		pulumicli.SecretsProviderEnv + "=" + secretsURL,
 		pulumicli.OwnerEnv + "=" + owner,
+		pulumicli.BoundaryEnv + "=" + boundaryARN,
 		"PULUMI_SKIP_UPDATE_CHECK=true",
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
 		// What the commands and scripts give the CLI: a stack's secrets

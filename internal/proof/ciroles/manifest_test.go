@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -388,6 +389,54 @@ func TestSetUpSetsEveryVariable(t *testing.T) {
 	for _, r := range m.Roles {
 		if want := "arn:aws:iam::$ACCOUNT_ID:role/" + r.RoleName; set[r.Variable] != want {
 			t.Errorf("role %s: docs/ci.md sets %s to %q, want %q", r.ID, r.Variable, set[r.Variable], want)
+		}
+	}
+}
+
+// TestCredentialsOutlastTheJob: a job's role session (role-duration-seconds,
+// else the action's default of an hour) lasts as long as the job may run
+// (timeout-minutes), and no longer than the role allows
+// (maxSessionDurationSeconds): a destroy must not lose its credentials
+// half-way.
+func TestCredentialsOutlastTheJob(t *testing.T) {
+	root := repo.Root(t)
+	m, err := LoadManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range m.Roles {
+		for _, j := range r.Jobs {
+			data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", j.Workflow))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var w struct {
+				Jobs map[string]struct {
+					Timeout int `yaml:"timeout-minutes"`
+					Steps   []struct {
+						Uses string            `yaml:"uses"`
+						With map[string]string `yaml:"with"`
+					} `yaml:"steps"`
+				} `yaml:"jobs"`
+			}
+			if err := yaml.Unmarshal(data, &w); err != nil {
+				t.Fatal(err)
+			}
+			job := w.Jobs[j.Job]
+			for _, st := range job.Steps {
+				if !strings.HasPrefix(st.Uses, "aws-actions/configure-aws-credentials@") {
+					continue
+				}
+				duration := 3600
+				if d := st.With["role-duration-seconds"]; d != "" {
+					if duration, err = strconv.Atoi(d); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if job.Timeout == 0 || duration < job.Timeout*60 || duration > r.MaxSessionDurationSeconds {
+					t.Errorf("%s/%s: a %d s session for a %d-minute job of role %s (at most %d s)", j.Workflow, j.Job, duration, job.Timeout, r.ID, r.MaxSessionDurationSeconds)
+				}
+			}
 		}
 	}
 }

@@ -168,8 +168,13 @@ type PlanSummary struct {
 // RolePolicy derives the permission policy of role from what its jobs run.
 func (m *Manifest) RolePolicy(role Role, p Project) (components.PolicyDocument, error) {
 	scope := func(stacks []string) Scope {
+		// The CI roles create and change the lab's roles only with the
+		// lab's permissions boundary (iam/lab-permissions-boundary.json,
+		// created in the set-up): a pull request's program deployed by the
+		// review role cannot make itself a role beyond it.
 		return Scope{Partition: p.Partition, Account: "ACCOUNT_ID", IAMPath: p.IAMPath, NamePrefix: p.NamePrefix,
-			BucketPrefix: p.BucketPrefix, Stacks: stacks, Self: role.ARN(p.Partition, "ACCOUNT_ID")}
+			BucketPrefix: p.BucketPrefix, Stacks: stacks, Self: role.ARN(p.Partition, "ACCOUNT_ID"),
+			PermissionsBoundaryARN: "PERMISSIONS_BOUNDARY_ARN"}
 	}
 	b := newBuilder(sidWord(role.ID), scope(nil))
 	var stacks []string

@@ -22,12 +22,13 @@ import (
 // The values an organization gives the placeholders of iam/roles.json, as
 // the tests fill them in.
 var ciValues = map[string]string{
-	"ACCOUNT_ID":          account,
-	"ORG/REPO":            "platformlab/s3-gateway-lab",
-	"STATE_BUCKET":        "team-pulumi-state",
-	"STATE_PREFIX":        "s3-gateway-lab",
-	"REVIEW_STATE_PREFIX": "s3-gateway-lab-review",
-	"KMS_KEY_ARN":         "arn:aws:kms:us-east-1:" + account + ":key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+	"ACCOUNT_ID":               account,
+	"ORG/REPO":                 "platformlab/s3-gateway-lab",
+	"STATE_BUCKET":             "team-pulumi-state",
+	"STATE_PREFIX":             "s3-gateway-lab",
+	"REVIEW_STATE_PREFIX":      "s3-gateway-lab-review",
+	"KMS_KEY_ARN":              "arn:aws:kms:us-east-1:" + account + ":key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+	"PERMISSIONS_BOUNDARY_ARN": "arn:aws:iam::" + account + ":policy/s3-gateway-lab-boundary",
 }
 
 // ciRequest is one request a CI job makes, as IAM authorizes it.
@@ -38,7 +39,9 @@ type ciRequest struct {
 	// bucket is the lab bucket policy that also applies (an S3 request on
 	// a lab bucket from outside the VPC), or nil.
 	bucket *components.PolicyDocument
-	want   string
+	// context adds keys to the request's context.
+	context map[string]any
+	want    string
 }
 
 // ciStack is a stack a run acts on: the stack, or a stack its pattern names.
@@ -107,7 +110,7 @@ func admins(m *ciroles.Manifest, stack string) []string {
 }
 
 // jobRequests are the requests a job's runs make: the provider's for the
-// types and lookups of the scenarios (its rights tables: internal/deployer),
+// types and lookups of the scenarios (its rights tables: internal/proof/ciroles),
 // the state backend's objects and key as the Pulumi CLI v3.276.0 names them,
 // and the calls the project's commands were seen to make
 // (testdata/calls/<command>.json).
@@ -116,7 +119,13 @@ func jobRequests(t *testing.T, root string, m *ciroles.Manifest, p ciroles.Proje
 	roleARN := role.ARN(partition, account)
 	var out []ciRequest
 	add := func(what, action, resource string, bucket *components.PolicyDocument) {
-		out = append(out, ciRequest{what: what, action: action, resource: resource, bucket: bucket, want: allowed})
+		r := ciRequest{what: what, action: action, resource: resource, bucket: bucket, want: allowed}
+		if boundedRoleChanges[action] {
+			// The lab's roles carry the boundary (permissionsBoundaryArn):
+			// creating or changing one names it.
+			r.context = map[string]any{"iam:PermissionsBoundary": ciValues["PERMISSIONS_BOUNDARY_ARN"]}
+		}
+		out = append(out, r)
 	}
 	calls := func(what, command string, names map[string]string, bucket *components.PolicyDocument) {
 		f, err := calltest.Read(root, command)
@@ -266,6 +275,11 @@ func flatten(m map[string]string) []string {
 	return out
 }
 
+// boundedRoleChanges are the role changes whose requests carry the role's
+// permissions boundary (iam:PermissionsBoundary).
+var boundedRoleChanges = map[string]bool{"iam:CreateRole": true, "iam:PutRolePermissionsBoundary": true, "iam:PutRolePolicy": true,
+	"iam:DeleteRolePolicy": true, "iam:UpdateAssumeRolePolicy": true, "iam:UpdateRole": true, "iam:DeleteRole": true}
+
 // ciNegatives are requests a role must be refused: enforcement that can say
 // no, and the boundaries between the roles.
 func ciNegatives(m *ciroles.Manifest, p ciroles.Project) map[string][]ciRequest {
@@ -294,6 +308,20 @@ func ciNegatives(m *ciroles.Manifest, p ciroles.Project) map[string][]ciRequest 
 				"arn:"+partition+":s3:::"+dev["{bucket}"]+"/hello.txt", labBucketPolicy(dev, []string{
 					must(m.Role("deploy")).ARN(partition, account)}), explicitlyDenied),
 		},
+	}
+	// A pull request's program, deployed by the review role, making itself
+	// a role beyond the lab's boundary: without a boundary, or with another,
+	// creating or changing one is refused (and so is passing it to Lambda
+	// with more than the boundary grants).
+	labRole := "arn:" + partition + ":iam::" + account + ":role/" + dev["{labRole}"]
+	for _, id := range []string{"review", "deploy"} {
+		out[id] = append(out[id],
+			deny("role "+id+" creates a lab role without the boundary", "iam:CreateRole", "arn:"+partition+":iam::"+account+":role/"+p.NamePrefix+"-pwn", nil, implicitlyDenied),
+			ciRequest{what: "role " + id + " creates a lab role with another boundary", action: "iam:CreateRole",
+				resource: "arn:" + partition + ":iam::" + account + ":role/" + p.NamePrefix + "-pwn", want: implicitlyDenied,
+				context: map[string]any{"iam:PermissionsBoundary": "arn:" + partition + ":iam::" + account + ":policy/AdministratorAccess"}},
+			deny("role "+id+" puts a policy on a lab role without the boundary", "iam:PutRolePolicy", labRole, nil, implicitlyDenied),
+			deny("role "+id+" lifts a lab role's boundary", "iam:DeleteRolePermissionsBoundary", labRole, nil, implicitlyDenied))
 	}
 	for _, r := range m.Roles {
 		// No CI role may change its own policies or trust: a role that
@@ -354,7 +382,7 @@ func TestCIRolesAllowTheirJobs(t *testing.T) {
 		// the first reason found for it.
 		seen := map[string]bool{}
 		reqs = slices.DeleteFunc(reqs, func(r ciRequest) bool {
-			key := fmt.Sprint(r.action, r.resource, r.bucket != nil, r.want)
+			key := fmt.Sprint(r.action, r.resource, r.bucket != nil, r.want, r.context)
 			if seen[key] {
 				return true
 			}
@@ -404,6 +432,9 @@ func ciSimulation(id string, role ciroles.Role, policy any, r ciRequest) simulat
 		q.ContextVariables["s3:authType"] = "REST-HEADER"
 		q.ContextVariables["s3:signatureversion"] = "AWS4-HMAC-SHA256"
 		q.ContextVariables["s3:TlsVersion"] = "1.3"
+	}
+	for k, v := range r.context {
+		q.ContextVariables[k] = v
 	}
 	if r.action == "iam:PassRole" {
 		// The provider passes the functions' roles to Lambda and the
