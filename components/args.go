@@ -10,9 +10,10 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 	"maps"
 	"unicode/utf8"
+
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
 // Limits the lab's settings are checked against.
@@ -433,7 +434,7 @@ func (a S3GatewayLabArgs) check() (*lab, settingErrors) {
 }
 
 // InterfaceServices are the services interfaceEndpoints accepts, by short
-// name, each with its endpoint policy (InterfaceEndpointPolicy).
+// name, each with its endpoint policy (policy.InterfaceEndpoint).
 var InterfaceServices = []string{"bedrock-runtime", "kms", "logs", "sts"}
 
 var bedrockModelRE = regexp.MustCompile(`^[a-z0-9-]+\.[A-Za-z0-9._:-]+$`)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -112,12 +114,9 @@ func (b *builder) bucket() error {
 // through the lab's S3 endpoints (the admins excepted).
 func (b *builder) bucketPolicy() error {
 	in := b.policyInputs()
-	policy := policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-		in.BucketName, in.AccessPointARN = args[0].(string), args[1].(string)
-		in.EndpointIDs = args[2].([]string)
-		return BucketPolicy(in)
-	}, b.comp.BucketName, b.comp.AccessPointARN, b.s3EndpointIDs.ToStringArrayOutput())
-	bp, err := b.setPolicy(b.labBucket, b.name+"-bucket", policy)
+	doc := policyJSON(in, pendingInputs{BucketName: b.comp.BucketName, AccessPointARN: b.comp.AccessPointARN,
+		EndpointIDs: b.s3EndpointIDs}, policy.Bucket)
+	bp, err := b.setPolicy(b.labBucket, b.name+"-bucket", doc)
 	if err != nil {
 		return err
 	}

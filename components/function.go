@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -57,7 +59,7 @@ func (b *builder) roleResourceName(kind string) string {
 // functionRole registers the execution roles with their trust policy only;
 // their permissions come later, once the resources they name exist.
 func (b *builder) functionRole() error {
-	trust, err := AssumeRolePolicy(b.policyInputs()).JSON()
+	trust, err := policy.AssumeRole(b.policyInputs()).JSON()
 	if err != nil {
 		return fmt.Errorf("function role trust policy: %w", err)
 	}
@@ -102,7 +104,7 @@ func (b *builder) roleArgs(args *iam.RoleArgs) *iam.RoleArgs {
 	return args
 }
 
-// eniPolicy registers each role's network policy (ENIPolicy): before the
+// eniPolicy registers each role's network policy (policy.ENI): before the
 // subnets, the security groups and the functions, which depend on all of
 // them, so that they are deleted after them.
 func (b *builder) eniPolicy() error {
@@ -110,11 +112,8 @@ func (b *builder) eniPolicy() error {
 	for _, kind := range b.roleNames() {
 		// lab-fn-eni-policy, lab-probe-eni-policy, ...
 		p, err := iam.NewRolePolicy(b.ctx, b.name+"-"+kind+"-eni-policy", &iam.RolePolicyArgs{
-			Role: b.roles[kind].name,
-			Policy: policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-				in.VPCID = args[0].(string)
-				return ENIPolicy(in)
-			}, b.comp.VPCID),
+			Role:   b.roles[kind].name,
+			Policy: policyJSON(in, pendingInputs{VPCID: b.comp.VPCID}, policy.ENI),
 		}, b.child)
 		if err != nil {
 			return fmt.Errorf("%s role ENI policy: %w", kind, err)
@@ -288,25 +287,17 @@ func (b *builder) functions() error {
 	if slices.Contains(b.lab.InterfaceEndpoints, "bedrock-runtime") {
 		in.BedrockModelID = b.lab.BedrockModelID
 	}
-	policies := map[string]func(PolicyInputs, []any) PolicyDocument{
-		roleLab: func(in PolicyInputs, args []any) PolicyDocument {
-			in.BucketName, in.LogGroupARNs, in.TableARN = args[0].(string), []string{args[1].(string)}, args[2].(string)
-			in.DeniedTableARN, in.DeniedProbeBucket = args[3].(string), args[4].(string)
-			return RolePolicy(in)
-		},
-		roleProbe: func(in PolicyInputs, args []any) PolicyDocument {
-			in.LogGroupARNs, in.ProbeBuckets = []string{args[1].(string)}, nil
-			if name := args[5].(string); name != "" {
-				in.ProbeBuckets = []string{name}
-			}
-			return ProbeRolePolicy(in)
-		},
-		roleRestricted: func(in PolicyInputs, args []any) PolicyDocument {
-			in.BucketName, in.LogGroupARNs = args[0].(string), []string{args[1].(string)}
-			in.RestrictedPrefix = b.lab.RestrictedPrefix
-			return RestrictedRolePolicy(in)
-		},
+	in.RestrictedPrefix = b.lab.RestrictedPrefix
+	policies := map[string]func(policy.Inputs) policy.Document{
+		roleLab: policy.Role, roleProbe: policy.ProbeRole, roleRestricted: policy.RestrictedRole,
 	}
+	// The probe lists the other region's bucket, if any.
+	probeBuckets := b.comp.CrossRegionBucket.ApplyT(func(name string) []string {
+		if name == "" {
+			return nil
+		}
+		return []string{name}
+	}).(pulumi.StringArrayOutput)
 	env := b.environment()
 	descriptions := map[string]string{
 		roleLab:        "Lists the lab bucket through the VPC's S3 endpoints and proves the paths that must work",
@@ -321,8 +312,11 @@ func (b *builder) functions() error {
 		// lab-fn-role-policy, lab-probe-role-policy, ...
 		rp, err := iam.NewRolePolicy(b.ctx, b.roleResourceName(kind)+"-policy", &iam.RolePolicyArgs{
 			Role: b.roles[kind].name,
-			Policy: policyJSON(in, policies[kind], b.comp.BucketName, b.logs[i].Arn, b.tableARN, b.deniedTableARN,
-				b.comp.DeniedProbeBucket, b.comp.CrossRegionBucket),
+			// Every role's policy takes the same inputs (each builder reads
+			// its own), so each depends on the same resources.
+			Policy: policyJSON(in, pendingInputs{BucketName: b.comp.BucketName, LogGroupARNs: pulumi.StringArray{b.logs[i].Arn},
+				TableARN: b.tableARN, DeniedTableARN: b.deniedTableARN, DeniedProbeBucket: b.comp.DeniedProbeBucket,
+				ProbeBuckets: probeBuckets}, policies[kind]),
 		}, b.child)
 		if err != nil {
 			return fmt.Errorf("%s role policy: %w", kind, err)
@@ -410,7 +404,7 @@ func (b *builder) function(name, description string, role pulumi.StringOutput, s
 		// teardown does not wait 20-45 minutes for Lambda's ENIs: the
 		// provider moves the function to the VPC's default security group
 		// first, and Lambda creates interfaces there with the execution
-		// role, which ENIPolicy allows.
+		// role, which policy.ENI allows.
 		ReplaceSecurityGroupsOnDestroy: pulumi.Bool(true),
 		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
 			LogFormat:           pulumi.String("JSON"),

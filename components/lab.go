@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -367,7 +369,7 @@ func chooseAdmins(l *lab, f *facts, dryRun bool, errs *settingErrors) (admins []
 				f.partition, f.accountID)
 		}
 	}
-	if !slices.ContainsFunc(l.AdminPrincipalARNs, func(pattern string) bool { return ArnLike(pattern, f.deployerARN) }) {
+	if !slices.ContainsFunc(l.AdminPrincipalARNs, func(pattern string) bool { return policy.ArnLike(pattern, f.deployerARN) }) {
 		if dryRun {
 			warning = fmt.Sprintf("adminPrincipalArns does not include %s, which runs this preview: fine for a preview, "+
 				"but an update by it would lose access to the lab bucket, so `pulumi up` refuses it", f.deployerARN)
@@ -426,8 +428,8 @@ func (b *builder) tags(name string) pulumi.StringMap {
 }
 
 // policyInputs resolves the facts every policy is built from.
-func (b *builder) policyInputs() PolicyInputs {
-	return PolicyInputs{
+func (b *builder) policyInputs() policy.Inputs {
+	return policy.Inputs{
 		Partition:          b.facts.partition,
 		Region:             b.facts.region,
 		AccountID:          b.facts.accountID,
@@ -435,12 +437,66 @@ func (b *builder) policyInputs() PolicyInputs {
 	}
 }
 
-// policyJSON renders a policy document whose inputs are known only at
-// deployment time: build receives the resolved inputs in order.
-func policyJSON(in PolicyInputs, build func(in PolicyInputs, args []any) PolicyDocument, inputs ...any) pulumi.StringOutput {
-	return pulumi.All(inputs...).ApplyT(func(args []any) (string, error) {
-		// build gets a copy of in to fill: Pulumi may run applies at the
-		// same time, so none may write to a PolicyInputs another reads.
-		return build(in, args).JSON()
+// pendingInputs are the policy inputs that other resources' outputs give,
+// known only at deployment time. Each one set replaces the same field of
+// the known policy.Inputs once resolved; unset ones leave it as it is.
+type pendingInputs struct {
+	BucketName, AccessPointARN, FunctionRoleARN, VPCID pulumi.StringInput
+	TableARN, DeniedTableARN, DeniedProbeBucket        pulumi.StringInput
+	FlowLogGroupARN                                    pulumi.StringInput
+	EndpointIDs, LogGroupARNs, ProbeBuckets            pulumi.StringArrayInput
+}
+
+// resolved pairs each set input with the field of policy.Inputs it fills.
+func (p pendingInputs) resolved() (inputs []any, fill []func(*policy.Inputs, any)) {
+	strs := []struct {
+		input pulumi.StringInput
+		field func(*policy.Inputs) *string
+	}{
+		{p.BucketName, func(in *policy.Inputs) *string { return &in.BucketName }},
+		{p.AccessPointARN, func(in *policy.Inputs) *string { return &in.AccessPointARN }},
+		{p.FunctionRoleARN, func(in *policy.Inputs) *string { return &in.FunctionRoleARN }},
+		{p.VPCID, func(in *policy.Inputs) *string { return &in.VPCID }},
+		{p.TableARN, func(in *policy.Inputs) *string { return &in.TableARN }},
+		{p.DeniedTableARN, func(in *policy.Inputs) *string { return &in.DeniedTableARN }},
+		{p.DeniedProbeBucket, func(in *policy.Inputs) *string { return &in.DeniedProbeBucket }},
+		{p.FlowLogGroupARN, func(in *policy.Inputs) *string { return &in.FlowLogGroupARN }},
+	}
+	for _, s := range strs {
+		if s.input != nil {
+			inputs = append(inputs, s.input)
+			fill = append(fill, func(in *policy.Inputs, v any) { *s.field(in) = v.(string) })
+		}
+	}
+	lists := []struct {
+		input pulumi.StringArrayInput
+		field func(*policy.Inputs) *[]string
+	}{
+		{p.EndpointIDs, func(in *policy.Inputs) *[]string { return &in.EndpointIDs }},
+		{p.LogGroupARNs, func(in *policy.Inputs) *[]string { return &in.LogGroupARNs }},
+		{p.ProbeBuckets, func(in *policy.Inputs) *[]string { return &in.ProbeBuckets }},
+	}
+	for _, l := range lists {
+		if l.input != nil {
+			inputs = append(inputs, l.input)
+			fill = append(fill, func(in *policy.Inputs, v any) { *l.field(in) = v.([]string) })
+		}
+	}
+	return inputs, fill
+}
+
+// policyJSON renders the policy build makes from the known inputs and the
+// pending ones, once these are resolved. The resource that takes it depends
+// on every pending input's resource.
+func policyJSON(known policy.Inputs, pending pendingInputs, build func(policy.Inputs) policy.Document) pulumi.StringOutput {
+	inputs, fill := pending.resolved()
+	return pulumi.All(inputs...).ApplyT(func(values []any) (string, error) {
+		// A copy of known to fill: Pulumi may run applies at the same
+		// time, so none may write to inputs another reads.
+		in := known
+		for i, v := range values {
+			fill[i](&in, v)
+		}
+		return build(in).JSON()
 	}).(pulumi.StringOutput)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -269,9 +271,9 @@ func TestEndpointOnExactlyThePrivateRouteTables(t *testing.T) {
 			t.Errorf("gateway endpoint sets %s, which only interface endpoints take", k)
 		}
 	}
-	in := PolicyInputs{Partition: "aws", Region: "us-east-1", AccountID: offlineplan.MockAccountID,
+	in := policy.Inputs{Partition: "aws", Region: "us-east-1", AccountID: offlineplan.MockAccountID,
 		FunctionRoleARN: offlineplan.Unknown("lab-fn-role", "arn"), BucketName: offlineplan.Unknown("lab-bucket", "bucket")}
-	assertPolicy(t, "endpoint policy", ep.Inputs["policy"], EndpointPolicy(in))
+	assertPolicy(t, "endpoint policy", ep.Inputs["policy"], policy.Endpoint(in))
 }
 
 func TestBucketLockedDown(t *testing.T) {
@@ -327,9 +329,9 @@ func TestBucketLockedDown(t *testing.T) {
 	if !slices.Contains(bp.Dependencies, pab.URN) {
 		t.Errorf("bucket policy does not wait for the public access block: depends on %v", bp.Dependencies)
 	}
-	in := PolicyInputs{Partition: "aws", BucketName: bucketName, EndpointIDs: []string{offlineplan.Unknown("lab-s3-endpoint", "id")},
+	in := policy.Inputs{Partition: "aws", BucketName: bucketName, EndpointIDs: []string{offlineplan.Unknown("lab-s3-endpoint", "id")},
 		AdminPrincipalARNs: []string{offlineplan.MockDeployerARN}}
-	assertPolicy(t, "bucket policy", bp.Inputs["policy"], BucketPolicy(in))
+	assertPolicy(t, "bucket policy", bp.Inputs["policy"], policy.Bucket(in))
 }
 
 func TestSeedObjects(t *testing.T) {
@@ -455,9 +457,9 @@ func TestFunction(t *testing.T) {
 
 func TestRolePolicies(t *testing.T) {
 	p := mustRunLab(t)
-	base := PolicyInputs{Partition: "aws", Region: "us-east-1", AccountID: offlineplan.MockAccountID}
+	base := policy.Inputs{Partition: "aws", Region: "us-east-1", AccountID: offlineplan.MockAccountID}
 	for _, role := range p.Find("aws:iam/role:Role") {
-		assertPolicy(t, role.Name+" trust policy", role.Inputs["assumeRolePolicy"], AssumeRolePolicy(base))
+		assertPolicy(t, role.Name+" trust policy", role.Inputs["assumeRolePolicy"], policy.AssumeRole(base))
 		for _, k := range []string{"managedPolicyArns", "inlinePolicies"} {
 			if v, ok := role.Inputs[k]; ok && len(strs(v)) > 0 {
 				t.Errorf("%s sets %s %v: its only permissions are its inline policies", role.Name, k, v)
@@ -478,16 +480,16 @@ func TestRolePolicies(t *testing.T) {
 		}
 		in := base
 		in.VPCID = offlineplan.Unknown("lab-vpc", "id")
-		assertPolicy(t, policies[1], byName(t, p, policies[1]).Inputs["policy"], ENIPolicy(in))
+		assertPolicy(t, policies[1], byName(t, p, policies[1]).Inputs["policy"], policy.ENI(in))
 	}
 	in := base
 	in.BucketName = offlineplan.Unknown("lab-bucket", "bucket")
 	in.LogGroupARNs = []string{offlineplan.Unknown("lab-fn-logs", "arn")}
 	in.DeniedProbeBucket = offlineplan.Unknown("lab-denied-probe", "bucket")
-	assertPolicy(t, "lab role policy", byName(t, p, "lab-fn-role-policy").Inputs["policy"], RolePolicy(in))
+	assertPolicy(t, "lab role policy", byName(t, p, "lab-fn-role-policy").Inputs["policy"], policy.Role(in))
 	in = base
 	in.LogGroupARNs = []string{offlineplan.Unknown("lab-probe-fn-logs", "arn")}
-	assertPolicy(t, "probe role policy", byName(t, p, "lab-probe-role-policy").Inputs["policy"], ProbeRolePolicy(in))
+	assertPolicy(t, "probe role policy", byName(t, p, "lab-probe-role-policy").Inputs["policy"], policy.ProbeRole(in))
 	// Each function runs with its own role.
 	for fn, role := range map[string]string{"lab-fn": "lab-fn-role", "lab-probe-fn": "lab-probe-role"} {
 		if got := byName(t, p, fn).Inputs["role"]; got != offlineplan.Unknown(role, "arn") {
@@ -792,7 +794,7 @@ func assertRegistersNothing(t *testing.T, region string, args *S3GatewayLabArgs,
 
 // assertPolicy compares a registered policy input with the document the
 // builders make for the same inputs.
-func assertPolicy(t *testing.T, what string, got any, want PolicyDocument) {
+func assertPolicy(t *testing.T, what string, got any, want policy.Document) {
 	t.Helper()
 	wantJSON, err := want.JSON()
 	if err != nil {

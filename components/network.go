@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -108,14 +110,14 @@ func (b *builder) subnets() error {
 
 // gatewayEndpoint registers a gateway endpoint of service on the route
 // tables, with policy.
-func (b *builder) gatewayEndpoint(name, service string, routeTableIDs pulumi.StringArrayOutput, policy pulumi.StringOutput,
+func (b *builder) gatewayEndpoint(name, service string, routeTableIDs pulumi.StringArrayOutput, doc pulumi.StringOutput,
 	opts ...pulumi.ResourceOption) (*ec2.VpcEndpoint, error) {
 	ep, err := ec2.NewVpcEndpoint(b.ctx, name, &ec2.VpcEndpointArgs{
 		VpcId:           b.comp.VPCID,
 		ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.%s", b.facts.region, service)),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   routeTableIDs,
-		Policy:          policy,
+		Policy:          doc,
 		Tags:            b.tags(name),
 	}, append([]pulumi.ResourceOption{b.child}, opts...)...)
 	if err != nil {
@@ -136,26 +138,21 @@ func (b *builder) endpoint() error {
 		return nil
 	}
 	in := b.policyInputs()
-	var policy pulumi.StringOutput
+	var doc pulumi.StringOutput
 	if b.lab.AccessPoint {
-		policy = policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-			in.FunctionRoleARN, in.BucketName, in.AccessPointARN = args[0].(string), args[1].(string), args[2].(string)
-			return AccessPointEndpointPolicy(in)
-		}, b.comp.RoleARN, b.comp.BucketName, b.comp.AccessPointARN)
+		doc = policyJSON(in, pendingInputs{FunctionRoleARN: b.comp.RoleARN, BucketName: b.comp.BucketName,
+			AccessPointARN: b.comp.AccessPointARN}, policy.AccessPointEndpoint)
 	} else {
-		policy = policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-			in.FunctionRoleARN, in.BucketName = args[0].(string), args[1].(string)
-			return EndpointPolicy(in)
-		}, b.comp.RoleARN, b.comp.BucketName)
+		doc = policyJSON(in, pendingInputs{FunctionRoleARN: b.comp.RoleARN, BucketName: b.comp.BucketName}, policy.Endpoint)
 	}
-	ep, err := b.gatewayEndpoint(b.name+"-s3-endpoint", "s3", b.comp.RouteTableIDs, policy)
+	ep, err := b.gatewayEndpoint(b.name+"-s3-endpoint", "s3", b.comp.RouteTableIDs, doc)
 	if err != nil {
 		return err
 	}
 	b.gateway = ep
 	b.comp.EndpointID = ep.ID().ToStringOutput()
 	b.comp.PrefixListID = ep.PrefixListId
-	b.comp.EndpointPolicy = policy
+	b.comp.EndpointPolicy = doc
 	b.s3EndpointIDs = append(b.s3EndpointIDs, ep.ID().ToStringOutput())
 	return nil
 }
@@ -188,7 +185,7 @@ func (b *builder) managedPrefixList(service string) (pulumi.StringOutput, error)
 // interfaceEndpoint registers an interface endpoint of service in the
 // private subnets, with private DNS and a security group of its own that
 // admits HTTPS from the lab functions' security groups only.
-func (b *builder) interfaceEndpoint(name, service string, policy pulumi.StringOutput, dns *ec2.VpcEndpointDnsOptionsArgs,
+func (b *builder) interfaceEndpoint(name, service string, doc pulumi.StringOutput, dns *ec2.VpcEndpointDnsOptionsArgs,
 	opts ...pulumi.ResourceOption) (*ec2.VpcEndpoint, error) {
 	var ingress ec2.SecurityGroupIngressArray
 	for _, sg := range b.clientSGs {
@@ -217,7 +214,7 @@ func (b *builder) interfaceEndpoint(name, service string, policy pulumi.StringOu
 		SecurityGroupIds:  pulumi.StringArray{sg.ID()},
 		PrivateDnsEnabled: pulumi.Bool(true),
 		DnsOptions:        dns,
-		Policy:            policy,
+		Policy:            doc,
 		Tags:              b.tags(name),
 	}, append([]pulumi.ResourceOption{b.child}, opts...)...)
 	if err != nil {
@@ -240,17 +237,14 @@ func (b *builder) s3InterfaceEndpoint() error {
 		return nil
 	}
 	in := b.policyInputs()
-	policy := policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-		in.FunctionRoleARN, in.BucketName = args[0].(string), args[1].(string)
-		return EndpointPolicy(in)
-	}, b.comp.RoleARN, b.comp.BucketName)
+	doc := policyJSON(in, pendingInputs{FunctionRoleARN: b.comp.RoleARN, BucketName: b.comp.BucketName}, policy.Endpoint)
 	dns := &ec2.VpcEndpointDnsOptionsArgs{DnsRecordIpType: pulumi.String("ipv4")}
 	var opts []pulumi.ResourceOption
 	if b.gateway != nil {
 		dns.PrivateDnsOnlyForInboundResolverEndpoint = pulumi.Bool(true)
 		opts = append(opts, pulumi.DependsOn([]pulumi.Resource{b.gateway}))
 	}
-	ep, err := b.interfaceEndpoint(b.name+"-s3-interface-endpoint", "s3", policy, dns, opts...)
+	ep, err := b.interfaceEndpoint(b.name+"-s3-interface-endpoint", "s3", doc, dns, opts...)
 	if err != nil {
 		return err
 	}
@@ -267,18 +261,15 @@ func (b *builder) s3InterfaceEndpoint() error {
 
 // interfaceEndpoints registers the interface endpoints of other services
 // (interfaceEndpoints; 004's Bedrock endpoint, 003's KMS), each with its
-// least-privilege policy (InterfaceEndpointPolicy).
+// least-privilege policy (policy.InterfaceEndpoint).
 func (b *builder) interfaceEndpoints() error {
 	ids := pulumi.StringMap{}
 	for _, svc := range b.lab.InterfaceEndpoints {
 		in := b.policyInputs()
 		in.BedrockModelID = b.lab.BedrockModelID
-		policy := policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-			in.FunctionRoleARN = args[0].(string)
-			in.LogGroupARNs = args[1].([]string)
-			return InterfaceEndpointPolicy(svc, in)
-		}, b.comp.RoleARN, b.logGroupARNs)
-		ep, err := b.interfaceEndpoint(fmt.Sprintf("%s-%s-endpoint", b.name, svc), svc, policy, nil)
+		doc := policyJSON(in, pendingInputs{FunctionRoleARN: b.comp.RoleARN, LogGroupARNs: b.logGroupARNs},
+			func(in policy.Inputs) policy.Document { return policy.InterfaceEndpoint(svc, in) })
+		ep, err := b.interfaceEndpoint(fmt.Sprintf("%s-%s-endpoint", b.name, svc), svc, doc, nil)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -61,9 +63,6 @@ func (b *builder) probeBuckets() error {
 	return nil
 }
 
-func tlsOnlyPolicy(in PolicyInputs, lb *lockedBucket) pulumi.StringOutput {
-	return policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-		in.BucketName = args[0].(string)
-		return TLSOnlyBucketPolicy(in)
-	}, lb.bucket.Bucket)
+func tlsOnlyPolicy(in policy.Inputs, lb *lockedBucket) pulumi.StringOutput {
+	return policyJSON(in, pendingInputs{BucketName: lb.bucket.Bucket}, policy.TLSOnlyBucket)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -28,10 +30,7 @@ func (b *builder) accessPoint() error {
 	name := b.comp.BucketName.ApplyT(AccessPointName).(pulumi.StringOutput)
 	arn := pulumi.Sprintf("arn:%s:s3:%s:%s:accesspoint/%s", b.facts.partition, b.facts.region, b.facts.accountID, name)
 	in := b.policyInputs()
-	policy := policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-		in.AccessPointARN, in.FunctionRoleARN = args[0].(string), args[1].(string)
-		return AccessPointPolicy(in)
-	}, arn, b.comp.RoleARN)
+	doc := policyJSON(in, pendingInputs{AccessPointARN: arn, FunctionRoleARN: b.comp.RoleARN}, policy.AccessPoint)
 	ap, err := s3.NewAccessPoint(b.ctx, b.name+"-access-point", &s3.AccessPointArgs{
 		Bucket:           b.comp.BucketName,
 		Name:             name,
@@ -40,7 +39,7 @@ func (b *builder) accessPoint() error {
 			BlockPublicAcls: pulumi.Bool(true), BlockPublicPolicy: pulumi.Bool(true),
 			IgnorePublicAcls: pulumi.Bool(true), RestrictPublicBuckets: pulumi.Bool(true),
 		},
-		Policy: policy,
+		Policy: doc,
 	}, b.child, pulumi.DependsOn(b.labBucket.config))
 	if err != nil {
 		return fmt.Errorf("access point: %w", err)
@@ -96,16 +95,14 @@ func (b *builder) restrictedTier() error {
 	}
 	in := b.policyInputs()
 	in.RestrictedPrefix = b.lab.RestrictedPrefix
-	policy := policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-		in.FunctionRoleARN, in.BucketName = args[0].(string), args[1].(string)
-		return RestrictedEndpointPolicy(in)
-	}, b.roles[roleRestricted].arn, b.comp.BucketName)
-	ep, err := b.gatewayEndpoint(b.name+"-restricted-s3-endpoint", "s3", b.comp.RestrictedRouteTableIDs, policy)
+	doc := policyJSON(in, pendingInputs{FunctionRoleARN: b.roles[roleRestricted].arn, BucketName: b.comp.BucketName},
+		policy.RestrictedEndpoint)
+	ep, err := b.gatewayEndpoint(b.name+"-restricted-s3-endpoint", "s3", b.comp.RestrictedRouteTableIDs, doc)
 	if err != nil {
 		return err
 	}
 	b.comp.RestrictedEndpointID = ep.ID().ToStringOutput()
-	b.comp.RestrictedEndpointPolicy = policy
+	b.comp.RestrictedEndpointPolicy = doc
 	b.s3EndpointIDs = append(b.s3EndpointIDs, ep.ID().ToStringOutput())
 	return nil
 }
@@ -157,17 +154,14 @@ func (b *builder) dynamoDB() error {
 		return fmt.Errorf("table item: %w", err)
 	}
 	in := b.policyInputs()
-	policy := policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-		in.FunctionRoleARN, in.TableARN = args[0].(string), args[1].(string)
-		return DynamoDBEndpointPolicy(in)
-	}, b.comp.RoleARN, lab.Arn)
-	ep, err := b.gatewayEndpoint(b.name+"-dynamodb-endpoint", "dynamodb", b.comp.RouteTableIDs, policy)
+	doc := policyJSON(in, pendingInputs{FunctionRoleARN: b.comp.RoleARN, TableARN: lab.Arn}, policy.DynamoDBEndpoint)
+	ep, err := b.gatewayEndpoint(b.name+"-dynamodb-endpoint", "dynamodb", b.comp.RouteTableIDs, doc)
 	if err != nil {
 		return err
 	}
 	b.tableARN, b.deniedTableARN = lab.Arn, denied.Arn
 	b.comp.TableName, b.comp.DeniedTableName = lab.Name, denied.Name
-	b.comp.DynamoDBEndpointID, b.comp.DynamoDBEndpointPolicy = ep.ID().ToStringOutput(), policy
+	b.comp.DynamoDBEndpointID, b.comp.DynamoDBEndpointPolicy = ep.ID().ToStringOutput(), doc
 	return nil
 }
 
@@ -200,7 +194,7 @@ func (b *builder) flowLogs() error {
 		if err != nil {
 			return fmt.Errorf("flow log group: %w", err)
 		}
-		trust, err := FlowLogsAssumeRolePolicy(b.policyInputs()).JSON()
+		trust, err := policy.FlowLogsAssumeRole(b.policyInputs()).JSON()
 		if err != nil {
 			return fmt.Errorf("flow logs trust policy: %w", err)
 		}
@@ -214,10 +208,8 @@ func (b *builder) flowLogs() error {
 		}
 		in := b.policyInputs()
 		rp, err := iam.NewRolePolicy(b.ctx, b.name+"-flow-logs-role-policy", &iam.RolePolicyArgs{
-			Role: role.Name,
-			Policy: policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-				return FlowLogsRolePolicy(in, args[0].(string))
-			}, logs.Arn),
+			Role:   role.Name,
+			Policy: policyJSON(in, pendingInputs{FlowLogGroupARN: logs.Arn}, policy.FlowLogsRole),
 		}, b.child)
 		if err != nil {
 			return fmt.Errorf("flow logs role policy: %w", err)
@@ -236,10 +228,7 @@ func (b *builder) flowLogs() error {
 			return err
 		}
 		in := b.policyInputs()
-		bp, err := b.setPolicy(lb, b.name+"-flow-logs", policyJSON(in, func(in PolicyInputs, args []any) PolicyDocument {
-			in.BucketName = args[0].(string)
-			return FlowLogsBucketPolicy(in)
-		}, lb.bucket.Bucket))
+		bp, err := b.setPolicy(lb, b.name+"-flow-logs", policyJSON(in, pendingInputs{BucketName: lb.bucket.Bucket}, policy.FlowLogsBucket))
 		if err != nil {
 			return err
 		}

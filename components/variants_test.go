@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 
 	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
@@ -233,7 +235,7 @@ func TestAccessPoint(t *testing.T) {
 		Statement []struct {
 			Sid       string
 			Principal any
-			Condition Condition
+			Condition policy.Condition
 		}
 	}
 	if err := json.Unmarshal([]byte(apPolicy), &apDoc); err != nil {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/platformlab/s3-gateway-lab/components"
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
 )
 
 // ErrNotAdmin means the caller is not among a stack's adminPrincipalArns:
@@ -28,7 +28,7 @@ func AdminCheck(caller func(ctx context.Context) (string, error)) func(ctx conte
 			return fmt.Errorf("cannot tell whether the caller is in the stack's adminPrincipalArns: %w", err)
 		}
 		for _, pattern := range admins {
-			if components.ArnLike(pattern, principal) {
+			if policy.ArnLike(pattern, principal) {
 				return nil
 			}
 		}

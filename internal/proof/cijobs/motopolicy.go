@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/platformlab/s3-gateway-lab/components"
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
 )
 
 // motoServices maps a service prefix of IAM to the one moto checks for the
@@ -45,14 +45,14 @@ var motoOperations = map[string]string{
 // Allow statements with Action and Resource, and no wildcard in an action,
 // are accepted: the derived policies have no other kind, and moto gets
 // Deny with NotResource wrong.
-func MotoPolicy(policy string) (string, error) {
-	dec := json.NewDecoder(strings.NewReader(policy))
+func MotoPolicy(document string) (string, error) {
+	dec := json.NewDecoder(strings.NewReader(document))
 	dec.DisallowUnknownFields()
-	var doc components.PolicyDocument
+	var doc policy.Document
 	if err := dec.Decode(&doc); err != nil {
 		return "", fmt.Errorf("read the policy: %w", err)
 	}
-	out := components.PolicyDocument{Version: doc.Version, ID: doc.ID}
+	out := policy.Document{Version: doc.Version, ID: doc.ID}
 	used := map[string]bool{}
 	for _, st := range doc.Statement {
 		used[st.Sid] = true
@@ -75,7 +75,7 @@ func MotoPolicy(policy string) (string, error) {
 			}
 		}
 		if len(scoped) > 0 {
-			out.Statement = append(out.Statement, components.Statement{Sid: st.Sid, Effect: st.Effect, Action: scoped,
+			out.Statement = append(out.Statement, policy.Statement{Sid: st.Sid, Effect: st.Effect, Action: scoped,
 				Resource: st.Resource, Condition: st.Condition})
 		}
 		if len(anyResource) > 0 {
@@ -88,7 +88,7 @@ func MotoPolicy(policy string) (string, error) {
 				}
 				used[sid] = true
 			}
-			out.Statement = append(out.Statement, components.Statement{Sid: sid, Effect: st.Effect, Action: anyResource,
+			out.Statement = append(out.Statement, policy.Statement{Sid: sid, Effect: st.Effect, Action: anyResource,
 				Resource: []string{"*"}, Condition: st.Condition})
 		}
 	}

@@ -16,13 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/platformlab/s3-gateway-lab/components"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/cisetup"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
@@ -659,7 +660,7 @@ func newLab(t *testing.T, ctx context.Context, cfg aws.Config) lab {
 		l.subnets = append(l.subnets, aws.ToString(sn.Subnet.SubnetId))
 		l.routeTables = append(l.routeTables, aws.ToString(rt.RouteTable.RouteTableId))
 	}
-	l.policy, err = components.EndpointPolicy(components.PolicyInputs{
+	l.policy, err = policy.Endpoint(policy.Inputs{
 		Partition: "aws", Region: region, AccountID: account, VPCID: l.vpc, BucketName: l.bucket,
 		FunctionRoleARN:    "arn:aws:iam::" + account + ":role/lab-fn-role-6f1c2d9",
 		AdminPrincipalARNs: []string{"arn:aws:iam::" + account + ":role/s3-gateway-lab-ci-deploy"},

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/platformlab/s3-gateway-lab/components"
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
 )
 
 // builder collects the statements of one policy. Rights added under one
@@ -16,20 +16,20 @@ import (
 type builder struct {
 	prefix string
 	scope  Scope
-	stmts  map[string]*components.Statement
+	stmts  map[string]*policy.Statement
 	errs   []string
 }
 
 func newBuilder(prefix string, scope Scope) *builder {
-	return &builder{prefix: prefix, scope: scope, stmts: map[string]*components.Statement{}}
+	return &builder{prefix: prefix, scope: scope, stmts: map[string]*policy.Statement{}}
 }
 
 // allow adds actions on resources under the statement ID prefix+sid.
-func (b *builder) allow(sid string, actions, resources []string, cond components.Condition) {
+func (b *builder) allow(sid string, actions, resources []string, cond policy.Condition) {
 	sid = b.prefix + sid
 	st, ok := b.stmts[sid]
 	if !ok {
-		st = &components.Statement{Sid: sid, Effect: "Allow", Condition: cond}
+		st = &policy.Statement{Sid: sid, Effect: "Allow", Condition: cond}
 		b.stmts[sid] = st
 	} else if fmt.Sprint(st.Condition) != fmt.Sprint(cond) {
 		// One statement ID given two conditions: a bug here.
@@ -92,7 +92,7 @@ func (b *builder) deploy(types []string, readOnly bool) error {
 				})
 				if len(bounded) > 0 {
 					b.allow("IamWithBoundary", bounded, []string{s.roles()},
-						components.Condition{"StringEquals": {"iam:PermissionsBoundary": {s.PermissionsBoundaryARN}}})
+						policy.Condition{"StringEquals": {"iam:PermissionsBoundary": {s.PermissionsBoundaryARN}}})
 				}
 			}
 			b.allow("Iam", actions, []string{b.scope.roles()}, nil)
@@ -116,7 +116,7 @@ func (b *builder) deploy(types []string, readOnly bool) error {
 	if passRole {
 		// PassRole only of the lab's roles, to the services they are for.
 		b.allow("PassLabRoles", []string{"iam:PassRole"}, []string{b.scope.roles()},
-			components.Condition{"StringEquals": {"iam:PassedToService": {"lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com"}}})
+			policy.Condition{"StringEquals": {"iam:PassedToService": {"lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com"}}})
 	}
 	return nil
 }
@@ -185,11 +185,11 @@ func (b *builder) rights(rights []Right) {
 }
 
 // document returns the policy, its statements in order of their IDs.
-func (b *builder) document() (components.PolicyDocument, error) {
+func (b *builder) document() (policy.Document, error) {
 	if len(b.errs) > 0 {
-		return components.PolicyDocument{}, fmt.Errorf("internal/proof/ciroles: %s", strings.Join(b.errs, "; "))
+		return policy.Document{}, fmt.Errorf("internal/proof/ciroles: %s", strings.Join(b.errs, "; "))
 	}
-	doc := components.PolicyDocument{Version: components.PolicyVersion}
+	doc := policy.Document{Version: policy.Version}
 	for _, sid := range slices.Sorted(maps.Keys(b.stmts)) {
 		doc.Statement = append(doc.Statement, *b.stmts[sid])
 	}

@@ -23,6 +23,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/platformlab/s3-gateway-lab/components"
 )
 
@@ -61,7 +63,7 @@ var Rights = map[string][]string{
 	"aws:iam/rolePolicy:RolePolicy": {"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"},
 	"aws:lambda/function:Function": {"lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetFunctionCodeSigningConfig", "lambda:GetRuntimeManagementConfig", "lambda:ListVersionsByFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags",
 		// The execution role is passed to Lambda, which checks its
-		// network permissions (components.ENIPolicy).
+		// network permissions (policy.ENI).
 		"iam:PassRole",
 		// Creating a function in a VPC, and replaceSecurityGroupsOnDestroy.
 		"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces"},
@@ -186,10 +188,10 @@ func (s Scope) self() string {
 // provider generates, and EC2, Lambda, CloudWatch Logs and DynamoDB
 // creations are not confined by name here (a deliberate deviation from
 // cdk-nag AwsSolutions-IAM5 and Checkov CKV_AWS_355/356).
-func DeployPolicy(types, lookups []string, scope Scope) (components.PolicyDocument, error) {
+func DeployPolicy(types, lookups []string, scope Scope) (policy.Document, error) {
 	b := newBuilder("Deploy", scope)
 	if err := errors.Join(b.deploy(types, false), b.lookups(lookups)); err != nil {
-		return components.PolicyDocument{}, err
+		return policy.Document{}, err
 	}
 	return b.document()
 }

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/platformlab/s3-gateway-lab/components"
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
@@ -55,7 +56,7 @@ func TestPoliciesFollowThePlans(t *testing.T) {
 		}
 		compare(t, filepath.Join(root, role.PermissionPolicy), doc)
 	}
-	compare(t, filepath.Join(root, "iam", "lab-permissions-boundary.json"), components.PermissionsBoundary())
+	compare(t, filepath.Join(root, "iam", "lab-permissions-boundary.json"), policy.PermissionsBoundary())
 }
 
 func compare(t *testing.T, path string, doc any) {

@@ -9,7 +9,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/platformlab/s3-gateway-lab/components"
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 )
 
@@ -166,7 +167,7 @@ type PlanSummary struct {
 }
 
 // RolePolicy derives the permission policy of role from what its jobs run.
-func (m *Manifest) RolePolicy(role Role, p Project) (components.PolicyDocument, error) {
+func (m *Manifest) RolePolicy(role Role, p Project) (policy.Document, error) {
 	scope := func(stacks []string) Scope {
 		// The CI roles create and change the lab's roles only with the
 		// lab's permissions boundary (iam/lab-permissions-boundary.json,
@@ -188,7 +189,7 @@ func (m *Manifest) RolePolicy(role Role, p Project) (components.PolicyDocument, 
 	for _, j := range role.Jobs {
 		for _, run := range j.Runs {
 			if err := m.addRun(b, run, p); err != nil {
-				return components.PolicyDocument{}, fmt.Errorf("role %s, %s job %s: %w", role.ID, j.Workflow, j.Job, err)
+				return policy.Document{}, fmt.Errorf("role %s, %s job %s: %w", role.ID, j.Workflow, j.Job, err)
 			}
 		}
 	}

@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/components"
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/ciroles"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/calltest"
@@ -38,7 +39,7 @@ type ciRequest struct {
 	resource string
 	// bucket is the lab bucket policy that also applies (an S3 request on
 	// a lab bucket from outside the VPC), or nil.
-	bucket *components.PolicyDocument
+	bucket *policy.Document
 	// context adds keys to the request's context.
 	context map[string]any
 	want    string
@@ -89,8 +90,8 @@ func s3Resource(action string, names map[string]string) string {
 
 // labBucketPolicy is the lab bucket's policy of a stack whose
 // adminPrincipalArns are admins.
-func labBucketPolicy(names map[string]string, admins []string) *components.PolicyDocument {
-	doc := components.BucketPolicy(components.PolicyInputs{Partition: partition, Region: "us-east-1", AccountID: account,
+func labBucketPolicy(names map[string]string, admins []string) *policy.Document {
+	doc := policy.Bucket(policy.Inputs{Partition: partition, Region: "us-east-1", AccountID: account,
 		BucketName: names["{bucket}"], EndpointIDs: []string{"vpce-0a1b2c3d"}, AdminPrincipalARNs: admins,
 		FunctionRoleARN: "arn:" + partition + ":iam::" + account + ":role/" + names["{labRole}"]})
 	return &doc
@@ -118,7 +119,7 @@ func jobRequests(t *testing.T, root string, m *ciroles.Manifest, p ciroles.Proje
 	t.Helper()
 	roleARN := role.ARN(partition, account)
 	var out []ciRequest
-	add := func(what, action, resource string, bucket *components.PolicyDocument) {
+	add := func(what, action, resource string, bucket *policy.Document) {
 		r := ciRequest{what: what, action: action, resource: resource, bucket: bucket, want: allowed}
 		if boundedRoleChanges[action] {
 			// The lab's roles carry the boundary (permissionsBoundaryArn):
@@ -127,7 +128,7 @@ func jobRequests(t *testing.T, root string, m *ciroles.Manifest, p ciroles.Proje
 		}
 		out = append(out, r)
 	}
-	calls := func(what, command string, names map[string]string, bucket *components.PolicyDocument) {
+	calls := func(what, command string, names map[string]string, bucket *policy.Document) {
 		f, err := calltest.Read(root, command)
 		if err != nil {
 			t.Fatalf("%s: %v (run the test that logs the calls with -update-calls)", command, err)
@@ -138,7 +139,7 @@ func jobRequests(t *testing.T, root string, m *ciroles.Manifest, p ciroles.Proje
 				continue
 			}
 			res := repl.Replace(c.Resource)
-			var b *components.PolicyDocument
+			var b *policy.Document
 			if strings.HasPrefix(res, "arn:"+partition+":s3:::") {
 				b = bucket
 			}
@@ -177,7 +178,7 @@ func jobRequests(t *testing.T, root string, m *ciroles.Manifest, p ciroles.Proje
 						if readOnly && !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "List") {
 							continue
 						}
-						res, b := "*", (*components.PolicyDocument)(nil)
+						res, b := "*", (*policy.Document)(nil)
 						switch service {
 						case "iam":
 							res = "arn:" + partition + ":iam::" + account + ":role/" + names["{labRole}"]
@@ -285,7 +286,7 @@ var boundedRoleChanges = map[string]bool{"iam:CreateRole": true, "iam:PutRolePer
 func ciNegatives(m *ciroles.Manifest, p ciroles.Project) map[string][]ciRequest {
 	dev := labNames(p, "dev")
 	devState := "arn:" + partition + ":s3:::" + ciValues["STATE_BUCKET"] + "/" + ciValues["STATE_PREFIX"] + "/.pulumi/stacks/" + p.Name + "/dev.json"
-	deny := func(what, action, resource string, bucket *components.PolicyDocument, want string) ciRequest {
+	deny := func(what, action, resource string, bucket *policy.Document, want string) ciRequest {
 		return ciRequest{what: what, action: action, resource: resource, bucket: bucket, want: want}
 	}
 	out := map[string][]ciRequest{
@@ -516,7 +517,7 @@ func TestCIPoliciesGrantOnTheResourcesIAMChecks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var doc components.PolicyDocument
+		var doc policy.Document
 		if err := json.Unmarshal(data, &doc); err != nil {
 			t.Fatal(err)
 		}

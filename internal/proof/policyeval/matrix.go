@@ -73,7 +73,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/components"
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
 )
 
 // Evaluator results.
@@ -266,7 +266,7 @@ func cases(l *lab) []matrixCase {
 		{name: "role cannot create a network interface in a subnet of another VPC", who: fn, action: "ec2:CreateNetworkInterface", resources: []string{l.ec2ARN("subnet", otherSubnetID)}, via: awsAPI, context: otherVPC, want: implicitlyDenied, by: byIdentity},
 		{name: "role cannot create a network interface with a security group of another VPC", who: fn, action: "ec2:CreateNetworkInterface", resources: []string{l.ec2ARN("security-group", otherSGID)}, via: awsAPI, context: otherVPC, want: implicitlyDenied, by: byIdentity},
 		{name: "role cannot create a network interface in another VPC", who: fn, action: "ec2:CreateNetworkInterface", resources: []string{newENI, l.ec2ARN("subnet", otherSubnetID), l.ec2ARN("security-group", otherSGID)}, via: awsAPI, context: otherVPC, want: implicitlyDenied, by: byIdentity},
-		// Accepted (components.ENIPolicy): the interface statements carry no condition,
+		// Accepted (policy.ENI): the interface statements carry no condition,
 		// as AWSLambdaVPCAccessExecutionRole's, so the role may delete other interfaces of
 		// the account and region. The row states it, so that the grant is seen.
 		{name: "role may delete a network interface of another VPC (accepted: no condition Lambda's check could trip on)", who: fn, action: "ec2:DeleteNetworkInterface", resources: []string{l.ec2ARN("network-interface", otherENIID)}, via: awsAPI, context: otherVPC, want: allowed},
@@ -311,11 +311,11 @@ func cases(l *lab) []matrixCase {
 	return cs
 }
 
-// labBoundary is components.PermissionsBoundary, the boundary the README
+// labBoundary is policy.PermissionsBoundary, the boundary the README
 // offers to organizations that require one (permissionsBoundaryArn), as the
 // evaluator takes it.
 func labBoundary() (namedPolicy, error) {
-	data, err := json.Marshal(components.PermissionsBoundary())
+	data, err := json.Marshal(policy.PermissionsBoundary())
 	if err != nil {
 		return namedPolicy{}, fmt.Errorf("render the lab's permissions boundary: %w", err)
 	}

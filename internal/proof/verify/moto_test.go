@@ -41,11 +41,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/platformlab/s3-gateway-lab/components"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/motoserver"
 )
 
@@ -134,7 +135,7 @@ func newMotoLab(ctx context.Context, t *testing.T, c *ec2.Client) motoLab {
 		l.RouteTableIDs = append(l.RouteTableIDs, rtID)
 	}
 
-	policy, err := components.EndpointPolicy(components.PolicyInputs{
+	doc, err := policy.Endpoint(policy.Inputs{
 		Partition:          "aws",
 		Region:             motoserver.Region,
 		AccountID:          motoAccountID,
@@ -148,13 +149,13 @@ func newMotoLab(ctx context.Context, t *testing.T, c *ec2.Client) motoLab {
 	if err != nil {
 		t.Fatalf("render endpoint policy: %v", err)
 	}
-	l.Policy = policy
+	l.Policy = doc
 	ep, err := c.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{
 		VpcId:           aws.String(l.VPCID),
 		ServiceName:     aws.String(s3ServiceName),
 		VpcEndpointType: ec2types.VpcEndpointTypeGateway,
 		RouteTableIds:   l.RouteTableIDs,
-		PolicyDocument:  aws.String(policy),
+		PolicyDocument:  aws.String(doc),
 	})
 	if err != nil {
 		t.Fatalf("CreateVpcEndpoint: %v", err)

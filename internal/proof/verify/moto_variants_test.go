@@ -42,19 +42,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/platformlab/s3-gateway-lab/components"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/motoserver"
 )
 
 // motoPolicyInputs are the facts the program's policies are rendered from.
-func motoPolicyInputs(vpcID string) components.PolicyInputs {
-	return components.PolicyInputs{
+func motoPolicyInputs(vpcID string) policy.Inputs {
+	return policy.Inputs{
 		Partition: "aws", Region: motoserver.Region, AccountID: motoAccountID, VPCID: vpcID,
 		BucketName:         "lab-bucket-moto",
 		FunctionRoleARN:    "arn:aws:iam::" + motoAccountID + ":role/lab-fn-role",
@@ -81,7 +82,7 @@ func (m motoStack) must(what string, err error) {
 	}
 }
 
-func (m motoStack) policy(doc components.PolicyDocument) string {
+func (m motoStack) policy(doc policy.Document) string {
 	m.t.Helper()
 	s, err := doc.JSON()
 	m.must("render policy", err)
@@ -185,14 +186,14 @@ func newMotoNATStack(m motoStack, group string) Outputs {
 		m.must("CreateRoute to the NAT gateway", err)
 	}
 
-	o.EndpointPolicy = m.policy(components.EndpointPolicy(in))
+	o.EndpointPolicy = m.policy(policy.Endpoint(in))
 	o.EndpointID = m.gateway(o.VPCID, "s3", o.RouteTableIDs, o.EndpointPolicy)
 	o.PrefixListID = m.prefixList("s3")
-	o.DynamoDBEndpointPolicy = m.policy(components.DynamoDBEndpointPolicy(in))
+	o.DynamoDBEndpointPolicy = m.policy(policy.DynamoDBEndpoint(in))
 	o.DynamoDBEndpointID = m.gateway(o.VPCID, "dynamodb", o.RouteTableIDs, o.DynamoDBEndpointPolicy)
 	o.InterfaceEndpointIDs = map[string]string{"sts": m.iface(o.VPCID, "sts", o.PrivateSubnetIDs,
-		m.policy(components.InterfaceEndpointPolicy("sts", in)), true)}
-	o.RestrictedEndpointPolicy = m.policy(components.RestrictedEndpointPolicy(in))
+		m.policy(policy.InterfaceEndpoint("sts", in)), true)}
+	o.RestrictedEndpointPolicy = m.policy(policy.RestrictedEndpoint(in))
 	o.RestrictedEndpointID = m.gateway(o.VPCID, "s3", o.RestrictedRouteTableIDs, o.RestrictedEndpointPolicy)
 	o.FlowLogs, o.FlowLogDestination = FlowLogsCloudWatch, group
 	o.FlowLogID = m.flowLog(o.VPCID, group, true)
@@ -200,15 +201,15 @@ func newMotoNATStack(m motoStack, group string) Outputs {
 }
 
 // newMotoInterfaceStack builds the lab with the S3 interface endpoint alone.
-func newMotoInterfaceStack(m motoStack, policy bool, privateDNS bool) Outputs {
+func newMotoInterfaceStack(m motoStack, withPolicy, privateDNS bool) Outputs {
 	m.t.Helper()
 	vpc, err := m.c.CreateVpc(m.ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.42.0.0/16")})
 	m.must("CreateVpc", err)
 	o := Outputs{Region: motoserver.Region, VPCID: aws.ToString(vpc.Vpc.VpcId), InternetEgress: EgressNone, VPCCIDR: "10.42.0.0/16"}
 	o.PrivateSubnetIDs, o.RouteTableIDs = m.tier(o.VPCID, 0)
 	doc := ""
-	if policy {
-		doc = m.policy(components.EndpointPolicy(motoPolicyInputs(o.VPCID)))
+	if withPolicy {
+		doc = m.policy(policy.Endpoint(motoPolicyInputs(o.VPCID)))
 	}
 	o.S3InterfaceEndpointID = m.iface(o.VPCID, "s3", o.PrivateSubnetIDs, doc, privateDNS)
 	return o

@@ -1,4 +1,4 @@
-package components
+package policy
 
 // PermissionsBoundary is a permissions boundary that grants exactly what the
 // lab's roles use (the three functions' and the flow logs'): S3 and DynamoDB
@@ -6,15 +6,15 @@ package components
 // interfaces. Organizations that require a boundary on every role
 // (permissionsBoundaryArn) and have none that fits can create it as a
 // managed policy: iam/lab-permissions-boundary.json is this document,
-// rewritten by `go test ./internal/deployer -update`. A boundary caps what a
+// rewritten by `scripts/generate.sh` (internal/proof/ciroles). A boundary caps what a
 // role's policies grant; it grants nothing by itself.
 //
 // Deviation from cdk-nag AwsSolutions-IAM5: Resource "*", since a boundary
 // names no resource of a stack (the roles' own policies do).
-func PermissionsBoundary() PolicyDocument {
+func PermissionsBoundary() Document {
 	all := []string{"*"}
-	return PolicyDocument{
-		Version: PolicyVersion,
+	return Document{
+		Version: Version,
 		Statement: []Statement{
 			{Sid: "LabDataReads", Effect: "Allow", Resource: all, Action: []string{
 				"bedrock:InvokeModel", "dynamodb:GetItem", "dynamodb:Query", "s3:GetObject", "s3:ListBucket", "sts:GetCallerIdentity"}},

@@ -1,4 +1,4 @@
-package components
+package policy
 
 import (
 	"encoding/json"
@@ -7,17 +7,17 @@ import (
 	"strings"
 )
 
-// PolicyVersion is the IAM policy language version every lab policy uses.
-const PolicyVersion = "2012-10-17"
+// Version is the IAM policy language version every lab policy uses.
+const Version = "2012-10-17"
 
-// PolicyDocument is an IAM policy: identity, resource (bucket) or VPC endpoint.
-type PolicyDocument struct {
+// Document is an IAM policy: identity, resource (bucket) or VPC endpoint.
+type Document struct {
 	Version   string      `json:"Version"`
 	ID        string      `json:"Id,omitempty"`
 	Statement []Statement `json:"Statement"`
 }
 
-// Statement is one statement of a PolicyDocument.
+// Statement is one statement of a Document.
 type Statement struct {
 	Sid       string     `json:"Sid,omitempty"`
 	Effect    string     `json:"Effect"`
@@ -55,7 +55,7 @@ func (p Principal) MarshalJSON() ([]byte, error) {
 }
 
 // JSON renders the document; the lab's documents always marshal.
-func (d PolicyDocument) JSON() (string, error) {
+func (d Document) JSON() (string, error) {
 	b, err := json.Marshal(d)
 	if err != nil {
 		return "", fmt.Errorf("marshal policy: %w", err)
@@ -63,9 +63,9 @@ func (d PolicyDocument) JSON() (string, error) {
 	return string(b), nil
 }
 
-// PolicyInputs are the facts every lab policy is built from. They are known at
+// Inputs are the facts every lab policy is built from. They are known at
 // deployment time; the Pulumi program resolves them and calls the builders.
-type PolicyInputs struct {
+type Inputs struct {
 	Partition  string
 	Region     string
 	AccountID  string
@@ -98,22 +98,25 @@ type PolicyInputs struct {
 	// ProbeBuckets are the buckets the probe function lists to test network
 	// paths (the other region's).
 	ProbeBuckets []string
+	// FlowLogGroupARN is the log group the VPC's flow logs write to
+	// (flowLogs: cloudwatch).
+	FlowLogGroupARN string
 }
 
 // BucketARN is the lab bucket's ARN.
-func (in PolicyInputs) BucketARN() string {
+func (in Inputs) BucketARN() string {
 	return fmt.Sprintf("arn:%s:s3:::%s", in.Partition, in.BucketName)
 }
 
 // ObjectsARN matches every object of the lab bucket.
-func (in PolicyInputs) ObjectsARN() string { return in.BucketARN() + "/*" }
+func (in Inputs) ObjectsARN() string { return in.BucketARN() + "/*" }
 
-func (in PolicyInputs) ec2ARN(resource string) string {
+func (in Inputs) ec2ARN(resource string) string {
 	return fmt.Sprintf("arn:%s:ec2:%s:%s:%s", in.Partition, in.Region, in.AccountID, resource)
 }
 
 // VPCARN is the lab VPC's ARN, the value of the ec2:Vpc condition key.
-func (in PolicyInputs) VPCARN() string { return in.ec2ARN("vpc/" + in.VPCID) }
+func (in Inputs) VPCARN() string { return in.ec2ARN("vpc/" + in.VPCID) }
 
 // grant is one permission the lab's function needs on the lab bucket. The
 // endpoint policy and the role policy are both built from labReads, and the
@@ -122,12 +125,12 @@ func (in PolicyInputs) VPCARN() string { return in.ec2ARN("vpc/" + in.VPCID) }
 type grant struct {
 	sid      string
 	actions  []string
-	resource func(PolicyInputs) string
+	resource func(Inputs) string
 }
 
 var labReads = []grant{
-	{sid: "ListLabBucket", actions: []string{"s3:ListBucket"}, resource: PolicyInputs.BucketARN},
-	{sid: "ReadLabObjects", actions: []string{"s3:GetObject"}, resource: PolicyInputs.ObjectsARN},
+	{sid: "ListLabBucket", actions: []string{"s3:ListBucket"}, resource: Inputs.BucketARN},
+	{sid: "ReadLabObjects", actions: []string{"s3:GetObject"}, resource: Inputs.ObjectsARN},
 }
 
 // offEndpointReads are the actions the bucket policy denies off the
@@ -159,7 +162,7 @@ func LabReadActions() []string {
 	return out
 }
 
-// EndpointPolicy is the S3 gateway endpoint's policy: the lab's function role
+// Endpoint is the S3 gateway endpoint's policy: the lab's function role
 // may list the lab bucket and read its objects through the endpoint, nothing
 // else, nobody else. Anything not allowed here is denied at the endpoint, for
 // every bucket, which is what makes "a bucket the endpoint does not allow" fail.
@@ -170,8 +173,8 @@ func LabReadActions() []string {
 // For a Lambda function, aws:PrincipalArn is its execution role's ARN, not
 // the STS session's
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
-func EndpointPolicy(in PolicyInputs) PolicyDocument {
-	doc := PolicyDocument{Version: PolicyVersion}
+func Endpoint(in Inputs) Document {
+	doc := Document{Version: Version}
 	for _, g := range labReads {
 		doc.Statement = append(doc.Statement, Statement{
 			Sid:       "Allow" + g.sid,
@@ -185,7 +188,7 @@ func EndpointPolicy(in PolicyInputs) PolicyDocument {
 	return doc
 }
 
-// BucketPolicy is the lab bucket's policy.
+// Bucket is the lab bucket's policy.
 //
 //   - DenyInsecureTransport: every request without TLS is denied
 //     (cdk-nag AwsSolutions-S10).
@@ -222,15 +225,15 @@ func EndpointPolicy(in PolicyInputs) PolicyDocument {
 // grant is bound to a fixed s3:DataAccessPointAccount is not public, so
 // BlockPublicPolicy accepts it
 // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status).
-func BucketPolicy(in PolicyInputs) PolicyDocument {
+func Bucket(in Inputs) Document {
 	bucket := []string{in.BucketARN(), in.ObjectsARN()}
 	notAdmin := Condition{"ArnNotLike": {"aws:PrincipalArn": slices.Clone(in.AdminPrincipalARNs)}}
 	offEndpoint := Condition{"ArnNotLike": {"aws:PrincipalArn": slices.Clone(in.AdminPrincipalARNs)}}
 	if len(in.EndpointIDs) > 0 {
 		offEndpoint["StringNotEquals"] = map[string][]string{"aws:SourceVpce": slices.Clone(in.EndpointIDs)}
 	}
-	doc := PolicyDocument{
-		Version: PolicyVersion,
+	doc := Document{
+		Version: Version,
 		Statement: []Statement{
 			denyInsecureTransport(in),
 			{
@@ -265,9 +268,9 @@ func BucketPolicy(in PolicyInputs) PolicyDocument {
 }
 
 // accessPointObjectsARN matches the objects read through the access point.
-func (in PolicyInputs) accessPointObjectsARN() string { return in.AccessPointARN + "/object/*" }
+func (in Inputs) accessPointObjectsARN() string { return in.AccessPointARN + "/object/*" }
 
-// AccessPointPolicy is the access point's policy: the function role may list
+// AccessPoint is the access point's policy: the function role may list
 // the bucket and read its objects through the access point (lab document
 // 004: "a dedicated endpoint with a tailored policy for a specific
 // application"). Resources through an access point are named by its ARN
@@ -291,10 +294,10 @@ func (in PolicyInputs) accessPointObjectsARN() string { return in.AccessPointARN
 // user, role, or service principal"), although the copies of the list read
 // here do not name aws:PrincipalArn itself: a live PutAccessPointPolicy
 // with BlockPublicPolicy on is the final word.
-func AccessPointPolicy(in PolicyInputs) PolicyDocument {
+func AccessPoint(in Inputs) Document {
 	role := Condition{"ArnEquals": {"aws:PrincipalArn": {in.FunctionRoleARN}}}
-	return PolicyDocument{
-		Version: PolicyVersion,
+	return Document{
+		Version: Version,
 		Statement: []Statement{
 			{Sid: "FunctionListsThroughAccessPoint", Effect: "Allow", Principal: &Principal{Everyone: true},
 				Action: []string{"s3:ListBucket"}, Resource: []string{in.AccessPointARN}, Condition: role},
@@ -304,7 +307,7 @@ func AccessPointPolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// AccessPointEndpointPolicy is the S3 gateway endpoint's policy when the lab
+// AccessPointEndpoint is the S3 gateway endpoint's policy when the lab
 // has an access point: the function role's reads pass only when they go
 // through the lab's access point (s3:DataAccessPointArn), as 004's endpoint
 // policy "allows Amazon S3 access only through the access point". A request
@@ -312,7 +315,7 @@ func AccessPointPolicy(in PolicyInputs) PolicyDocument {
 // the access point and the bucket, so both are named; a request by bucket
 // name carries no s3:DataAccessPointArn and is refused
 // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-vpc.html).
-func AccessPointEndpointPolicy(in PolicyInputs) PolicyDocument {
+func AccessPointEndpoint(in Inputs) Document {
 	through := func(sid string, actions []string, resources ...string) Statement {
 		return Statement{
 			Sid: sid, Effect: "Allow", Principal: &Principal{Everyone: true}, Action: actions, Resource: resources,
@@ -321,8 +324,8 @@ func AccessPointEndpointPolicy(in PolicyInputs) PolicyDocument {
 			},
 		}
 	}
-	return PolicyDocument{
-		Version: PolicyVersion,
+	return Document{
+		Version: Version,
 		Statement: []Statement{
 			through("ListThroughLabAccessPoint", []string{"s3:ListBucket"}, in.AccessPointARN, in.BucketARN()),
 			through("ReadThroughLabAccessPoint", []string{"s3:GetObject"}, in.accessPointObjectsARN(), in.ObjectsARN()),
@@ -330,15 +333,15 @@ func AccessPointEndpointPolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// RestrictedEndpointPolicy is the restricted tier's S3 gateway endpoint
+// RestrictedEndpoint is the restricted tier's S3 gateway endpoint
 // policy: the function role may read objects under the prefix and list only
 // that prefix (s3:prefix), nothing else (lab document 002: "different route
 // tables to enforce different access policies from different subnets").
-func RestrictedEndpointPolicy(in PolicyInputs) PolicyDocument {
+func RestrictedEndpoint(in Inputs) Document {
 	role := Condition{"ArnEquals": {"aws:PrincipalArn": {in.FunctionRoleARN}}}
 	list := Condition{"ArnEquals": {"aws:PrincipalArn": {in.FunctionRoleARN}}, "StringLike": {"s3:prefix": {in.RestrictedPrefix + "*"}}}
-	return PolicyDocument{
-		Version: PolicyVersion,
+	return Document{
+		Version: Version,
 		Statement: []Statement{
 			{Sid: "ListRestrictedPrefix", Effect: "Allow", Principal: &Principal{Everyone: true},
 				Action: []string{"s3:ListBucket"}, Resource: []string{in.BucketARN()}, Condition: list},
@@ -351,13 +354,13 @@ func RestrictedEndpointPolicy(in PolicyInputs) PolicyDocument {
 // TableActions are what the function may do with the lab's table.
 var TableActions = []string{"dynamodb:GetItem", "dynamodb:Query"}
 
-// DynamoDBEndpointPolicy is the DynamoDB gateway endpoint's policy: the
+// DynamoDBEndpoint is the DynamoDB gateway endpoint's policy: the
 // function role may read the lab table, no other table. Gateway endpoint
 // policies take Principal "*" only, as for S3
 // (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-ddb.html).
-func DynamoDBEndpointPolicy(in PolicyInputs) PolicyDocument {
-	return PolicyDocument{
-		Version: PolicyVersion,
+func DynamoDBEndpoint(in Inputs) Document {
+	return Document{
+		Version: Version,
 		Statement: []Statement{{
 			Sid: "ReadLabTable", Effect: "Allow", Principal: &Principal{Everyone: true},
 			Action: slices.Clone(TableActions), Resource: []string{in.TableARN},
@@ -366,7 +369,7 @@ func DynamoDBEndpointPolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// InterfaceEndpointPolicy is the policy of the interface endpoint of
+// InterfaceEndpoint is the policy of the interface endpoint of
 // service (one of InterfaceServices): the function role may do only what the
 // lab uses the service for.
 //   - sts: GetCallerIdentity.
@@ -374,7 +377,7 @@ func DynamoDBEndpointPolicy(in PolicyInputs) PolicyDocument {
 //     policy).
 //   - kms: encrypt and decrypt with keys of the lab's account.
 //   - logs: write to the lab functions' log groups.
-func InterfaceEndpointPolicy(service string, in PolicyInputs) PolicyDocument {
+func InterfaceEndpoint(service string, in Inputs) Document {
 	var actions, resources []string
 	switch service {
 	case "sts":
@@ -393,8 +396,8 @@ func InterfaceEndpointPolicy(service string, in PolicyInputs) PolicyDocument {
 			resources = append(resources, arn+":*")
 		}
 	}
-	return PolicyDocument{
-		Version: PolicyVersion,
+	return Document{
+		Version: Version,
 		Statement: []Statement{{
 			Sid: "FunctionUses" + camel(service), Effect: "Allow",
 			Principal: &Principal{Everyone: true}, Action: actions, Resource: resources,
@@ -403,13 +406,13 @@ func InterfaceEndpointPolicy(service string, in PolicyInputs) PolicyDocument {
 	}
 }
 
-// TLSOnlyBucketPolicy is the probe buckets' policy: every request without
+// TLSOnlyBucket is the probe buckets' policy: every request without
 // TLS is denied (cdk-nag AwsSolutions-S10).
-func TLSOnlyBucketPolicy(in PolicyInputs) PolicyDocument {
-	return PolicyDocument{Version: PolicyVersion, Statement: []Statement{denyInsecureTransport(in)}}
+func TLSOnlyBucket(in Inputs) Document {
+	return Document{Version: Version, Statement: []Statement{denyInsecureTransport(in)}}
 }
 
-func denyInsecureTransport(in PolicyInputs) Statement {
+func denyInsecureTransport(in Inputs) Statement {
 	return Statement{
 		Sid:       "DenyInsecureTransport",
 		Effect:    "Deny",
@@ -420,11 +423,11 @@ func denyInsecureTransport(in PolicyInputs) Statement {
 	}
 }
 
-// AssumeRolePolicy lets only the Lambda service, acting for this account,
+// AssumeRole lets only the Lambda service, acting for this account,
 // assume the function's role.
-func AssumeRolePolicy(in PolicyInputs) PolicyDocument {
-	return PolicyDocument{
-		Version: PolicyVersion,
+func AssumeRole(in Inputs) Document {
+	return Document{
+		Version: Version,
 		Statement: []Statement{{
 			Sid:       "LambdaAssumeRole",
 			Effect:    "Allow",
@@ -439,16 +442,16 @@ func AssumeRolePolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// RolePolicy is the lab function role's data policy: read the lab bucket,
+// Role is the lab function role's data policy: read the lab bucket,
 // read the lab table, invoke the lab's model, write to its own log group;
 // and, on purpose, list the denied probe bucket and read the denied table,
 // which the endpoint policies do not allow: with the role allowing them, a
 // refusal whose message names the VPC endpoint policy proves that policy
 // refused (the verifier's negative claims). Neither holds lab data. Its
-// network permissions are in ENIPolicy, which must outlive the function's
+// network permissions are in ENI, which must outlive the function's
 // network (see there).
-func RolePolicy(in PolicyInputs) PolicyDocument {
-	doc := PolicyDocument{Version: PolicyVersion}
+func Role(in Inputs) Document {
+	doc := Document{Version: Version}
 	for _, g := range labReads {
 		doc.Statement = append(doc.Statement, Statement{
 			Sid: g.sid, Effect: "Allow", Action: g.actions, Resource: []string{g.resource(in)},
@@ -479,12 +482,12 @@ func RolePolicy(in PolicyInputs) PolicyDocument {
 	return appendLogWrites(doc, in)
 }
 
-// ProbeRolePolicy is the probe function role's data policy: list the probe
+// ProbeRole is the probe function role's data policy: list the probe
 // buckets (the other region's), on purpose (with IAM allowing it, an
 // unreachable bucket proves the missing network path), write to its own log
 // group. Nothing of the lab's data.
-func ProbeRolePolicy(in PolicyInputs) PolicyDocument {
-	doc := PolicyDocument{Version: PolicyVersion}
+func ProbeRole(in Inputs) Document {
+	doc := Document{Version: Version}
 	if len(in.ProbeBuckets) > 0 {
 		var arns []string
 		for _, name := range in.ProbeBuckets {
@@ -497,12 +500,12 @@ func ProbeRolePolicy(in PolicyInputs) PolicyDocument {
 	return appendLogWrites(doc, in)
 }
 
-// RestrictedRolePolicy is the restricted-tier function role's data policy:
+// RestrictedRole is the restricted-tier function role's data policy:
 // read the lab bucket, all of it on purpose (the restricted tier's endpoint
 // policy is what must refuse the keys outside its prefix), write to its own
 // log group.
-func RestrictedRolePolicy(in PolicyInputs) PolicyDocument {
-	doc := PolicyDocument{Version: PolicyVersion}
+func RestrictedRole(in Inputs) Document {
+	doc := Document{Version: Version}
 	for _, g := range labReads {
 		doc.Statement = append(doc.Statement, Statement{
 			Sid: g.sid, Effect: "Allow", Action: g.actions, Resource: []string{g.resource(in)},
@@ -512,7 +515,7 @@ func RestrictedRolePolicy(in PolicyInputs) PolicyDocument {
 }
 
 // appendLogWrites lets a function write to its log groups (LogGroupARNs).
-func appendLogWrites(doc PolicyDocument, in PolicyInputs) PolicyDocument {
+func appendLogWrites(doc Document, in Inputs) Document {
 	var logs []string
 	for _, arn := range in.LogGroupARNs {
 		logs = append(logs, arn+":*")
@@ -526,12 +529,12 @@ func appendLogWrites(doc PolicyDocument, in PolicyInputs) PolicyDocument {
 	return doc
 }
 
-// FlowLogsAssumeRolePolicy lets only VPC Flow Logs, acting for this account's
+// FlowLogsAssumeRole lets only VPC Flow Logs, acting for this account's
 // flow logs, assume the flow logs' role (confused-deputy protection,
 // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
-func FlowLogsAssumeRolePolicy(in PolicyInputs) PolicyDocument {
-	return PolicyDocument{
-		Version: PolicyVersion,
+func FlowLogsAssumeRole(in Inputs) Document {
+	return Document{
+		Version: Version,
 		Statement: []Statement{{
 			Sid: "FlowLogsAssumeRole", Effect: "Allow", Principal: &Principal{Service: []string{"vpc-flow-logs.amazonaws.com"}},
 			Action: []string{"sts:AssumeRole"},
@@ -543,18 +546,18 @@ func FlowLogsAssumeRolePolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// FlowLogsRolePolicy lets the flow logs' role write to its log group only,
+// FlowLogsRole lets the flow logs' role write to its log group only,
 // with the actions the VPC flow logs role needs
 // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html)
 // but logs:CreateLogGroup: the program creates the group.
-func FlowLogsRolePolicy(in PolicyInputs, logGroupARN string) PolicyDocument {
-	return PolicyDocument{
-		Version: PolicyVersion,
+func FlowLogsRole(in Inputs) Document {
+	return Document{
+		Version: Version,
 		Statement: []Statement{
 			{
 				Sid: "WriteFlowLogGroup", Effect: "Allow",
 				Action:   []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"},
-				Resource: []string{logGroupARN, logGroupARN + ":*"},
+				Resource: []string{in.FlowLogGroupARN, in.FlowLogGroupARN + ":*"},
 			},
 			// DescribeLogGroups lists groups, so it is scoped to every log
 			// group of the account and region, not to one (cdk-nag
@@ -568,18 +571,18 @@ func FlowLogsRolePolicy(in PolicyInputs, logGroupARN string) PolicyDocument {
 	}
 }
 
-// FlowLogsBucketPolicy is the flow-log bucket's policy: TLS only, and the
+// FlowLogsBucket is the flow-log bucket's policy: TLS only, and the
 // log delivery service may write this account's flow logs, as AWS documents
 // for flow logs to S3
 // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html).
-func FlowLogsBucketPolicy(in PolicyInputs) PolicyDocument {
+func FlowLogsBucket(in Inputs) Document {
 	delivery := &Principal{Service: []string{"delivery.logs.amazonaws.com"}}
 	from := Condition{
 		"StringEquals": {"aws:SourceAccount": {in.AccountID}},
 		"ArnLike":      {"aws:SourceArn": {fmt.Sprintf("arn:%s:logs:%s:%s:*", in.Partition, in.Region, in.AccountID)}},
 	}
-	return PolicyDocument{
-		Version: PolicyVersion,
+	return Document{
+		Version: Version,
 		Statement: []Statement{
 			denyInsecureTransport(in),
 			{Sid: "AWSLogDeliveryWrite", Effect: "Allow", Principal: delivery, Action: []string{"s3:PutObject"},
@@ -590,7 +593,7 @@ func FlowLogsBucketPolicy(in PolicyInputs) PolicyDocument {
 	}
 }
 
-// ENIPolicy is the function role's network policy: Lambda creates, uses and
+// ENI is the function role's network policy: Lambda creates, uses and
 // deletes the function's network interfaces with it. It names no subnet or
 // security group ID: on destroy, the provider's replaceSecurityGroupsOnDestroy
 // moves the function to the VPC's default security group, and Lambda creates
@@ -629,10 +632,10 @@ func FlowLogsBucketPolicy(in PolicyInputs) PolicyDocument {
 //     region, as AWSLambdaVPCAccessExecutionRole can. (The guide's example
 //     resource, arn:...:*/*, is not matched against an interface ARN by the
 //     policy evaluator the tests run, which network-interface/* is.)
-func ENIPolicy(in PolicyInputs) PolicyDocument {
+func ENI(in Inputs) Document {
 	inVPC := Condition{"ArnEquals": {"ec2:Vpc": {in.VPCARN()}}}
-	return PolicyDocument{
-		Version: PolicyVersion,
+	return Document{
+		Version: Version,
 		Statement: []Statement{
 			// Deviation from cdk-nag AwsSolutions-IAM5 and Checkov CKV_AWS_355
 			// (wildcard resource): ec2:DescribeNetworkInterfaces and

@@ -1,4 +1,4 @@
-package components
+package policy
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-var testInputs = PolicyInputs{
+var testInputs = Inputs{
 	Partition:       "aws",
 	Region:          "us-east-1",
 	AccountID:       "111122223333",
@@ -34,7 +34,7 @@ const (
 // https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html),
 // so every Principal "*" statement must carry that condition.
 func TestEndpointPolicyLeastPrivilege(t *testing.T) {
-	doc := EndpointPolicy(testInputs)
+	doc := Endpoint(testInputs)
 	if len(doc.Statement) == 0 {
 		t.Fatal("endpoint policy has no statements")
 	}
@@ -70,7 +70,7 @@ func TestEndpointPolicyLeastPrivilege(t *testing.T) {
 // TestBucketPolicy: TLS only (cdk-nag AwsSolutions-S10), and reads denied
 // unless through the endpoint or by the deployer.
 func TestBucketPolicy(t *testing.T) {
-	doc := BucketPolicy(testInputs)
+	doc := Bucket(testInputs)
 	tls := statement(t, doc, "DenyInsecureTransport")
 	if tls.Effect != "Deny" || !tls.Principal.Everyone || !slices.Equal(tls.Action, []string{"s3:*"}) {
 		t.Errorf("DenyInsecureTransport: got %+v, want Deny * s3:*", tls)
@@ -112,8 +112,8 @@ func TestBucketPolicy(t *testing.T) {
 // CKV_AWS_1/CKV_AWS_62 (no "*" actions) and CKV_AWS_290 (no unscoped writes)
 // on the role's two policies together.
 func TestRolePolicyLeastPrivilege(t *testing.T) {
-	doc := RolePolicy(testInputs)
-	doc.Statement = append(doc.Statement, ENIPolicy(testInputs).Statement...)
+	doc := Role(testInputs)
+	doc.Statement = append(doc.Statement, ENI(testInputs).Statement...)
 	wildcardOK := map[string]bool{"ec2:DescribeNetworkInterfaces": true, "ec2:DescribeSubnets": true}
 	const ec2 = "arn:aws:ec2:us-east-1:111122223333:"
 	want := map[string][]string{
@@ -137,7 +137,7 @@ func TestRolePolicyLeastPrivilege(t *testing.T) {
 		// VPC's: a "subnet/*" or "security-group/*" resource needs the
 		// ec2:Vpc condition (ArnEquals: they always carry the key). The
 		// network-interface/* statements carry none, so that Lambda's check
-		// of the role holds whatever context it has (ENIPolicy).
+		// of the role holds whatever context it has (ENI).
 		lab := []string{ec2 + "vpc/vpc-0lab"}
 		scoped := len(s.Condition) == 1 && slices.Equal(s.Condition["ArnEquals"]["ec2:Vpc"], lab)
 		for _, r := range s.Resource {
@@ -177,7 +177,7 @@ func TestRolePolicyLeastPrivilege(t *testing.T) {
 // the role is granted on S3, so neither can drift without the other.
 func TestPoliciesShareOneSource(t *testing.T) {
 	type perm struct{ action, resource string }
-	collect := func(doc PolicyDocument, prefix string) []perm {
+	collect := func(doc Document, prefix string) []perm {
 		var out []perm
 		for _, s := range doc.Statement {
 			for _, a := range s.Action {
@@ -191,8 +191,8 @@ func TestPoliciesShareOneSource(t *testing.T) {
 		}
 		return out
 	}
-	ep := collect(EndpointPolicy(testInputs), "s3:")
-	role := collect(RolePolicy(testInputs), "s3:")
+	ep := collect(Endpoint(testInputs), "s3:")
+	role := collect(Role(testInputs), "s3:")
 	if !slices.Equal(ep, role) {
 		t.Errorf("endpoint allows %v, role is granted %v: want the same", ep, role)
 	}
@@ -203,7 +203,7 @@ func TestPoliciesShareOneSource(t *testing.T) {
 // names no security group or subnet ID; the rendered policy never mentions
 // one.
 func TestENIPolicyNamesNoNetworkID(t *testing.T) {
-	got, err := ENIPolicy(testInputs).JSON()
+	got, err := ENI(testInputs).JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestArnLike(t *testing.T) {
 }
 
 func TestAssumeRolePolicy(t *testing.T) {
-	doc := AssumeRolePolicy(testInputs)
+	doc := AssumeRole(testInputs)
 	if len(doc.Statement) != 1 {
 		t.Fatalf("trust policy: got %d statements, want 1", len(doc.Statement))
 	}
@@ -258,11 +258,11 @@ func TestAssumeRolePolicy(t *testing.T) {
 // TestPolicyJSON checks the rendered form IAM reads: "*" principals as a
 // string, keys as IAM spells them, stable output.
 func TestPolicyJSON(t *testing.T) {
-	got, err := BucketPolicy(testInputs).JSON()
+	got, err := Bucket(testInputs).JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := BucketPolicy(testInputs).JSON()
+	again, err := Bucket(testInputs).JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,8 +273,8 @@ func TestPolicyJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(got), &raw); err != nil {
 		t.Fatalf("policy is not JSON: %v", err)
 	}
-	if raw["Version"] != PolicyVersion {
-		t.Errorf("Version: got %v, want %s", raw["Version"], PolicyVersion)
+	if raw["Version"] != Version {
+		t.Errorf("Version: got %v, want %s", raw["Version"], Version)
 	}
 	first := raw["Statement"].([]any)[0].(map[string]any)
 	if first["Principal"] != "*" {
@@ -287,7 +287,7 @@ func TestPolicyJSON(t *testing.T) {
 	}
 }
 
-func statement(t *testing.T, doc PolicyDocument, sid string) Statement {
+func statement(t *testing.T, doc Document, sid string) Statement {
 	t.Helper()
 	for _, s := range doc.Statement {
 		if s.Sid == sid {
@@ -312,23 +312,23 @@ func keys(m map[string][]string) []string {
 func TestProbeBucketsListedNotReadable(t *testing.T) {
 	in := testInputs
 	in.ProbeBuckets = []string{"deny-probe", "xr-probe"}
-	doc := ProbeRolePolicy(in)
+	doc := ProbeRole(in)
 	s := statement(t, doc, "ListProbeBuckets")
 	if !slices.Equal(s.Action, []string{"s3:ListBucket"}) ||
 		!slices.Equal(s.Resource, []string{"arn:aws:s3:::deny-probe", "arn:aws:s3:::xr-probe"}) {
 		t.Errorf("ListProbeBuckets: got %v on %v, want s3:ListBucket on the two probe buckets", s.Action, s.Resource)
 	}
-	ep, err := EndpointPolicy(in).JSON()
+	ep, err := Endpoint(in).JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(ep, "probe") {
 		t.Errorf("endpoint policy mentions a probe bucket: %s", ep)
 	}
-	if _, err := TLSOnlyBucketPolicy(PolicyInputs{Partition: "aws", BucketName: "deny-probe"}).JSON(); err != nil {
+	if _, err := TLSOnlyBucket(Inputs{Partition: "aws", BucketName: "deny-probe"}).JSON(); err != nil {
 		t.Fatal(err)
 	}
-	tls := TLSOnlyBucketPolicy(PolicyInputs{Partition: "aws", BucketName: "deny-probe"})
+	tls := TLSOnlyBucket(Inputs{Partition: "aws", BucketName: "deny-probe"})
 	if len(tls.Statement) != 1 || tls.Statement[0].Effect != "Deny" ||
 		!slices.Equal(tls.Statement[0].Resource, []string{"arn:aws:s3:::deny-probe", "arn:aws:s3:::deny-probe/*"}) {
 		t.Errorf("TLS-only policy: got %+v", tls)
