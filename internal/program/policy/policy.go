@@ -1,3 +1,7 @@
+// Package policy builds the lab's IAM, bucket and VPC endpoint policies as
+// data: typed documents from pure functions of the facts they are built from
+// (Inputs). It has no Pulumi imports: the component renders them, and the
+// proofs (the policy evaluator, the CI roles' derivation) read the same ones.
 package policy
 
 import (
