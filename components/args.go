@@ -154,17 +154,18 @@ type S3GatewayLabArgs struct {
 	OrganizationTags map[string]string
 }
 
-// Values of the variant settings.
+// Values of the variant settings; those that are outputs too are the
+// contract's.
 const (
-	EgressNone = "none"
-	EgressNAT  = "nat"
+	EgressNone = contract.EgressNone
+	EgressNAT  = contract.EgressNAT
 
 	EndpointGateway   = "gateway"
 	EndpointInterface = "interface"
 
-	FlowLogsOff        = "off"
-	FlowLogsCloudWatch = "cloudwatch"
-	FlowLogsS3         = "s3"
+	FlowLogsOff        = contract.FlowLogsOff
+	FlowLogsCloudWatch = contract.FlowLogsCloudWatch
+	FlowLogsS3         = contract.FlowLogsS3
 )
 
 // Subnet tiers: each has a fixed slot of azCount subnets in the VPC CIDR,

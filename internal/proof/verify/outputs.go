@@ -1,65 +1,30 @@
 package verify
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
-// Values of the internetEgress and flowLogs outputs (components.EgressNone,
-// EgressNAT, FlowLogsOff, FlowLogsCloudWatch, FlowLogsS3; the verifier does
-// not import the Pulumi program).
+// Values of the internetEgress and flowLogs outputs.
 const (
-	EgressNone         = "none"
-	EgressNAT          = "nat"
-	FlowLogsOff        = "off"
-	FlowLogsCloudWatch = "cloudwatch"
-	FlowLogsS3         = "s3"
+	EgressNone         = contract.EgressNone
+	EgressNAT          = contract.EgressNAT
+	FlowLogsOff        = contract.FlowLogsOff
+	FlowLogsCloudWatch = contract.FlowLogsCloudWatch
+	FlowLogsS3         = contract.FlowLogsS3
 )
 
-// Outputs are the stack outputs the verifier reads. The variants' outputs
-// are empty when a variant is off; a stack from before the variants has none
-// of them, and is read as internetEgress none, flowLogs off.
-type Outputs struct {
-	Region            string
-	VPCID             string
-	RouteTableIDs     []string
-	EndpointID        string
-	PrefixListID      string
-	EndpointPolicy    string
-	FunctionName      string
-	BucketName        string
-	SecurityGroupID   string
-	SeedKeys          []string
-	DeniedProbeBucket string
-	CrossRegionBucket string
-	CrossRegion       string
-
-	InternetEgress           string
-	VPCCIDR                  string
-	PrivateSubnetIDs         []string
-	PublicSubnetIDs          []string
-	InternetGatewayID        string
-	NATGatewayID             string
-	S3InterfaceEndpointID    string
-	S3InterfaceDNS           string
-	AccessPointARN           string
-	TableName                string
-	DeniedTableName          string
-	DynamoDBEndpointID       string
-	DynamoDBEndpointPolicy   string
-	InterfaceEndpointIDs     map[string]string
-	RestrictedSubnetIDs      []string
-	RestrictedRouteTableIDs  []string
-	RestrictedEndpointID     string
-	RestrictedEndpointPolicy string
-	RestrictedPrefix         string
-	RestrictedFunctionName   string
-	ProbeFunctionName        string
-	FlowLogs                 string
-	FlowLogID                string
-	FlowLogDestination       string
-}
+// Outputs are the stack outputs the verifier reads: the lab's contract
+// (contract.StackOutputs), which the Pulumi component declares. A stack from
+// before the variants has none of theirs, and is read as internetEgress
+// none, flowLogs off.
+type Outputs contract.StackOutputs
 
 // HasS3Endpoint reports whether the stack has an S3 endpoint (gateway or
 // interface) for the lab function's subnets.
@@ -76,106 +41,26 @@ func (o Outputs) egress() string {
 }
 
 // ParseOutputs reads the outputs from `pulumi stack output --json` (or the
-// Automation API). Which outputs are required follows the variants the
-// outputs say the stack deploys; every problem is named in one error.
+// Automation API) as the contract's JSON. Empty entries of lists and maps
+// are dropped. Which outputs are required follows the variants the outputs
+// say the stack deploys; every problem is named in one error.
 func ParseOutputs(m map[string]any) (Outputs, error) {
+	var o Outputs
+	b, err := json.Marshal(m)
+	if err == nil {
+		err = json.Unmarshal(b, &o)
+	}
+	if err != nil {
+		return o, fmt.Errorf("stack outputs: %w", err)
+	}
+	o.dropEmpty()
 	var problems []string
-	str := func(k string) string {
-		s, _ := m[k].(string)
-		return s
-	}
-	list := func(k string) []string {
-		var raw []any
-		switch v := m[k].(type) {
-		case []any:
-			raw = v
-		case []string:
-			for _, s := range v {
-				raw = append(raw, s)
-			}
-		}
-		var out []string
-		for _, v := range raw {
-			if s, ok := v.(string); ok && s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	strMap := func(k string) map[string]string {
-		out := map[string]string{}
-		switch v := m[k].(type) {
-		case map[string]any:
-			for svc, id := range v {
-				if s, ok := id.(string); ok && s != "" {
-					out[svc] = s
-				}
-			}
-		case map[string]string:
-			for svc, id := range v {
-				if id != "" {
-					out[svc] = id
-				}
-			}
-		}
-		return out
-	}
-	o := Outputs{
-		Region:            str("region"),
-		VPCID:             str("vpcId"),
-		RouteTableIDs:     list("routeTableIds"),
-		EndpointID:        str("endpointId"),
-		PrefixListID:      str("prefixListId"),
-		EndpointPolicy:    str("endpointPolicy"),
-		FunctionName:      str("functionName"),
-		BucketName:        str("bucketName"),
-		SecurityGroupID:   str("securityGroupId"),
-		SeedKeys:          list("seedKeys"),
-		DeniedProbeBucket: str("deniedProbeBucket"),
-		CrossRegionBucket: str("crossRegionBucket"),
-		CrossRegion:       str("crossRegion"),
-
-		InternetEgress:           str("internetEgress"),
-		VPCCIDR:                  str("vpcCidr"),
-		PrivateSubnetIDs:         list("privateSubnetIds"),
-		PublicSubnetIDs:          list("publicSubnetIds"),
-		InternetGatewayID:        str("internetGatewayId"),
-		NATGatewayID:             str("natGatewayId"),
-		S3InterfaceEndpointID:    str("s3InterfaceEndpointId"),
-		S3InterfaceDNS:           str("s3InterfaceDns"),
-		AccessPointARN:           str("accessPointArn"),
-		TableName:                str("tableName"),
-		DeniedTableName:          str("deniedTableName"),
-		DynamoDBEndpointID:       str("dynamodbEndpointId"),
-		DynamoDBEndpointPolicy:   str("dynamodbEndpointPolicy"),
-		InterfaceEndpointIDs:     strMap("interfaceEndpointIds"),
-		RestrictedSubnetIDs:      list("restrictedSubnetIds"),
-		RestrictedRouteTableIDs:  list("restrictedRouteTableIds"),
-		RestrictedEndpointID:     str("restrictedEndpointId"),
-		RestrictedEndpointPolicy: str("restrictedEndpointPolicy"),
-		RestrictedPrefix:         str("restrictedPrefix"),
-		RestrictedFunctionName:   str("restrictedFunctionName"),
-		ProbeFunctionName:        str("probeFunctionName"),
-		FlowLogs:                 str("flowLogs"),
-		FlowLogID:                str("flowLogId"),
-		FlowLogDestination:       str("flowLogDestination"),
-	}
-
 	var missing []string
 	// need names the outputs that must be set; why, when not empty, says
 	// which variant needs them.
 	need := func(why string, outputs ...string) {
 		for _, k := range outputs {
-			set := false
-			switch v := m[k].(type) {
-			case string:
-				set = v != ""
-			case []any, []string:
-				set = len(list(k)) > 0
-			case map[string]any, map[string]string:
-				set = len(strMap(k)) > 0
-			}
-			if !set {
+			if !o.isSet(k) {
 				if why != "" {
 					k += " (" + why + ")"
 				}
@@ -244,4 +129,32 @@ func ParseOutputs(m map[string]any) (Outputs, error) {
 		return o, fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	return o, nil
+}
+
+// dropEmpty drops the empty strings of the outputs' lists and maps.
+func (o *Outputs) dropEmpty() {
+	v := reflect.ValueOf(o).Elem()
+	for i := range v.NumField() {
+		switch f := v.Field(i).Addr().Interface().(type) {
+		case *[]string:
+			*f = slices.DeleteFunc(*f, func(s string) bool { return s == "" })
+			if len(*f) == 0 {
+				*f = nil
+			}
+		case *map[string]string:
+			maps.DeleteFunc(*f, func(_, v string) bool { return v == "" })
+		}
+	}
+}
+
+// isSet reports whether the output named key (its json tag) is set: a
+// non-empty string, list or map. An unknown name is never set.
+func (o Outputs) isSet(key string) bool {
+	v := reflect.ValueOf(o)
+	for i := range v.NumField() {
+		if strings.Split(v.Type().Field(i).Tag.Get("json"), ",")[0] == key {
+			return v.Field(i).Len() > 0
+		}
+	}
+	return false
 }
