@@ -18,7 +18,7 @@ func program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	outputs, err := labstack.Deploy(ctx, config)
+	outputs, err := labstack.Declare(ctx, config)
 	if err != nil {
 		return err
 	}

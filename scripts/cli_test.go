@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
+
 	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
@@ -173,7 +175,7 @@ func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, err := labstack.Plan(dir, "my-lab")
+	p, err := labplan.Stack(dir, "my-lab", labplan.Options{})
 	if err != nil {
 		t.Fatalf("the offline plan of the README's my-lab: %v", err)
 	}

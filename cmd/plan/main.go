@@ -26,6 +26,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
+
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
 )
@@ -53,7 +55,7 @@ func run(w io.Writer, root, stack, account string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	p, err := labstack.PlanAccount(abs, stack, account)
+	p, err := labplan.Stack(abs, stack, labplan.Options{Account: account})
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,11 @@
 // Package labstack is the body of the Pulumi program: it reads the stack's
 // configuration, builds the Lambda handler, declares the lab and returns the
-// stack outputs. main.go, the offline plan and the tests all run it.
+// stack outputs. main.go runs it in `pulumi up`; the offline plan
+// (internal/proof/labplan) runs it on a mock monitor.
 package labstack
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/components"
 	"github.com/platformlab/s3-gateway-lab/internal/program/handlerbuild"
-	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 )
 
 // Project is the Pulumi project name (Pulumi.yaml's name), which is also the
@@ -32,12 +31,12 @@ var namePrefixRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
 // ListPayload is the invocation payload that lists the bucket.
 const ListPayload = `{"action":"list"}`
 
-// Deploy declares the lab and returns the outputs the stack exports. config
+// Declare declares the lab and returns the outputs the stack exports. config
 // is the stack's whole configuration (EngineConfig, or StackConfig offline);
 // problems found in the stack's files before are reported with its own.
 // Nothing is registered, and the handler is not built, unless every setting
 // is accepted.
-func Deploy(ctx *pulumi.Context, config map[string]string, problems ...error) (pulumi.Map, error) {
+func Declare(ctx *pulumi.Context, config map[string]string, problems ...error) (pulumi.Map, error) {
 	args, err := ArgsFromConfig(config, ctx.Project(), ctx.Stack(), problems...)
 	if err != nil {
 		return nil, err
@@ -63,43 +62,6 @@ func Deploy(ctx *pulumi.Context, config map[string]string, problems ...error) (p
 		"aws lambda invoke --region %s --function-name %s --cli-binary-format raw-in-base64-out --payload '%s' report.json && cat report.json",
 		lab.Region, lab.FunctionName, ListPayload)
 	return outputs, nil
-}
-
-// Plan runs the program offline, on the mock monitor, with stack's
-// configuration read from the project directory root, for the account the
-// stack file pins (PinnedAccount).
-func Plan(root, stack string) (*offlineplan.Plan, error) {
-	return PlanAccount(root, stack, "")
-}
-
-// PlanAccount is Plan for account, or when account is empty, the account the
-// stack file pins, or else offlineplan.MockAccountID: a stack of your own account
-// (its adminPrincipalArns of that account) plans offline.
-func PlanAccount(root, stack, account string) (*offlineplan.Plan, error) {
-	cfg, err := StackConfig(root, stack)
-	var problems FileProblems
-	if err != nil && !errors.As(err, &problems) {
-		return nil, err
-	}
-	return planConfig(root, stack, account, cfg, problems...)
-}
-
-// PlanConfig runs the program offline with the configuration cfg, for the
-// account cfg pins.
-func PlanConfig(root, stack string, cfg map[string]string, problems ...error) (*offlineplan.Plan, error) {
-	return planConfig(root, stack, "", cfg, problems...)
-}
-
-// planConfig runs the program as `pulumi preview` runs it (offlineplan.Options
-// Preview): an offline plan changes nothing, so the identity it stands for
-// need not be among adminPrincipalArns.
-func planConfig(root, stack, account string, cfg map[string]string, problems ...error) (*offlineplan.Plan, error) {
-	if account == "" {
-		account = PinnedAccount(cfg)
-	}
-	return offlineplan.Run(func(ctx *pulumi.Context) (pulumi.Map, error) {
-		return Deploy(ctx, cfg, problems...)
-	}, offlineplan.Options{Project: Project, Stack: stack, RootDirectory: root, Config: cfg, AccountID: account, Preview: true})
 }
 
 // PinnedAccount is the first account of the stack's aws:allowedAccountIds

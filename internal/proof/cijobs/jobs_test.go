@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -18,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
-	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/ciroles"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/motoserver"
 )
@@ -196,7 +197,7 @@ var lookupCalls = map[string]func(ctx context.Context, cfg aws.Config, role ciro
 // providerLookups makes the lookups of scenario's plan as r's role.
 func providerLookups(t *testing.T, ctx context.Context, w *world, r *runner, scenario string) {
 	t.Helper()
-	p, err := labstack.Plan(w.root, scenario)
+	p, err := labplan.Stack(w.root, scenario, labplan.Options{})
 	if err != nil {
 		t.Fatalf("plan %s: %v", scenario, err)
 	}

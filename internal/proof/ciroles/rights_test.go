@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
+
 	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
 
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
@@ -18,7 +20,7 @@ import (
 var update = flag.Bool("update", false, "rewrite iam/deployer-policy-<stack>.json, iam/ci/<role>-role-policy.json and iam/lab-permissions-boundary.json")
 
 // scenarios are the stacks whose plans are golden (testdata/plan-*.json).
-var scenarios = Scenarios
+var scenarios = labplan.Scenarios
 
 // project returns what the derived policies need of the project.
 func project(t *testing.T, root string) Project {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
+
 	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
 
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
@@ -273,18 +275,14 @@ func (m *Manifest) Render(text string, values map[string]string) string {
 	return strings.NewReplacer(pairs...).Replace(text)
 }
 
-// Scenarios are the scenario stacks, whose plans are golden
-// (testdata/plan-<stack>.json) and whose types and lookups the runs reach.
-var Scenarios = []string{"dev", "internet", "full"}
-
 // LoadProject plans the scenario stacks of the project in root offline and
 // returns what the derived policies need: their types and lookups, and the
 // settings that name resources, which every scenario must share (a role's
 // scope is one).
 func LoadProject(root string) (Project, error) {
 	p := Project{Name: labstack.Project, Partition: "aws", Plans: map[string]PlanSummary{}}
-	for i, stack := range Scenarios {
-		pl, err := labstack.Plan(root, stack)
+	for i, stack := range labplan.Scenarios {
+		pl, err := labplan.Stack(root, stack, labplan.Options{})
 		if err != nil {
 			return Project{}, fmt.Errorf("plan %s: %w", stack, err)
 		}
@@ -303,7 +301,7 @@ func LoadProject(root string) (Project, error) {
 			cfg[labstack.Project+":"+labstack.KeyBucketPrefix]
 		if i > 0 && (iamPath != p.IAMPath || prefix != p.NamePrefix || buckets != p.BucketPrefix) {
 			return Project{}, fmt.Errorf("stack %s names resources with iamPath %q, namePrefix %q, bucketPrefix %q; %s with %q, %q, %q: the CI roles' policies assume one",
-				stack, iamPath, prefix, buckets, Scenarios[0], p.IAMPath, p.NamePrefix, p.BucketPrefix)
+				stack, iamPath, prefix, buckets, labplan.Scenarios[0], p.IAMPath, p.NamePrefix, p.BucketPrefix)
 		}
 		p.IAMPath, p.NamePrefix, p.BucketPrefix = iamPath, prefix, buckets
 	}

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
+
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
@@ -15,7 +17,7 @@ import (
 // gives.
 func TestOfflinePlanReadsConfigAsTheEngine(t *testing.T) {
 	root := repo.Root(t)
-	for _, stack := range []string{"dev", "internet", "full"} {
+	for _, stack := range labplan.Scenarios {
 		t.Run(stack, func(t *testing.T) {
 			want, err := EngineConfig(root, stack)
 			if err != nil {

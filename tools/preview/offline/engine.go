@@ -148,7 +148,7 @@ func Run(st Stack, base *deploy.Snapshot, destroy, dryRun bool) (*Result, error)
 			return fmt.Errorf("new context: %w", err)
 		}
 		err = pulumi.RunWithContext(ctx, func(ctx *pulumi.Context) error {
-			outs, err := labstack.Deploy(ctx, st.Config, st.Problems...)
+			outs, err := labstack.Declare(ctx, st.Config, st.Problems...)
 			if err != nil {
 				return err
 			}

@@ -9,11 +9,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
+
 	"github.com/pulumi/pulumi/pkg/v3/engine"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/policyeval"
@@ -121,7 +122,7 @@ func Review(o Options) (*Report, error) {
 	}
 	// The head's plan is the graph the engine would record: the
 	// dependencies the program registers, on the mock monitor.
-	headPlan, err := labstack.PlanConfig(o.Root, o.Stack, cfg, st.Problems...)
+	headPlan, err := labplan.Stack(o.Root, o.Stack, labplan.Options{Config: cfg, Problems: st.Problems})
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +166,7 @@ func baseState(o Options) (*deploy.Snapshot, error) {
 // stack's files.
 func readBasePlan(o Options) (*offlineplan.Plan, error) {
 	if o.BasePlan == "" {
-		return labstack.Plan(o.Root, o.Stack)
+		return labplan.Stack(o.Root, o.Stack, labplan.Options{})
 	}
 	data, err := os.ReadFile(o.BasePlan)
 	if err != nil {
@@ -207,7 +208,7 @@ func coreResources(root string) (map[string]bool, error) {
 	if m, ok := coreCache[root]; ok {
 		return m, nil
 	}
-	p, err := labstack.Plan(root, CoreStack)
+	p, err := labplan.Stack(root, CoreStack, labplan.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
+
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -21,7 +23,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden reviews")
 
 // scenarios are the committed scenario stacks (internal/program/labstack's).
-var scenarios = []string{"dev", "internet", "full"}
+var scenarios = labplan.Scenarios
 
 // TestCheckpointsAreDeterministic checks that deploying a stack's program
 // twice records the same checkpoint bytes (no timestamps, random IDs or

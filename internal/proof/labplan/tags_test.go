@@ -1,4 +1,4 @@
-package labstack
+package labplan
 
 import (
 	"reflect"
@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
@@ -55,15 +56,15 @@ func TestOrganizationTagsEverywhere(t *testing.T) {
 	r := repo.Root(t)
 	for _, stack := range Scenarios {
 		t.Run(stack, func(t *testing.T) {
-			cfg, err := StackConfig(r, stack)
+			cfg, err := labstack.StackConfig(r, stack)
 			if err != nil {
 				t.Fatal(err)
 			}
 			// A number, as `pulumi config set --path` stores 4711.
-			cfg[Project+":"+KeyTags] = `{"cost-center":4711,"owner":"platform team"}`
-			cfg[AWSDefaultTags] = `{"tags":{"team":"platform"}}`
-			cfg[Project+":"+KeyCrossRegion] = "us-west-2"
-			p, err := PlanConfig(r, stack, cfg)
+			cfg[labstack.Project+":"+labstack.KeyTags] = `{"cost-center":4711,"owner":"platform team"}`
+			cfg[labstack.AWSDefaultTags] = `{"tags":{"team":"platform"}}`
+			cfg[labstack.Project+":"+labstack.KeyCrossRegion] = "us-west-2"
+			p, err := Stack(r, stack, Options{Config: cfg})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +74,7 @@ func TestOrganizationTagsEverywhere(t *testing.T) {
 					providers++
 					dt, _ := res.Inputs["defaultTags"].(map[string]any)
 					tags, _ := dt["tags"].(map[string]any)
-					for k, v := range map[string]string{"team": "platform", "cost-center": "4711", TagProject: Project, TagStack: stack} {
+					for k, v := range map[string]string{"team": "platform", "cost-center": "4711", labstack.TagProject: labstack.Project, labstack.TagStack: stack} {
 						if tags[k] != v {
 							t.Errorf("provider %s default tags: %s=%v, want %s", res.Name, k, tags[k], v)
 						}
@@ -92,7 +93,7 @@ func TestOrganizationTagsEverywhere(t *testing.T) {
 				}
 				taggable++
 				tags, _ := res.Inputs["tags"].(map[string]any)
-				if tags["cost-center"] != "4711" || tags["owner"] != "platform team" || tags[TagProject] != Project {
+				if tags["cost-center"] != "4711" || tags["owner"] != "platform team" || tags[labstack.TagProject] != labstack.Project {
 					t.Errorf("%s (%s): tags %v, want the organization's and the lab's", res.Name, res.Type, tags)
 				}
 			}
@@ -110,19 +111,19 @@ func TestTagsAndNamePrefixRefused(t *testing.T) {
 	for _, tc := range []struct {
 		key, value, want string
 	}{
-		{KeyTags, `{"lab:stack":"x"}`, `tags "lab:stack": keys starting with aws: are AWS's`},
-		{KeyTags, `{"aws:cloudformation:stack":"x"}`, `tags "aws:cloudformation:stack"`},
-		{KeyTags, `{"Name":"x"}`, `tags "Name"`},
-		{KeyTags, `["a"]`, `s3-gateway-lab:tags "[\"a\"]": accepted: an object of strings`},
-		{KeyTags, `{"team":{"name":"x"}}`, `accepted: an object of strings`},
-		{KeyNamePrefix, "Dev_Lab", `s3-gateway-lab:namePrefix "Dev_Lab": accepted: 1 to 20 lowercase letters`},
+		{labstack.KeyTags, `{"lab:stack":"x"}`, `tags "lab:stack": keys starting with aws: are AWS's`},
+		{labstack.KeyTags, `{"aws:cloudformation:stack":"x"}`, `tags "aws:cloudformation:stack"`},
+		{labstack.KeyTags, `{"Name":"x"}`, `tags "Name"`},
+		{labstack.KeyTags, `["a"]`, `s3-gateway-lab:tags "[\"a\"]": accepted: an object of strings`},
+		{labstack.KeyTags, `{"team":{"name":"x"}}`, `accepted: an object of strings`},
+		{labstack.KeyNamePrefix, "Dev_Lab", `s3-gateway-lab:namePrefix "Dev_Lab": accepted: 1 to 20 lowercase letters`},
 	} {
-		cfg, err := StackConfig(r, "dev")
+		cfg, err := labstack.StackConfig(r, "dev")
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg[Project+":"+tc.key] = tc.value
-		p, err := PlanConfig(r, "dev", cfg)
+		cfg[labstack.Project+":"+tc.key] = tc.value
+		p, err := Stack(r, "dev", Options{Config: cfg})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s=%s: got %v, want an error containing %q", tc.key, tc.value, err, tc.want)
 		}
@@ -136,12 +137,12 @@ func TestTagsAndNamePrefixRefused(t *testing.T) {
 // the names (and URNs) the golden plans show.
 func TestNamePrefix(t *testing.T) {
 	r := repo.Root(t)
-	cfg, err := StackConfig(r, "dev")
+	cfg, err := labstack.StackConfig(r, "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg[Project+":"+KeyNamePrefix] = "pr-12-lab"
-	p, err := PlanConfig(r, "dev", cfg)
+	cfg[labstack.Project+":"+labstack.KeyNamePrefix] = "pr-12-lab"
+	p, err := Stack(r, "dev", Options{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}

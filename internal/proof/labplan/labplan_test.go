@@ -1,11 +1,9 @@
-package labstack
+package labplan
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 
 	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
@@ -25,10 +23,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/plan-<stack>.json from the program")
 
-// Scenarios are the committed scenario stacks, each with its golden plan
-// testdata/plan-<stack>.json.
-var Scenarios = []string{"dev", "internet", "full"}
-
 // TestGoldenPlans: each scenario stack's offline plan is committed as
 // testdata/plan-<stack>.json; a change to the program that changes a plan
 // fails here until the file is regenerated with -update and reviewed.
@@ -36,7 +30,7 @@ func TestGoldenPlans(t *testing.T) {
 	r := repo.Root(t)
 	for _, stack := range Scenarios {
 		t.Run(stack, func(t *testing.T) {
-			p, err := Plan(r, stack)
+			p, err := Stack(r, stack, Options{})
 			if err != nil {
 				t.Fatalf("plan %s: %v", stack, err)
 			}
@@ -52,7 +46,7 @@ func TestGoldenPlans(t *testing.T) {
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("read golden plan (run `go test ./internal/labstack -run TestGoldenPlans -update`): %v", err)
+				t.Fatalf("read golden plan (run `go test ./internal/proof/labplan -run TestGoldenPlans -update`): %v", err)
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("the %s plan differs from %s; review `go run ./cmd/plan -stack %s -json` and rewrite it with -update.\n%s",
@@ -76,7 +70,7 @@ func TestGoldenPlans(t *testing.T) {
 		if slices.Contains(Scenarios, stack) {
 			continue
 		}
-		if _, err := Plan(r, stack); err != nil {
+		if _, err := Stack(r, stack, Options{}); err != nil {
 			t.Errorf("%s does not plan offline: %v", filepath.Base(f), err)
 		}
 	}
@@ -102,7 +96,7 @@ func firstDiff(want, got string) string {
 // TestStackOutputs: the stack exports everything the lab documents check by
 // hand, and a ready-to-paste invoke command.
 func TestStackOutputs(t *testing.T) {
-	p, err := Plan(repo.Root(t), "dev")
+	p, err := Stack(repo.Root(t), "dev", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,69 +114,6 @@ func TestStackOutputs(t *testing.T) {
 	}
 	if p.Outputs["functionArn"] != offlineplan.Unknown("lab-fn", "arn") || p.Outputs["endpointId"] != offlineplan.Unknown("lab-s3-endpoint", "id") {
 		t.Errorf("outputs do not come from the lab's resources: %v", p.Outputs)
-	}
-}
-
-// TestPulumiYAMLDeclaresEverySetting: every key the program reads is
-// declared in Pulumi.yaml with a type, a description and a default, and
-// nothing else is declared.
-func TestPulumiYAMLDeclaresEverySetting(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repo.Root(t), "Pulumi.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var proj struct {
-		Name    string `yaml:"name"`
-		Runtime any    `yaml:"runtime"`
-		Config  map[string]struct {
-			Type        string `yaml:"type"`
-			Description string `yaml:"description"`
-			Default     any    `yaml:"default"`
-		} `yaml:"config"`
-	}
-	if err := yaml.Unmarshal(data, &proj); err != nil {
-		t.Fatal(err)
-	}
-	if proj.Name != Project || proj.Runtime != "go" {
-		t.Errorf("Pulumi.yaml: name %q runtime %v, want %s and go", proj.Name, proj.Runtime, Project)
-	}
-	keys := Keys
-	for _, k := range keys {
-		c, ok := proj.Config[k]
-		if !ok {
-			t.Errorf("Pulumi.yaml does not declare %s", k)
-			continue
-		}
-		if c.Type == "" || c.Description == "" || c.Default == nil {
-			t.Errorf("Pulumi.yaml %s: type %q description %q default %v: want all three", k, c.Type, c.Description, c.Default)
-		}
-	}
-	for k := range proj.Config {
-		if !slices.Contains(keys, k) {
-			t.Errorf("Pulumi.yaml declares %s, which the program does not read", k)
-		}
-	}
-}
-
-func TestStackConfig(t *testing.T) {
-	cfg, err := StackConfig(repo.Root(t), "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{
-		"aws:region":                       "us-east-1",
-		"s3-gateway-lab:vpcCidr":           "10.42.0.0/16",
-		"s3-gateway-lab:azCount":           "2",
-		"s3-gateway-lab:forceDestroy":      "true",
-		"s3-gateway-lab:availabilityZones": "[]",
-	}
-	for k, v := range want {
-		if cfg[k] != v {
-			t.Errorf("dev config %s: got %q, want %q", k, cfg[k], v)
-		}
-	}
-	if _, err := StackConfig(repo.Root(t), "no-such-stack"); err == nil || !strings.Contains(err.Error(), "Pulumi.no-such-stack.yaml") {
-		t.Errorf("StackConfig of a missing stack: got %v, want an error naming its file", err)
 	}
 }
 
@@ -218,7 +149,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
-			cfg, err := StackConfig(repo.Root(t), "dev")
+			cfg, err := labstack.StackConfig(repo.Root(t), "dev")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,7 +158,7 @@ func TestConfigErrors(t *testing.T) {
 			} else {
 				cfg[tt.key] = tt.value
 			}
-			p, err := PlanConfig(repo.Root(t), "dev", cfg)
+			p, err := Stack(repo.Root(t), "dev", Options{Config: cfg})
 			if err == nil {
 				t.Fatalf("got no error, want one containing %v", tt.wantErr)
 			}
@@ -247,7 +178,7 @@ func TestConfigErrors(t *testing.T) {
 // unknown key does not hide either, and a setting of the wrong type is not
 // reported a second time by the lab's own checks.
 func TestConfigProblemsAllAtOnce(t *testing.T) {
-	cfg, err := StackConfig(repo.Root(t), "dev")
+	cfg, err := labstack.StackConfig(repo.Root(t), "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +186,7 @@ func TestConfigProblemsAllAtOnce(t *testing.T) {
 	cfg["s3-gateway-lab:vpcCidr"] = "10.0.0.0/33"
 	cfg["s3-gateway-lab:lambdaMemoryMb"] = "64"
 	cfg["s3-gateway-lab:bucketPrefx"] = "lab"
-	p, err := PlanConfig(repo.Root(t), "dev", cfg)
+	p, err := Stack(repo.Root(t), "dev", Options{Config: cfg})
 	if err == nil {
 		t.Fatal("got no error")
 	}
@@ -291,7 +222,7 @@ func TestStackFileLayout(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "Pulumi.odd.yaml"), []byte(stackFile), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Plan(dir, "odd")
+	_, err := Stack(dir, "odd", Options{})
 	if err == nil {
 		t.Fatal("got no error")
 	}
@@ -303,44 +234,15 @@ func TestStackFileLayout(t *testing.T) {
 	}
 }
 
-// TestAWSProviderKeysFromTheProvider: the accepted aws:* keys come from the
-// provider SDK's own type, and include the ones the program reads.
-func TestAWSProviderKeysFromTheProvider(t *testing.T) {
-	keys := awsProviderKeys()
-	for _, k := range []string{AWSRegion, AWSProfile, AWSSharedConfigFiles, AWSSharedCredentialsFiles, AWSAssumeRole,
-		"aws:skipMetadataApiCheck", "aws:defaultTags"} {
-		if !slices.Contains(keys, strings.TrimPrefix(k, "aws:")) {
-			t.Errorf("the AWS provider's keys lack %s: %v", k, keys)
-		}
-	}
-	if len(keys) < 30 {
-		t.Errorf("only %d AWS provider keys found: %v", len(keys), keys)
-	}
-}
-
-// TestEngineConfig: the program reads the whole configuration from the
-// variable the Go SDK reads it from.
-func TestEngineConfig(t *testing.T) {
-	t.Setenv("PULUMI_CONFIG", `{"aws:region":"eu-west-1","s3-gateway-lab:azCount":"3"}`)
-	got, err := EngineConfig()
-	if err != nil || got["aws:region"] != "eu-west-1" || got["s3-gateway-lab:azCount"] != "3" {
-		t.Errorf("EngineConfig: got %v, %v", got, err)
-	}
-	t.Setenv("PULUMI_CONFIG", `{not json`)
-	if _, err := EngineConfig(); err == nil || !strings.Contains(err.Error(), "PULUMI_CONFIG") {
-		t.Errorf("EngineConfig of bad JSON: got %v", err)
-	}
-}
-
 // TestExpiryTag: expiresAt is tagged on every tagged resource, so a stray
 // ephemeral stack can be found and removed.
 func TestExpiryTag(t *testing.T) {
-	cfg, err := StackConfig(repo.Root(t), "dev")
+	cfg, err := labstack.StackConfig(repo.Root(t), "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg["s3-gateway-lab:expiresAt"] = "2026-11-23T01:00:00+01:00"
-	p, err := PlanConfig(repo.Root(t), "eph-1", cfg)
+	p, err := Stack(repo.Root(t), "eph-1", Options{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +253,7 @@ func TestExpiryTag(t *testing.T) {
 			continue
 		}
 		tagged++
-		if tags[TagExpiresAt] != "2026-11-23T00:00:00Z" || tags[TagStack] != "eph-1" {
+		if tags[labstack.TagExpiresAt] != "2026-11-23T00:00:00Z" || tags[labstack.TagStack] != "eph-1" {
 			t.Errorf("%s %s tags: got %v, want the stack and the expiry in UTC", r.Type, r.Name, tags)
 		}
 	}
@@ -366,7 +268,7 @@ func TestExpiryTag(t *testing.T) {
 func TestOutputsFeedTheVerifier(t *testing.T) {
 	for _, stack := range Scenarios {
 		t.Run(stack, func(t *testing.T) {
-			p, err := Plan(repo.Root(t), stack)
+			p, err := Stack(repo.Root(t), stack, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -400,7 +302,7 @@ func TestOutputsFeedTheVerifier(t *testing.T) {
 // TestFunctionEnvFeedsTheHandler: the environment the program gives the
 // function is one the handler accepts, with the dev stack's values.
 func TestFunctionEnvFeedsTheHandler(t *testing.T) {
-	p, err := Plan(repo.Root(t), "dev")
+	p, err := Stack(repo.Root(t), "dev", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,44 +325,6 @@ func TestFunctionEnvFeedsTheHandler(t *testing.T) {
 		cfg.ProbeInternetURL == "" || cfg.ProbeDeniedBucket == "" || cfg.Endpoint != "" {
 		t.Errorf("handler config from the dev stack: got %+v", cfg)
 	}
-}
-
-// TestStackConfigFiles: the stack files are read by the engine's loaders —
-// a Pulumi.yaml the project schema refuses is an error, bare keys take the
-// project's namespace, list values arrive as JSON, a secure: value arrives
-// as a placeholder, and a top-level key Pulumi does not read is a
-// FileProblem.
-func TestStackConfigFiles(t *testing.T) {
-	write := func(t *testing.T, dir, name, text string) {
-		t.Helper()
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	project := "name: p\nruntime: go\nconfig:\n  size:\n    type: integer\n    default: 3\n"
-	t.Run("values", func(t *testing.T) {
-		dir := t.TempDir()
-		write(t, dir, "Pulumi.yaml", project)
-		write(t, dir, "Pulumi.s.yaml", "config:\n  aws:region: us-east-1\n  zones:\n    - a\n    - b\n"+
-			"  aws:secretKey:\n    secure: AAABAKx2\nplugins: {}\n")
-		cfg, err := StackConfig(dir, "s")
-		var problems FileProblems
-		if !errors.As(err, &problems) || len(problems) != 1 || !strings.Contains(problems[0].Error(), `"plugins"`) {
-			t.Errorf("got %v, want one problem naming the top-level key plugins", err)
-		}
-		want := map[string]string{"p:size": "3", "aws:region": "us-east-1", "p:zones": `["a","b"]`, "aws:secretKey": SecretPlaceholder}
-		if !maps.Equal(cfg, want) {
-			t.Errorf("got %v, want %v", cfg, want)
-		}
-	})
-	t.Run("project schema", func(t *testing.T) {
-		dir := t.TempDir()
-		write(t, dir, "Pulumi.yaml", "name: p\nruntime: go\nconfig:\n  size:\n    type: integer\n    default: 3\n    bogus: 1\n")
-		write(t, dir, "Pulumi.s.yaml", "config: {}\n")
-		if _, err := StackConfig(dir, "s"); err == nil {
-			t.Error("got no error for a Pulumi.yaml the project schema refuses")
-		}
-	})
 }
 
 // projectCopy returns a project directory that holds the repository's files
@@ -510,7 +374,7 @@ func TestYourOwnStackPlansOffline(t *testing.T) {
   org:apiToken:
     secure: AAABAKx2VGhpcyBpcyBub3QgYSByZWFsIGNpcGhlcnRleHQ=
 `})
-	p, err := Plan(dir, "my-lab")
+	p, err := Stack(dir, "my-lab", Options{})
 	if err != nil {
 		t.Fatalf("plan my-lab: %v", err)
 	}
@@ -520,19 +384,19 @@ func TestYourOwnStackPlansOffline(t *testing.T) {
 	if got := p.Outputs["region"]; got != "eu-west-1" {
 		t.Errorf("region: got %v", got)
 	}
-	cfg, err := StackConfig(dir, "my-lab")
+	cfg, err := labstack.StackConfig(dir, "my-lab")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The account written as a number, as `pulumi config set --path`
 	// writes it, is the plan's.
-	if got := PinnedAccount(cfg); got != account {
+	if got := labstack.PinnedAccount(cfg); got != account {
 		t.Errorf("pinned account: got %q, want %s", got, account)
 	}
-	if got := ForeignKeys(cfg, Project); !slices.Equal(got, []string{"org:apiToken", "org:costCenter"}) {
+	if got := labstack.ForeignKeys(cfg, labstack.Project); !slices.Equal(got, []string{"org:apiToken", "org:costCenter"}) {
 		t.Errorf("foreign keys: got %v", got)
 	}
-	if cfg["org:apiToken"] != SecretPlaceholder {
+	if cfg["org:apiToken"] != labstack.SecretPlaceholder {
 		t.Errorf("secure value: got %q, want the placeholder", cfg["org:apiToken"])
 	}
 	// Without the pinned account, the SSO pattern is of another account than
@@ -542,10 +406,10 @@ func TestYourOwnStackPlansOffline(t *testing.T) {
   s3-gateway-lab:adminPrincipalArns:
     - ` + sso + `
 `})
-	if _, err := Plan(noPin, "my-lab"); err == nil || !strings.Contains(err.Error(), "not of this stack's account") {
+	if _, err := Stack(noPin, "my-lab", Options{}); err == nil || !strings.Contains(err.Error(), "not of this stack's account") {
 		t.Errorf("plan without a pinned account: got %v, want the account error", err)
 	}
-	if _, err := PlanAccount(noPin, "my-lab", account); err != nil {
+	if _, err := Stack(noPin, "my-lab", Options{Account: account}); err != nil {
 		t.Errorf("plan with the account given: %v", err)
 	}
 }
