@@ -26,16 +26,17 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/cisetup"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/ciroles"
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(int(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.Code {
 	fs := flag.NewFlagSet("ci-roles", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	values := map[string]*string{
@@ -52,16 +53,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "write each role's <id>-trust.json and <id>-policy.json into this directory")
 	create := fs.Bool("create", false, "create the roles, or update them, in the account of the current AWS credentials")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return exitcode.CouldNotRun
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ci-roles: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return exitcode.CouldNotRun
 	}
 	m, err := ciroles.LoadManifest(*root)
 	if err != nil {
 		fmt.Fprintln(stderr, "ci-roles: could not run:", err)
-		return 2
+		return exitcode.CouldNotRun
 	}
 	given := map[string]string{}
 	for k, v := range values {
@@ -70,12 +71,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	roles, err := cisetup.Render(*root, m, given)
 	if err != nil {
 		fmt.Fprintln(stderr, "ci-roles:", err)
-		return 2
+		return exitcode.CouldNotRun
 	}
 	if *out != "" {
 		if err := cisetup.Write(*out, roles); err != nil {
 			fmt.Fprintln(stderr, "ci-roles:", err)
-			return 2
+			return exitcode.CouldNotRun
 		}
 		fmt.Fprintf(stderr, "ci-roles: wrote the roles' policies into %s\n", *out)
 	}
@@ -83,32 +84,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		for _, r := range roles {
 			fmt.Fprintf(stdout, "%s\t%s\n", r.Variable, r.ARN("aws", given["ACCOUNT_ID"]))
 		}
-		return 0
+		return exitcode.OK
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	cfg, err := awsclient.Config(ctx, awsclient.Options{Region: awsclient.Region(os.Getenv)})
 	if err != nil {
 		fmt.Fprintln(stderr, "ci-roles: could not run:", err)
-		return 2
+		return exitcode.CouldNotRun
 	}
 	// The roles' policies name -account: they go nowhere else.
 	id, err := awsclient.Account(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "ci-roles: could not run:", err)
-		return 2
+		return exitcode.CouldNotRun
 	}
 	if id.Account != given["ACCOUNT_ID"] {
 		fmt.Fprintf(stderr, "ci-roles: your credentials are of account %s, not -account %s: the roles' policies would name the wrong account\n", id.Account, given["ACCOUNT_ID"])
-		return 2
+		return exitcode.CouldNotRun
 	}
 	arns, err := cisetup.Apply(ctx, iam.NewFromConfig(cfg), roles)
 	if err != nil {
 		fmt.Fprintln(stderr, "ci-roles:", err)
-		return 2
+		return exitcode.CouldNotRun
 	}
 	for _, r := range roles {
 		fmt.Fprintf(stdout, "%s\t%s\n", r.Variable, arns[r.ID])
 	}
-	return 0
+	return exitcode.OK
 }

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/ops/drift"
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
@@ -87,28 +87,28 @@ func TestBinaryExitCodes(t *testing.T) {
 		name     string
 		env      []string
 		args     []string
-		wantCode int
+		wantCode exitcode.Code
 		wantOut  string
 		wantErr  string
 	}{
 		{name: "a claim fails; the preview cannot run the program here", env: append([]string{realCLI}, credentials...),
-			args: toFake, wantCode: drift.ExitClaimFailed, wantOut: "igw-by-hand"},
+			args: toFake, wantCode: exitcode.ClaimFailed, wantOut: "igw-by-hand"},
 		{name: "drifted and a claim fails", env: append(standIn, credentials...),
-			args: toFake, wantCode: drift.ExitDriftedAndFailed, wantOut: "exit code 5: resources changed outside Pulumi and a claim"},
+			args: toFake, wantCode: exitcode.DriftedAndFailed, wantOut: "exit code 5: resources changed outside Pulumi and a claim"},
 		{name: "drifted, the verifier has no credentials", env: append(standIn, noCredentials...),
-			args: toFake, wantCode: drift.ExitDrifted, wantOut: "no AWS credentials"},
+			args: toFake, wantCode: exitcode.Drifted, wantOut: "no AWS credentials"},
 		{name: "neither check can tell", env: append([]string{realCLI}, noCredentials...),
-			args: toFake, wantCode: drift.ExitCouldNotRun, wantOut: "no language plugin 'pulumi-language-go'"},
+			args: toFake, wantCode: exitcode.CouldNotRun, wantOut: "no language plugin 'pulumi-language-go'"},
 		{name: "no Pulumi CLI", env: []string{"PATH=" + t.TempDir()}, args: []string{"-root", root},
-			wantCode: drift.ExitCouldNotRun, wantErr: "the Pulumi CLI is not installed"},
+			wantCode: exitcode.CouldNotRun, wantErr: "the Pulumi CLI is not installed"},
 		{name: "no verifier", env: []string{realCLI}, args: []string{"-root", root, "-verify", filepath.Join(t.TempDir(), "verify")},
-			wantCode: drift.ExitCouldNotRun, wantErr: "no verifier at"},
+			wantCode: exitcode.CouldNotRun, wantErr: "no verifier at"},
 		{name: "an argument", env: []string{realCLI}, args: []string{"-root", root, "dev"},
-			wantCode: drift.ExitCouldNotRun, wantErr: "give the stack with -stack NAME"},
+			wantCode: exitcode.CouldNotRun, wantErr: "give the stack with -stack NAME"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmdtest.Expect(t, bin, b.Env(tt.env...), "", tt.args, tt.wantCode, tt.wantOut, tt.wantErr)
+			cmdtest.Expect(t, bin, b.Env(tt.env...), "", tt.args, int(tt.wantCode), tt.wantOut, tt.wantErr)
 		})
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/drift"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 )
@@ -33,7 +34,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	os.Exit(code)
+	os.Exit(int(code))
 }
 
 // args are repeatable string flags.
@@ -42,7 +43,7 @@ type args []string
 func (a *args) String() string     { return strings.Join(*a, " ") }
 func (a *args) Set(v string) error { *a = append(*a, v); return nil }
 
-func run(ctx context.Context, argv []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, argv []string, stdout, stderr io.Writer) exitcode.Code {
 	fs := flag.NewFlagSet("drift", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	stack := fs.String("stack", "dev", "the long-lived stack to check")
@@ -55,32 +56,32 @@ func run(ctx context.Context, argv []string, stdout, stderr io.Writer) int {
 	previewTimeout := fs.Duration("preview-timeout", 30*time.Minute, "bound on the preview (its refresh reads every resource)")
 	verifyTimeout := fs.Duration("verify-timeout", 30*time.Minute, "bound on the verifier")
 	if err := fs.Parse(argv); err != nil {
-		return drift.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	if fs.NArg() > 0 || *stack == "" {
 		fmt.Fprintln(stderr, "drift: give the stack with -stack NAME (default dev), no arguments")
-		return drift.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	if *previewTimeout <= 0 || *verifyTimeout <= 0 {
 		fmt.Fprintln(stderr, "drift: -preview-timeout and -verify-timeout must be positive durations (such as 30m)")
-		return drift.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	pc, err := pulumicli.NewProjectCLI(*root, *backend)
 	if err != nil {
 		fmt.Fprintln(stderr, "drift: could not run:", err)
-		return drift.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	if *verifyBin == "" {
 		self, err := os.Executable()
 		if err != nil {
 			fmt.Fprintln(stderr, "drift: could not run: find the verifier:", err)
-			return drift.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 		*verifyBin = filepath.Join(filepath.Dir(self), "verify")
 	}
 	if _, err := os.Stat(*verifyBin); err != nil {
 		fmt.Fprintf(stderr, "drift: could not run: no verifier at %s: build it (go build -o bin/ ./cmd/verify ./cmd/drift) or give -verify\n", *verifyBin)
-		return drift.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	c := &drift.Checker{Pulumi: pc.Bin, Dir: pc.Dir, Env: pc.Env,
 		Verify:         append([]string{*verifyBin}, verifyArgs...),

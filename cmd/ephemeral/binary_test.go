@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
 )
 
@@ -56,8 +56,8 @@ func TestBinaryCouldNotRun(t *testing.T) {
 			// exec.Cmd uses the last value of a duplicate variable.
 			code, _, stderr := cmdtest.Run(t, bin, append(os.Environ(), tt.env...), "", tt.args...)
 			t.Logf("exit %d after %s", code, time.Since(start).Round(time.Millisecond))
-			if code != verify.ExitCouldNotRun {
-				t.Errorf("exit code: got %d, want %d\nstderr:\n%s", code, verify.ExitCouldNotRun, stderr)
+			if code != int(exitcode.CouldNotRun) {
+				t.Errorf("exit code: got %d, want %d\nstderr:\n%s", code, exitcode.CouldNotRun, stderr)
 			}
 			for _, want := range tt.wantErr {
 				if !strings.Contains(stderr, want) {

@@ -12,7 +12,7 @@
 //
 // Exit codes: 0 verified and cleaned up; 1 up failed or a claim did not hold;
 // 2 could not run (no Pulumi CLI or AWS credentials); 3 some checks could not
-// be made; 4 destroy failed (the stack is kept: destroy it again);
+// be made; 6 destroy failed (the stack is kept: destroy it again);
 // 130 interrupted (cleaned up).
 package main
 
@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/ephemeral"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
@@ -38,7 +39,7 @@ import (
 func main() {
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	os.Exit(run(context.Background(), os.Args[1:], signals, os.Stdout, os.Stderr))
+	os.Exit(int(run(context.Background(), os.Args[1:], signals, os.Stdout, os.Stderr)))
 }
 
 // settings are repeatable -set key=value flags.
@@ -55,7 +56,7 @@ func (s settings) Set(v string) error {
 	return nil
 }
 
-func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, stderr io.Writer) exitcode.Code {
 	fs := flag.NewFlagSet("ephemeral", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	region := fs.String("region", envOr("AWS_REGION", "us-east-1"), "AWS region of the stack")
@@ -68,37 +69,37 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 	extra := settings{}
 	fs.Var(extra, "set", "a lab setting for the stack, key=value (repeatable)")
 	if err := fs.Parse(args); err != nil {
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	absRoot, err := filepath.Abs(*root)
 	if err != nil {
 		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 
 	// Preflight: nothing is created unless the CLI, a state backend that
 	// outlives this run (in CI) and credentials are there.
 	if err := pulumicli.Check(); err != nil {
 		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	if *backend == "" {
 		if *backend, err = pulumicli.ReviewBackend(os.Getenv); err != nil {
 			fmt.Fprintln(stderr, "ephemeral: could not run:", err)
-			return verify.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 	}
 	cfg, err := awsclient.Config(ctx, awsclient.Options{Region: *region, UseIMDS: *useIMDS})
 	if err != nil {
 		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	// The stack is pinned to the account of these credentials, and records
 	// which repository created it, so that its reaper (and only its) acts.
 	caller, err := awsclient.Account(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	// The reaper's role among the stack's admins, beside the caller: the
 	// bucket admits its destroy from outside the VPC only then.
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 		id, err := awsclient.Caller(ctx, cfg)
 		if err != nil {
 			fmt.Fprintln(stderr, "ephemeral: could not run:", err)
-			return verify.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 		admins = []string{id.ARN, reaper}
 	}
@@ -119,14 +120,14 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 	owner, err := pulumicli.Owner(os.Getenv, absRoot)
 	if err != nil {
 		fmt.Fprintln(stderr, "ephemeral: could not run:", err)
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 
 	stateDir := ""
 	if *backend == "" {
 		if stateDir, err = os.MkdirTemp("", "lab-state-*"); err != nil {
 			fmt.Fprintln(stderr, "ephemeral: could not run:", err)
-			return verify.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 		*backend = "file://" + stateDir
 	}
@@ -135,11 +136,11 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 	fmt.Fprintf(stderr, "ephemeral: stack %s in %s, state in %s, expires %s\n",
 		stack, *region, *backend, now.Add(*ttl).UTC().Format(time.RFC3339))
 
-	verifyFn := func(ctx context.Context, outputs map[string]any) int {
+	verifyFn := func(ctx context.Context, outputs map[string]any) exitcode.Code {
 		o, err := verify.ParseOutputs(outputs)
 		if err != nil {
 			fmt.Fprintln(stderr, "ephemeral: verify:", err)
-			return verify.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 		v := verify.NewClients(cfg).Verifier(o)
 		v.Progress, v.RetryFor = stderr, verify.DefaultRetryFor
@@ -166,7 +167,7 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 		}
 	}
 	if stateDir != "" {
-		if code == ephemeral.ExitCleanupFailed || *keep {
+		if code == exitcode.CleanupFailed || *keep {
 			fmt.Fprintf(stderr, "ephemeral: state kept in %s (PULUMI_BACKEND_URL=file://%s)\n", stateDir, stateDir)
 		} else if err := os.RemoveAll(stateDir); err != nil {
 			fmt.Fprintln(stderr, "ephemeral: remove state directory:", err)

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
 )
 
-func runCmd(t *testing.T, args ...string) (int, string) {
+func runCmd(t *testing.T, args ...string) (exitcode.Code, string) {
 	t.Helper()
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), args, nil, &stdout, &stderr)
@@ -23,9 +23,9 @@ func runCmd(t *testing.T, args ...string) (int, string) {
 func TestWithoutCLI(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	code, errOut := runCmd(t)
-	if code != verify.ExitCouldNotRun || !strings.Contains(errOut, "the Pulumi CLI is not installed") ||
+	if code != exitcode.CouldNotRun || !strings.Contains(errOut, "the Pulumi CLI is not installed") ||
 		!strings.Contains(errOut, "get.pulumi.com") {
-		t.Errorf("got exit %d, stderr %q; want %d and install advice", code, errOut, verify.ExitCouldNotRun)
+		t.Errorf("got exit %d, stderr %q; want %d and install advice", code, errOut, exitcode.CouldNotRun)
 	}
 }
 
@@ -43,8 +43,8 @@ func TestWithoutCredentials(t *testing.T) {
 	t.Setenv("GITHUB_ACTIONS", "")
 	awsfake.WithoutCredentials(t)
 	code, errOut := runCmd(t, "-region", "us-east-1")
-	if code != verify.ExitCouldNotRun || !strings.Contains(errOut, "no AWS credentials") {
-		t.Errorf("got exit %d, stderr %q; want %d and a credentials message", code, errOut, verify.ExitCouldNotRun)
+	if code != exitcode.CouldNotRun || !strings.Contains(errOut, "no AWS credentials") {
+		t.Errorf("got exit %d, stderr %q; want %d and a credentials message", code, errOut, exitcode.CouldNotRun)
 	}
 	if _, err := os.Stat(called); err == nil {
 		t.Error("the Pulumi CLI was run although nothing should have been created")
@@ -65,8 +65,8 @@ func TestNoSharedBackendInCI(t *testing.T) {
 	t.Setenv("PULUMI_BACKEND_URL", "")
 	t.Setenv("PULUMI_ACCESS_TOKEN", "")
 	code, errOut := runCmd(t, "-region", "us-east-1")
-	if code != verify.ExitCouldNotRun || !strings.Contains(errOut, "PULUMI_BACKEND_URL") || !strings.Contains(errOut, "PULUMI_ACCESS_TOKEN") {
-		t.Errorf("got exit %d, stderr %q; want %d naming both settings", code, errOut, verify.ExitCouldNotRun)
+	if code != exitcode.CouldNotRun || !strings.Contains(errOut, "PULUMI_BACKEND_URL") || !strings.Contains(errOut, "PULUMI_ACCESS_TOKEN") {
+		t.Errorf("got exit %d, stderr %q; want %d naming both settings", code, errOut, exitcode.CouldNotRun)
 	}
 	if _, err := os.Stat(called); err == nil {
 		t.Error("the Pulumi CLI was run")

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/platformlab/s3-gateway-lab/internal/ops/orphans"
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/motoserver"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
@@ -46,29 +46,29 @@ func TestBinaryExitCodes(t *testing.T) {
 		env      []string
 		args     []string
 		setup    func()
-		wantCode int
+		wantCode exitcode.Code
 		wantOut  string
 		wantErr  string
 	}{
-		{name: "an orphan", env: credentials, args: args, wantCode: orphans.ExitFound,
+		{name: "an orphan", env: credentials, args: args, wantCode: exitcode.LeftBehind,
 			wantOut: "aws ec2 delete-vpc --vpc-id vpc-"},
-		{name: "no AWS credentials", env: withCLI, args: args, wantCode: orphans.ExitCouldNotRun, wantErr: "no AWS credentials"},
-		{name: "no Pulumi CLI", env: []string{"PATH=" + t.TempDir()}, args: args, wantCode: orphans.ExitCouldNotRun,
+		{name: "no AWS credentials", env: withCLI, args: args, wantCode: exitcode.CouldNotRun, wantErr: "no AWS credentials"},
+		{name: "no Pulumi CLI", env: []string{"PATH=" + t.TempDir()}, args: args, wantCode: exitcode.CouldNotRun,
 			wantErr: "the Pulumi CLI is not installed"},
 		{name: "unreadable backend", env: credentials, args: append([]string{"-backend", "file://" + filepath.Join(t.TempDir(), "none")}, args...),
-			wantCode: orphans.ExitCouldNotRun, wantErr: "unable to open state directory"},
-		{name: "no regions", env: credentials, args: []string{"-root", root, "-regions", ","}, wantCode: orphans.ExitCouldNotRun,
+			wantCode: exitcode.CouldNotRun, wantErr: "unable to open state directory"},
+		{name: "no regions", env: credentials, args: []string{"-root", root, "-regions", ","}, wantCode: exitcode.CouldNotRun,
 			wantErr: "give the regions with -regions"},
 		{name: "its stack is back: no orphan", env: credentials, args: args,
 			setup:    func() { b.MustRun(t, root, "stack", "init", "eph-lost", "--non-interactive") },
-			wantCode: orphans.ExitNone, wantOut: "No orphaned resources"},
+			wantCode: exitcode.OK, wantOut: "No orphaned resources"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup()
 			}
-			cmdtest.Expect(t, bin, b.Env(tt.env...), "", tt.args, tt.wantCode, tt.wantOut, tt.wantErr)
+			cmdtest.Expect(t, bin, b.Env(tt.env...), "", tt.args, int(tt.wantCode), tt.wantOut, tt.wantErr)
 		})
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/orphans"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
@@ -37,10 +38,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	os.Exit(code)
+	os.Exit(int(code))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.Code {
 	fs := flag.NewFlagSet("orphans", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	defaultRegion := os.Getenv("AWS_REGION")
@@ -56,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	useIMDS := fs.Bool("use-imds", false, "let the SDK take credentials from the EC2 instance metadata service")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
-		return orphans.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	var regionList []string
 	for _, r := range strings.Split(*regions, ",") {
@@ -66,7 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 || len(regionList) == 0 {
 		fmt.Fprintln(stderr, "orphans: give the regions with -regions (such as us-east-1,us-west-2), no arguments")
-		return orphans.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -82,13 +83,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		pc, err := pulumicli.NewProjectCLI(*root, b)
 		if err != nil {
 			fmt.Fprintln(stderr, "orphans: could not run:", err)
-			return orphans.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 		cli := &reap.CLI{Bin: pc.Bin, Dir: pc.Dir, Env: pc.Env}
 		stacks, err := cli.ProjectStacks(ctx, labstack.Project)
 		if err != nil {
 			fmt.Fprintf(stderr, "orphans: could not run: list the backend's stacks: %v (backend %s)\n", err, pc.BackendURL)
-			return orphans.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 		for _, s := range stacks {
 			live[s] = true
@@ -102,20 +103,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg, err := awsclient.Config(ctx, awsclient.Options{Region: region, EndpointURL: *endpointURL, UseIMDS: *useIMDS})
 		if err != nil {
 			fmt.Fprintln(stderr, "orphans: could not run:", err)
-			return orphans.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 		got, err := orphans.NewFinder(cfg, labstack.Project).Find(ctx, live)
 		if err != nil {
 			fmt.Fprintln(stderr, "orphans: could not run:", err)
-			return orphans.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 		found = append(found, got...)
 	}
 	fmt.Fprint(stdout, orphans.Report(found, regionList))
 	if len(found) > 0 {
-		return orphans.ExitFound
+		return exitcode.LeftBehind
 	}
-	return orphans.ExitNone
+	return exitcode.OK
 }
 
 // backendList is a repeatable -backend flag.

@@ -14,6 +14,9 @@
 // Values known only after deployment are shown as "[unknown <resource>.<output>]".
 // Under the tree comes the stack's monthly cost at us-east-1 list prices: the
 // fixed cost item by item, then what traffic adds (see internal/proof/cost).
+//
+// Exit codes: 0 planned; 2 could not plan (a bad flag, a stack file or
+// setting that is missing or invalid, a program error).
 package main
 
 import (
@@ -26,10 +29,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
-
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
+	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
 )
 
 func main() {
@@ -40,11 +43,11 @@ func main() {
 	flag.Parse()
 	if *account != "" && !regexp.MustCompile(`^[0-9]{12}$`).MatchString(*account) {
 		fmt.Fprintf(os.Stderr, "plan: -account %q: want a 12-digit AWS account ID\n", *account)
-		os.Exit(2)
+		os.Exit(int(exitcode.CouldNotRun))
 	}
 	if err := run(os.Stdout, *root, *stack, *account, *asJSON); err != nil {
 		fmt.Fprintln(os.Stderr, "plan:", err)
-		os.Exit(1)
+		os.Exit(int(exitcode.CouldNotRun))
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
@@ -47,40 +48,40 @@ func TestBinaryExitCodes(t *testing.T) {
 		env      []string
 		args     []string
 		setup    func()
-		wantCode int
+		wantCode exitcode.Code
 		wantOut  string
 		wantErr  string
 	}{
 		{name: "dry run lists the expired stack", env: []string{withCLI, ownerEnv}, args: []string{"-root", root},
-			wantCode: reap.ExitOK, wantOut: "eph-old"},
+			wantCode: exitcode.OK, wantOut: "eph-old"},
 		{name: "no owner", env: []string{withCLI}, args: []string{"-root", root, "-yes"},
-			wantCode: reap.ExitCouldNotRun, wantErr: "set LAB_OWNER"},
+			wantCode: exitcode.CouldNotRun, wantErr: "set LAB_OWNER"},
 		{name: "another repository's stacks are not reaped", env: []string{withCLI}, args: []string{"-root", root, "-yes", "-owner", "github.com/other/lab"},
-			wantCode: reap.ExitOK, wantOut: "kept: not created by this repository"},
+			wantCode: exitcode.OK, wantOut: "kept: not created by this repository"},
 		{name: "reaps it", env: []string{withCLI, ownerEnv}, args: []string{"-root", root, "-yes"},
-			wantCode: reap.ExitOK, wantOut: "reaped"},
+			wantCode: exitcode.OK, wantOut: "reaped"},
 		{name: "an unreadable expiry needs a person", env: []string{withCLI, ownerEnv}, args: []string{"-root", root, "-yes"},
 			setup: func() {
 				b.MustRun(t, root, "stack", "tag", "set", reap.TagExpiresAt, "next week", "--stack", "dev")
 			},
-			wantCode: reap.ExitFailed, wantOut: `"next week" is not an RFC 3339 time`},
+			wantCode: exitcode.LeftBehind, wantOut: `"next week" is not an RFC 3339 time`},
 		{name: "no Pulumi CLI", env: []string{"PATH=" + t.TempDir()}, args: []string{"-root", root},
-			wantCode: reap.ExitCouldNotRun, wantErr: "the Pulumi CLI is not installed"},
+			wantCode: exitcode.CouldNotRun, wantErr: "the Pulumi CLI is not installed"},
 		{name: "no shared backend in CI", env: []string{withCLI, "CI=true", "PULUMI_BACKEND_URL="}, args: []string{"-root", root},
-			wantCode: reap.ExitCouldNotRun, wantErr: "PULUMI_ACCESS_TOKEN"},
+			wantCode: exitcode.CouldNotRun, wantErr: "PULUMI_ACCESS_TOKEN"},
 		{name: "unreadable backend", env: []string{withCLI, ownerEnv}, args: []string{"-root", root, "-backend", "file://" + notADir},
-			wantCode: reap.ExitCouldNotRun, wantErr: "unable to open state directory"},
+			wantCode: exitcode.CouldNotRun, wantErr: "unable to open state directory"},
 		{name: "not the project directory", env: []string{withCLI}, args: []string{"-root", t.TempDir()},
-			wantCode: reap.ExitCouldNotRun, wantErr: "is not the lab's project directory"},
+			wantCode: exitcode.CouldNotRun, wantErr: "is not the lab's project directory"},
 		{name: "bad destroy timeout", env: []string{withCLI, ownerEnv}, args: []string{"-root", root, "-destroy-timeout", "0s"},
-			wantCode: reap.ExitCouldNotRun, wantErr: "-destroy-timeout must be a positive duration"},
+			wantCode: exitcode.CouldNotRun, wantErr: "-destroy-timeout must be a positive duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup()
 			}
-			cmdtest.Expect(t, bin, b.Env(tt.env...), "", tt.args, tt.wantCode, tt.wantOut, tt.wantErr)
+			cmdtest.Expect(t, bin, b.Env(tt.env...), "", tt.args, int(tt.wantCode), tt.wantOut, tt.wantErr)
 		})
 	}
 	if out := b.MustRun(t, root, "stack", "ls", "--json"); strings.Contains(out, "eph-old") || !strings.Contains(out, `"dev"`) {
@@ -141,8 +142,8 @@ func TestBinaryInterrupted(t *testing.T) {
 	}
 	err := cmd.Wait()
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != reap.ExitInterrupted {
-		t.Fatalf("got %v, want exit code %d\nstdout:\n%s\nstderr:\n%s", err, reap.ExitInterrupted, stdout.String(), stderr.String())
+	if !errors.As(err, &exit) || exit.ExitCode() != int(exitcode.Interrupted) {
+		t.Fatalf("got %v, want exit code %d\nstdout:\n%s\nstderr:\n%s", err, exitcode.Interrupted, stdout.String(), stderr.String())
 	}
 	data, err := os.ReadFile(mark)
 	if err != nil {

@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
@@ -43,10 +44,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	os.Exit(code)
+	os.Exit(int(code))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.Code {
 	fs := flag.NewFlagSet("reap", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	yes := fs.Bool("yes", false, "destroy and remove the expired stacks (default: only print what would be reaped)")
@@ -60,19 +61,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	staleLock := fs.Duration("stale-lock-after", reap.DefaultStaleLockAfter,
 		"remove a lock on an expired stack older than this (left by a killed run); 0 never")
 	if err := fs.Parse(args); err != nil {
-		return reap.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "reap: unexpected argument %q (flags: -yes, -backend, -root, -owner, -destroy-timeout, -stale-lock-after)\n", fs.Arg(0))
-		return reap.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	if *destroyTimeout <= 0 {
 		fmt.Fprintf(stderr, "reap: -destroy-timeout must be a positive duration (such as 60m), got %s\n", *destroyTimeout)
-		return reap.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	if *staleLock < 0 {
 		fmt.Fprintf(stderr, "reap: -stale-lock-after must be 0 (never) or a positive duration (such as 3h), got %s\n", *staleLock)
-		return reap.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	if *staleLock == 0 {
 		*staleLock = -1 // the package's "never"
@@ -82,18 +83,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		var err error
 		if *backend, err = pulumicli.ReviewBackend(os.Getenv); err != nil {
 			fmt.Fprintln(stderr, "reap: could not run:", err)
-			return reap.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 	}
 	cli, err := pulumicli.NewProjectCLI(*root, *backend)
 	if err != nil {
 		fmt.Fprintln(stderr, "reap: could not run:", err)
-		return reap.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	if *owner == "" {
 		if *owner, err = pulumicli.Owner(os.Getenv, cli.Dir); err != nil {
 			fmt.Fprintln(stderr, "reap: could not run:", err)
-			return reap.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 	}
 	// Only a destroy needs AWS: the caller is named then, with the
@@ -121,11 +122,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if ctx.Err() != nil {
 		fmt.Fprint(stdout, rep.Text())
 		fmt.Fprintln(stderr, "reap: interrupted; the next run takes up what is left")
-		return reap.ExitInterrupted
+		return exitcode.Interrupted
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "reap: could not run: %v (backend %s)\n", err, cli.BackendURL)
-		return reap.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	fmt.Fprint(stdout, rep.Text())
 	code := rep.ExitCode()

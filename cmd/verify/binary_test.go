@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
@@ -66,32 +66,32 @@ func TestBinaryExitCodes(t *testing.T) {
 		// stack outputs.
 		args     []string
 		stdin    string
-		wantCode int
+		wantCode exitcode.Code
 		wantOut  string
 		wantErr  string
 	}{
 		{name: "every check passes, outputs on stdin", lab: new(fakeLab()), env: credentials,
 			args: []string{"-outputs", "-"}, stdin: string(full),
-			wantCode: verify.ExitPass, wantOut: "12 passed, 0 failed, 0 inconclusive, 0 errors, 18 skipped"},
+			wantCode: exitcode.OK, wantOut: "12 passed, 0 failed, 0 inconclusive, 0 errors, 18 skipped"},
 		{name: "a claim fails", lab: &withIGW, env: credentials, args: []string{"-outputs", "FULL"},
-			wantCode: verify.ExitFail, wantOut: "1 failed"},
+			wantCode: exitcode.ClaimFailed, wantOut: "1 failed"},
 		// Lambda answers every invocation with a function error. (An EC2
 		// action failing with 500s would show the same code, but only after
 		// the SDK's five attempts with up to 20 s of backoff each: the
 		// command has no flag to bound them, and AWS_MAX_ATTEMPTS does not
 		// apply to the retryer verify.NewClients sets.)
 		{name: "the function keeps failing", lab: &functionFails, env: credentials, args: []string{"-outputs", "FULL"},
-			wantCode: verify.ExitIncomplete, wantOut: "function error Unhandled"},
+			wantCode: exitcode.Incomplete, wantOut: "function error Unhandled"},
 		{name: "a claim is inconclusive", lab: &unnamedRefusal, env: credentials, args: []string{"-outputs", "FULL", "-retry-for", "0s"},
-			wantCode: verify.ExitIncomplete, wantOut: "1 inconclusive"},
+			wantCode: exitcode.Incomplete, wantOut: "1 inconclusive"},
 		{name: "neither -stack nor -outputs", env: credentials,
-			wantCode: verify.ExitCouldNotRun, wantErr: "give exactly one of -stack NAME or -outputs"},
+			wantCode: exitcode.CouldNotRun, wantErr: "give exactly one of -stack NAME or -outputs"},
 		{name: "no Pulumi CLI for -stack", env: append([]string{"PATH=" + t.TempDir()}, credentials...),
-			args: []string{"-stack", "dev"}, wantCode: verify.ExitCouldNotRun, wantErr: "the Pulumi CLI is not installed"},
+			args: []string{"-stack", "dev"}, wantCode: exitcode.CouldNotRun, wantErr: "the Pulumi CLI is not installed"},
 		{name: "missing outputs", env: credentials, args: []string{"-outputs", "PARTIAL"},
-			wantCode: verify.ExitCouldNotRun, wantErr: "stack outputs missing: routeTableIds"},
+			wantCode: exitcode.CouldNotRun, wantErr: "stack outputs missing: routeTableIds"},
 		{name: "no AWS credentials", lab: new(fakeLab()), args: []string{"-outputs", "FULL"},
-			wantCode: verify.ExitCouldNotRun, wantErr: "no AWS credentials"},
+			wantCode: exitcode.CouldNotRun, wantErr: "no AWS credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,8 +111,8 @@ func TestBinaryExitCodes(t *testing.T) {
 				defer srv.Close()
 				args = append(args, "-endpoint-url", srv.URL)
 			}
-			cmdtest.Expect(t, bin, awsEnv(t, tt.env...), tt.stdin, args, tt.wantCode, tt.wantOut, tt.wantErr)
-			if srv != nil && tt.wantCode == verify.ExitCouldNotRun {
+			cmdtest.Expect(t, bin, awsEnv(t, tt.env...), tt.stdin, args, int(tt.wantCode), tt.wantOut, tt.wantErr)
+			if srv != nil && tt.wantCode == exitcode.CouldNotRun {
 				for _, action := range []string{"DescribeRouteTables", "Invoke"} {
 					if n := srv.Calls(action); n != 0 {
 						t.Errorf("%s calls: got %d, want 0 (nothing is sent when the command cannot run)", action, n)

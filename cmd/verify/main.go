@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
@@ -35,10 +36,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	os.Exit(code)
+	os.Exit(int(code))
 }
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) exitcode.Code {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	stack := fs.String("stack", "", "read the outputs of this stack through the Automation API (needs the Pulumi CLI)")
@@ -54,7 +55,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		"with flowLogs cloudwatch, wait up to %s after the probes for the flow log to record a REJECT of HTTPS "+
 			"(and make the default -timeout %s)", verify.DefaultFlowLogWait, verify.DefaultFlowLogWait+10*time.Minute))
 	if err := fs.Parse(args); err != nil {
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	if *waitFlowLogs && !flagSet(fs, "timeout") {
 		*timeout = verify.DefaultFlowLogWait + 10*time.Minute
@@ -62,7 +63,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if (*stack == "") == (*outputsPath == "") {
 		fmt.Fprintln(stderr, "verify: give exactly one of -stack NAME or -outputs FILE|-")
 		fs.Usage()
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -70,17 +71,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	raw, err := loadOutputs(ctx, *stack, *outputsPath, *root, stdin)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify: could not run:", err)
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	outputs, err := verify.ParseOutputs(raw)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify: could not run:", err)
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	cfg, err := awsclient.Config(ctx, awsclient.Options{Region: outputs.Region, EndpointURL: *endpointURL, UseIMDS: *useIMDS})
 	if err != nil {
 		fmt.Fprintln(stderr, "verify: could not run:", err)
-		return verify.ExitCouldNotRun
+		return exitcode.CouldNotRun
 	}
 	fmt.Fprintf(stderr, "verify: checking the lab in %s (function %s, internet egress %s, S3 gateway endpoint %s)\n",
 		outputs.Region, outputs.FunctionName, firstNonEmpty(outputs.InternetEgress, verify.EgressNone),
@@ -95,10 +96,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		b, err := verify.JSON(results)
 		if err != nil {
 			fmt.Fprintln(stderr, "verify:", err)
-			return verify.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 		if _, err := stdout.Write(b); err != nil {
-			return verify.ExitCouldNotRun
+			return exitcode.CouldNotRun
 		}
 	} else {
 		fmt.Fprint(stdout, verify.Table(results))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
@@ -65,7 +66,7 @@ func withCredentials(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 }
 
-func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+func runCmd(t *testing.T, stdin string, args ...string) (exitcode.Code, string, string) {
 	t.Helper()
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr)
@@ -81,7 +82,7 @@ func TestVerifyPassingStackFromStdin(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut := runCmd(t, string(b), "-outputs", "-", "-endpoint-url", srv.URL)
-	if code != verify.ExitPass {
+	if code != exitcode.OK {
 		t.Fatalf("exit code %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	if !strings.Contains(out, "12 passed, 0 failed, 0 inconclusive, 0 errors, 18 skipped") {
@@ -99,8 +100,8 @@ func TestVerifyJSON(t *testing.T) {
 	srv := awsfake.New(lab)
 	defer srv.Close()
 	code, out, _ := runCmd(t, "", "-outputs", writeOutputs(t, stackOutputs), "-endpoint-url", srv.URL, "-json")
-	if code != verify.ExitFail {
-		t.Errorf("exit code %d, want %d", code, verify.ExitFail)
+	if code != exitcode.ClaimFailed {
+		t.Errorf("exit code %d, want %d", code, exitcode.ClaimFailed)
 	}
 	var results []verify.Result
 	if err := json.Unmarshal([]byte(out), &results); err != nil {
@@ -154,8 +155,8 @@ func TestVerifyCouldNotRun(t *testing.T) {
 				}
 			}
 			code, _, errOut := runCmd(t, "this is not json", args...)
-			if code != verify.ExitCouldNotRun {
-				t.Errorf("exit code %d, want %d", code, verify.ExitCouldNotRun)
+			if code != exitcode.CouldNotRun {
+				t.Errorf("exit code %d, want %d", code, exitcode.CouldNotRun)
 			}
 			if !strings.Contains(errOut, tt.wantErr) {
 				t.Errorf("stderr %q does not contain %q", errOut, tt.wantErr)
@@ -189,7 +190,7 @@ func TestVerifyWaitFlowLogs(t *testing.T) {
 	} {
 		args := append([]string{"-outputs", path, "-endpoint-url", srv.URL, "-json"}, tt.args...)
 		code, out, errOut := runCmd(t, "", args...)
-		if code != verify.ExitPass {
+		if code != exitcode.OK {
 			t.Errorf("%v: exit code %d, want 0\n%s\n%s", tt.args, code, out, errOut)
 		}
 		var results []verify.Result

@@ -14,28 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
-)
-
-// Exit codes of the drift check. 0 to 3 are the verifier's when the
-// resources did not drift.
-const (
-	// ExitClean: no resource changed outside Pulumi and every claim holds.
-	ExitClean = verify.ExitPass
-	// ExitClaimFailed: a claim of the lab did not hold; no resource drift
-	// was found.
-	ExitClaimFailed = verify.ExitFail
-	// ExitCouldNotRun: the preview or the verifier could not run, and
-	// nothing that ran found drift or a failed claim.
-	ExitCouldNotRun = verify.ExitCouldNotRun
-	// ExitIncomplete: no drift, no failed claim, but some checks of the
-	// verifier could not be made.
-	ExitIncomplete = verify.ExitIncomplete
-	// ExitDrifted: resources changed outside Pulumi (the preview proposes
-	// changes); the claims still hold, or could not all be checked.
-	ExitDrifted = 4
-	// ExitDriftedAndFailed: resources drifted and a claim failed.
-	ExitDriftedAndFailed = 5
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 )
 
 // PreviewOutcome is what the preview found.
@@ -59,7 +38,7 @@ type Result struct {
 	PreviewOutput  string
 	PreviewErr     error
 	PreviewTime    time.Duration
-	VerifyCode     int
+	VerifyCode     exitcode.Code
 	VerifyOutput   string
 	VerifyErr      error
 	VerifyTime     time.Duration
@@ -105,11 +84,11 @@ func (c *Checker) Check(ctx context.Context, stack string) Result {
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
-		res.VerifyCode = verify.ExitPass
+		res.VerifyCode = exitcode.OK
 	case errors.As(err, &exit) && exit.ExitCode() > 0 && ctx.Err() == nil:
-		res.VerifyCode = exit.ExitCode()
+		res.VerifyCode = exitcode.Code(exit.ExitCode())
 	default:
-		res.VerifyCode, res.VerifyErr = verify.ExitCouldNotRun, err
+		res.VerifyCode, res.VerifyErr = exitcode.CouldNotRun, err
 	}
 	return res
 }
@@ -138,56 +117,22 @@ func (c *Checker) run(ctx context.Context, timeout time.Duration, argv []string)
 
 // ExitCode combines the two checks: drift first, then a failed claim, then
 // could not run, then incomplete.
-func (r Result) ExitCode() int {
+func (r Result) ExitCode() exitcode.Code {
 	switch {
-	case r.Preview == Drifted && r.VerifyCode == verify.ExitFail:
-		return ExitDriftedAndFailed
+	case r.Preview == Drifted && r.VerifyCode == exitcode.ClaimFailed:
+		return exitcode.DriftedAndFailed
 	case r.Preview == Drifted:
-		return ExitDrifted
-	case r.VerifyCode == verify.ExitFail:
-		return ExitClaimFailed
-	case r.Preview == PreviewError || r.VerifyCode == verify.ExitCouldNotRun:
-		return ExitCouldNotRun
-	case r.VerifyCode == verify.ExitIncomplete:
-		return ExitIncomplete
-	case r.VerifyCode != verify.ExitPass:
-		return ExitCouldNotRun
+		return exitcode.Drifted
+	case r.VerifyCode == exitcode.ClaimFailed:
+		return exitcode.ClaimFailed
+	case r.Preview == PreviewError || r.VerifyCode == exitcode.CouldNotRun:
+		return exitcode.CouldNotRun
+	case r.VerifyCode == exitcode.Incomplete:
+		return exitcode.Incomplete
+	case r.VerifyCode != exitcode.OK:
+		return exitcode.CouldNotRun
 	}
-	return ExitClean
-}
-
-// verifyMeaning says what a verifier exit code means.
-func verifyMeaning(code int) string {
-	switch code {
-	case verify.ExitPass:
-		return "every claim holds"
-	case verify.ExitFail:
-		return "a claim of the lab did not hold"
-	case verify.ExitCouldNotRun:
-		return "could not run: nothing was checked"
-	case verify.ExitIncomplete:
-		return "incomplete: no claim failed, but some could not be checked"
-	}
-	return "unexpected exit code"
-}
-
-// ExitMeaning says what a drift exit code means.
-func ExitMeaning(code int) string {
-	switch code {
-	case ExitClean:
-		return "no drift: no resource changed outside Pulumi and every claim holds"
-	case ExitClaimFailed:
-		return "a claim of the lab did not hold (no resource drift found)"
-	case ExitCouldNotRun:
-		return "could not run one of the checks, and the other found nothing"
-	case ExitIncomplete:
-		return "no drift and no failed claim, but some checks could not be made"
-	case ExitDrifted:
-		return "resources changed outside Pulumi"
-	case ExitDriftedAndFailed:
-		return "resources changed outside Pulumi and a claim of the lab did not hold"
-	}
-	return "unexpected exit code"
+	return exitcode.OK
 }
 
 // Summary renders the result for a person: one line per check and the exit
@@ -210,12 +155,12 @@ func (r Result) Summary() string {
 	}
 	fmt.Fprintf(&s, "  resources (pulumi preview --refresh --expect-no-changes, %s): %s\n",
 		r.PreviewTime.Round(time.Second), previewLine)
-	verifyLine := fmt.Sprintf("exit %d, %s", r.VerifyCode, verifyMeaning(r.VerifyCode))
+	verifyLine := fmt.Sprintf("exit %d, %s", r.VerifyCode, exitcode.Claims.Meaning(r.VerifyCode))
 	if r.VerifyErr != nil {
 		verifyLine += " (" + r.VerifyErr.Error() + ")"
 	}
 	fmt.Fprintf(&s, "  claims (verify, %s): %s\n", r.VerifyTime.Round(time.Second), verifyLine)
-	fmt.Fprintf(&s, "exit code %d: %s\n", code, ExitMeaning(code))
+	fmt.Fprintf(&s, "exit code %d: %s\n", code, exitcode.Claims.Meaning(code))
 	return s.String()
 }
 

@@ -19,30 +19,30 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 )
 
 func TestExitCode(t *testing.T) {
 	tests := []struct {
 		preview PreviewOutcome
-		verify  int
-		want    int
+		verify  exitcode.Code
+		want    exitcode.Code
 	}{
-		{NoChanges, verify.ExitPass, ExitClean},
-		{NoChanges, verify.ExitFail, ExitClaimFailed},
-		{NoChanges, verify.ExitCouldNotRun, ExitCouldNotRun},
-		{NoChanges, verify.ExitIncomplete, ExitIncomplete},
-		{Drifted, verify.ExitPass, ExitDrifted},
-		{Drifted, verify.ExitCouldNotRun, ExitDrifted},
-		{Drifted, verify.ExitIncomplete, ExitDrifted},
-		{Drifted, verify.ExitFail, ExitDriftedAndFailed},
-		{PreviewError, verify.ExitPass, ExitCouldNotRun},
-		{PreviewError, verify.ExitFail, ExitClaimFailed},
-		{PreviewError, verify.ExitIncomplete, ExitCouldNotRun},
-		{NoChanges, 130, ExitCouldNotRun},
+		{NoChanges, exitcode.OK, exitcode.OK},
+		{NoChanges, exitcode.ClaimFailed, exitcode.ClaimFailed},
+		{NoChanges, exitcode.CouldNotRun, exitcode.CouldNotRun},
+		{NoChanges, exitcode.Incomplete, exitcode.Incomplete},
+		{Drifted, exitcode.OK, exitcode.Drifted},
+		{Drifted, exitcode.CouldNotRun, exitcode.Drifted},
+		{Drifted, exitcode.Incomplete, exitcode.Drifted},
+		{Drifted, exitcode.ClaimFailed, exitcode.DriftedAndFailed},
+		{PreviewError, exitcode.OK, exitcode.CouldNotRun},
+		{PreviewError, exitcode.ClaimFailed, exitcode.ClaimFailed},
+		{PreviewError, exitcode.Incomplete, exitcode.CouldNotRun},
+		{NoChanges, 130, exitcode.CouldNotRun},
 	}
-	seen := map[int]bool{}
+	seen := map[exitcode.Code]bool{}
 	for _, tt := range tests {
 		got := Result{Preview: tt.preview, VerifyCode: tt.verify}.ExitCode()
 		if got != tt.want {
@@ -50,12 +50,9 @@ func TestExitCode(t *testing.T) {
 		}
 		seen[got] = true
 	}
-	for _, code := range []int{ExitClean, ExitClaimFailed, ExitCouldNotRun, ExitIncomplete, ExitDrifted, ExitDriftedAndFailed} {
+	for _, code := range exitcode.Claims.Commands["drift"] {
 		if !seen[code] {
 			t.Errorf("exit code %d is never produced", code)
-		}
-		if ExitMeaning(code) == "unexpected exit code" {
-			t.Errorf("exit code %d has no meaning", code)
 		}
 	}
 }
@@ -103,15 +100,15 @@ func TestCheck(t *testing.T) {
 	tests := []struct {
 		name        string
 		pulumi      string
-		verifyCode  int
+		verifyCode  exitcode.Code
 		wantPreview PreviewOutcome
-		wantCode    int
+		wantCode    exitcode.Code
 	}{
-		{"the real CLI cannot preview here, the claims hold", b.Bin, verify.ExitPass, PreviewError, ExitCouldNotRun},
-		{"the real CLI cannot preview here, a claim fails", b.Bin, verify.ExitFail, PreviewError, ExitClaimFailed},
-		{"drifted, the claims hold", drifted, verify.ExitPass, Drifted, ExitDrifted},
-		{"drifted, a claim fails", drifted, verify.ExitFail, Drifted, ExitDriftedAndFailed},
-		{"drifted, incomplete", drifted, verify.ExitIncomplete, Drifted, ExitDrifted},
+		{"the real CLI cannot preview here, the claims hold", b.Bin, exitcode.OK, PreviewError, exitcode.CouldNotRun},
+		{"the real CLI cannot preview here, a claim fails", b.Bin, exitcode.ClaimFailed, PreviewError, exitcode.ClaimFailed},
+		{"drifted, the claims hold", drifted, exitcode.OK, Drifted, exitcode.Drifted},
+		{"drifted, a claim fails", drifted, exitcode.ClaimFailed, Drifted, exitcode.DriftedAndFailed},
+		{"drifted, incomplete", drifted, exitcode.Incomplete, Drifted, exitcode.Drifted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

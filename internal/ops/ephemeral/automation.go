@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 )
@@ -46,7 +47,7 @@ type Settings struct {
 // Automation wires the phases to the Pulumi Automation API (the Pulumi CLI
 // does the work). verifyFn checks the outputs and returns the verifier's
 // exit code.
-func Automation(s Settings, now time.Time, verifyFn func(ctx context.Context, outputs map[string]any) int) Ops {
+func Automation(s Settings, now time.Time, verifyFn func(ctx context.Context, outputs map[string]any) exitcode.Code) Ops {
 	var stack auto.Stack
 	var ok bool
 	env, envErr := pulumicli.Env(s.BackendURL)

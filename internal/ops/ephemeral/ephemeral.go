@@ -14,17 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
-)
-
-// Exit codes, beyond those of the verifier (0 pass, 1 fail, 2 could not run,
-// 3 incomplete).
-const (
-	// ExitCleanupFailed: destroy failed; the stack is kept so that
-	// `pulumi destroy` can be run again. Resources may remain.
-	ExitCleanupFailed = 4
-	// ExitInterrupted: a signal stopped the run; the stack was cleaned up.
-	ExitInterrupted = 130
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 )
 
 // Phase names, in the order they run.
@@ -43,7 +33,7 @@ type Ops struct {
 	// Up deploys it and returns its outputs.
 	Up func(ctx context.Context) (map[string]any, error)
 	// Verify checks the deployed stack and returns the verifier's exit code.
-	Verify func(ctx context.Context, outputs map[string]any) int
+	Verify func(ctx context.Context, outputs map[string]any) exitcode.Code
 	// Destroy deletes the stack's resources; Remove deletes the stack.
 	Destroy func(ctx context.Context) error
 	Remove  func(ctx context.Context) error
@@ -80,8 +70,9 @@ type Runner struct {
 	Now func() time.Time
 }
 
-// Run runs the stack's life and returns the exit code and each phase's result.
-func (r *Runner) Run(parent context.Context, stack string) (int, []PhaseResult) {
+// Run runs the stack's life and returns the exit code (of the claims family,
+// internal/exitcode) and each phase's result.
+func (r *Runner) Run(parent context.Context, stack string) (exitcode.Code, []PhaseResult) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	interrupted := make(chan os.Signal, 1)
@@ -120,26 +111,26 @@ func (r *Runner) Run(parent context.Context, stack string) (int, []PhaseResult) 
 	}
 	skip := func(name string) { results = append(results, PhaseResult{Phase: name, Skipped: true}) }
 
-	code := verify.ExitPass
+	code := exitcode.OK
 	created := phase(PhaseCreate, ctx, func(ctx context.Context) error { return r.Ops.Create(ctx, stack) }) == nil
 	var outputs map[string]any
 	deployed := false
 	if !created {
-		code = verify.ExitCouldNotRun
+		code = exitcode.CouldNotRun
 		skip(PhaseUp)
 	} else if err := phase(PhaseUp, ctx, func(ctx context.Context) (err error) {
 		outputs, err = r.Ops.Up(ctx)
 		return err
 	}); err != nil {
-		code = verify.ExitFail
+		code = exitcode.ClaimFailed
 	} else {
 		deployed = true
 	}
 	if deployed && ctx.Err() == nil {
-		vcode := verify.ExitPass
+		vcode := exitcode.OK
 		if err := phase(PhaseVerify, ctx, func(ctx context.Context) error {
 			vcode = r.Ops.Verify(ctx, outputs)
-			if vcode != verify.ExitPass {
+			if vcode != exitcode.OK {
 				return fmt.Errorf("verifier exit code %d", vcode)
 			}
 			return nil
@@ -151,9 +142,9 @@ func (r *Runner) Run(parent context.Context, stack string) (int, []PhaseResult) 
 	}
 
 	// A signal at any point, cleanup included, makes the exit code say so.
-	final := func(code int) int {
+	final := func(code exitcode.Code) exitcode.Code {
 		if len(interrupted) > 0 {
-			return ExitInterrupted
+			return exitcode.Interrupted
 		}
 		return code
 	}
@@ -178,13 +169,13 @@ func (r *Runner) Run(parent context.Context, stack string) (int, []PhaseResult) 
 			r.printf("ephemeral: destroy of %s failed; the stack is kept: run `pulumi destroy --stack %s` again "+
 				"(resources carry the tag lab:stack=%s)", stack, stack, stack)
 			skip(PhaseRemove)
-			return ExitCleanupFailed, results
+			return exitcode.CleanupFailed, results
 		}
 	} else {
 		skip(PhaseDestroy)
 	}
 	if err := phase(PhaseRemove, cleanCtx, r.Ops.Remove); err != nil && created {
-		return ExitCleanupFailed, results
+		return exitcode.CleanupFailed, results
 	}
 	return final(code), results
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 )
 
 // recorder builds Ops that record the order of calls and fail where told.
@@ -23,7 +23,7 @@ type recorder struct {
 	cleanupCtxOK bool
 
 	createErr, upErr, destroyErr, removeErr error
-	verifyCode                              int
+	verifyCode                              exitcode.Code
 	// upStarted is closed when Up starts; blockUp makes Up wait for its
 	// context to end.
 	upStarted chan struct{}
@@ -59,7 +59,7 @@ func (r *recorder) ops() Ops {
 			}
 			return map[string]any{"functionName": "fn"}, r.upErr
 		},
-		Verify: func(ctx context.Context, outputs map[string]any) int {
+		Verify: func(ctx context.Context, outputs map[string]any) exitcode.Code {
 			r.record("verify " + outputs["functionName"].(string))
 			return r.verifyCode
 		},
@@ -94,14 +94,14 @@ func (r *recorder) got() []string {
 	return slices.Clone(r.calls)
 }
 
-func runWith(t *testing.T, rec *recorder, keep bool, signals chan os.Signal, parent context.Context) (int, []PhaseResult, string) {
+func runWith(t *testing.T, rec *recorder, keep bool, signals chan os.Signal, parent context.Context) (exitcode.Code, []PhaseResult, string) {
 	t.Helper()
 	out := &syncBuffer{}
 	code, phases := runTo(out, rec, keep, signals, parent)
 	return code, phases, out.String()
 }
 
-func runTo(out *syncBuffer, rec *recorder, keep bool, signals chan os.Signal, parent context.Context) (int, []PhaseResult) {
+func runTo(out *syncBuffer, rec *recorder, keep bool, signals chan os.Signal, parent context.Context) (exitcode.Code, []PhaseResult) {
 	r := &Runner{Ops: rec.ops(), Keep: keep, Signals: signals, Out: out, CleanupTimeout: time.Minute}
 	return r.Run(parent, "eph-test")
 }
@@ -130,26 +130,26 @@ func TestPhaseOrder(t *testing.T) {
 		setup     func(*recorder)
 		keep      bool
 		wantCalls []string
-		wantCode  int
+		wantCode  exitcode.Code
 	}{
 		{name: "success", setup: func(*recorder) {},
-			wantCalls: []string{"create eph-test", "up", "verify fn", "destroy", "remove"}, wantCode: verify.ExitPass},
+			wantCalls: []string{"create eph-test", "up", "verify fn", "destroy", "remove"}, wantCode: exitcode.OK},
 		{name: "up fails", setup: func(r *recorder) { r.upErr = errors.New("quota exceeded") },
-			wantCalls: []string{"create eph-test", "up", "destroy", "remove"}, wantCode: verify.ExitFail},
-		{name: "a claim fails", setup: func(r *recorder) { r.verifyCode = verify.ExitFail },
-			wantCalls: []string{"create eph-test", "up", "verify fn", "destroy", "remove"}, wantCode: verify.ExitFail},
-		{name: "checks incomplete", setup: func(r *recorder) { r.verifyCode = verify.ExitIncomplete },
-			wantCalls: []string{"create eph-test", "up", "verify fn", "destroy", "remove"}, wantCode: verify.ExitIncomplete},
+			wantCalls: []string{"create eph-test", "up", "destroy", "remove"}, wantCode: exitcode.ClaimFailed},
+		{name: "a claim fails", setup: func(r *recorder) { r.verifyCode = exitcode.ClaimFailed },
+			wantCalls: []string{"create eph-test", "up", "verify fn", "destroy", "remove"}, wantCode: exitcode.ClaimFailed},
+		{name: "checks incomplete", setup: func(r *recorder) { r.verifyCode = exitcode.Incomplete },
+			wantCalls: []string{"create eph-test", "up", "verify fn", "destroy", "remove"}, wantCode: exitcode.Incomplete},
 		{name: "create fails", setup: func(r *recorder) { r.createErr = errors.New("backend unreachable") },
-			wantCalls: []string{"create eph-test", "remove"}, wantCode: verify.ExitCouldNotRun},
+			wantCalls: []string{"create eph-test", "remove"}, wantCode: exitcode.CouldNotRun},
 		{name: "destroy fails keeps the stack", setup: func(r *recorder) { r.destroyErr = errors.New("DependencyViolation") },
-			wantCalls: []string{"create eph-test", "up", "verify fn", "destroy"}, wantCode: ExitCleanupFailed},
+			wantCalls: []string{"create eph-test", "up", "verify fn", "destroy"}, wantCode: exitcode.CleanupFailed},
 		{name: "remove fails", setup: func(r *recorder) { r.removeErr = errors.New("locked") },
-			wantCalls: []string{"create eph-test", "up", "verify fn", "destroy", "remove"}, wantCode: ExitCleanupFailed},
+			wantCalls: []string{"create eph-test", "up", "verify fn", "destroy", "remove"}, wantCode: exitcode.CleanupFailed},
 		{name: "keep", keep: true, setup: func(*recorder) {},
-			wantCalls: []string{"create eph-test", "up", "verify fn"}, wantCode: verify.ExitPass},
-		{name: "keep after a failed claim", keep: true, setup: func(r *recorder) { r.verifyCode = verify.ExitFail },
-			wantCalls: []string{"create eph-test", "up", "verify fn"}, wantCode: verify.ExitFail},
+			wantCalls: []string{"create eph-test", "up", "verify fn"}, wantCode: exitcode.OK},
+		{name: "keep after a failed claim", keep: true, setup: func(r *recorder) { r.verifyCode = exitcode.ClaimFailed },
+			wantCalls: []string{"create eph-test", "up", "verify fn"}, wantCode: exitcode.ClaimFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,8 +192,8 @@ func TestSignalDuringUp(t *testing.T) {
 	if !rec.cleanupCtxOK {
 		t.Error("destroy or remove ran on a cancelled context")
 	}
-	if code != ExitInterrupted {
-		t.Errorf("exit code: got %d, want %d", code, ExitInterrupted)
+	if code != exitcode.Interrupted {
+		t.Errorf("exit code: got %d, want %d", code, exitcode.Interrupted)
 	}
 	if !strings.Contains(out, "terminated received") {
 		t.Errorf("the signal is not reported:\n%s", out)
@@ -228,8 +228,8 @@ func TestSignalDuringDestroy(t *testing.T) {
 	if !rec.cleanupCtxOK {
 		t.Error("a signal during cleanup cancelled it")
 	}
-	if code != ExitInterrupted {
-		t.Errorf("exit code: got %d, want %d", code, ExitInterrupted)
+	if code != exitcode.Interrupted {
+		t.Errorf("exit code: got %d, want %d", code, exitcode.Interrupted)
 	}
 	if !strings.Contains(out, "received again: cleanup of eph-test goes on") {
 		t.Errorf("the second signal is not reported:\n%s", out)
@@ -250,8 +250,8 @@ func TestParentDeadline(t *testing.T) {
 	if !rec.cleanupCtxOK {
 		t.Error("cleanup ran on the expired context")
 	}
-	if code != verify.ExitFail {
-		t.Errorf("exit code: got %d, want %d", code, verify.ExitFail)
+	if code != exitcode.ClaimFailed {
+		t.Errorf("exit code: got %d, want %d", code, exitcode.ClaimFailed)
 	}
 }
 

@@ -22,19 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 
 	"github.com/aws/smithy-go"
+
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
-)
-
-// Exit codes of the orphan report.
-const (
-	// ExitNone: no orphaned resources.
-	ExitNone = 0
-	// ExitFound: orphaned resources exist (listed, with the commands to
-	// delete them).
-	ExitFound = 1
-	// ExitCouldNotRun: the backend or AWS could not be read.
-	ExitCouldNotRun = 2
 )
 
 // Resource is one orphaned resource.

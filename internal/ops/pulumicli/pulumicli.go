@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"path/filepath"
 )
 
 // LocalBackendURL is the local state backend (~/.pulumi), which

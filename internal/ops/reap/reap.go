@@ -26,6 +26,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/ephemeral"
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
@@ -50,22 +51,6 @@ const DefaultDestroyTimeout = ephemeral.DestroyTimeout
 // laptop) and removed with `pulumi cancel`: no run of the lab's commands
 // holds a lock that long (a destroy is bounded by DefaultDestroyTimeout).
 const DefaultStaleLockAfter = 3 * time.Hour
-
-// Exit codes of the reaper.
-const (
-	// ExitOK: every expired stack was reaped (or, in a dry run, listed).
-	ExitOK = 0
-	// ExitFailed: an expired stack could not be reaped (destroy or remove
-	// failed, it is locked, the caller is not one of its admins) or its
-	// expiry tag cannot be read; it is kept and tried again next time.
-	ExitFailed = 1
-	// ExitCouldNotRun: nothing was done (no Pulumi CLI, no shared backend
-	// in CI, the backend cannot be listed, a bad flag).
-	ExitCouldNotRun = 2
-	// ExitInterrupted: a signal stopped the run; the running destroy was
-	// stopped cleanly, and the next run takes up what is left.
-	ExitInterrupted = 130
-)
 
 // Outcome is what the reaper did with a stack.
 type Outcome string
@@ -118,14 +103,15 @@ type Report struct {
 	Others []string
 }
 
-// ExitCode returns the reaper's exit code for the report.
-func (r Report) ExitCode() int {
+// ExitCode returns the reaper's exit code for the report (of the
+// housekeeping family, internal/exitcode).
+func (r Report) ExitCode() exitcode.Code {
 	for _, res := range r.Results {
 		if res.Failure() {
-			return ExitFailed
+			return exitcode.LeftBehind
 		}
 	}
-	return ExitOK
+	return exitcode.OK
 }
 
 // Reaper reaps the expired stacks of a project.

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 )
 
@@ -170,8 +171,8 @@ func TestReapsExactlyTheExpiredStacks(t *testing.T) {
 	if got := l.stacks(); !slices.Equal(got, before) {
 		t.Errorf("dry run changed the stacks: got %v, want %v", got, before)
 	}
-	if rep.ExitCode() != ExitOK {
-		t.Errorf("dry run exit code: got %d, want %d", rep.ExitCode(), ExitOK)
+	if rep.ExitCode() != exitcode.OK {
+		t.Errorf("dry run exit code: got %d, want %d", rep.ExitCode(), exitcode.OK)
 	}
 	if !slices.Equal(rep.Others, []string{"organization/other-project/old"}) {
 		t.Errorf("other projects' stacks: got %v, want [organization/other-project/old]", rep.Others)
@@ -185,8 +186,8 @@ func TestReapsExactlyTheExpiredStacks(t *testing.T) {
 
 	rep = l.run(l.reaper(true))
 	equalOutcomes(t, outcomes(rep), map[string]Outcome{"dev": NoExpiry, "eph-old": Reaped, "pr-7": Reaped, "eph-new": NotExpired})
-	if rep.ExitCode() != ExitOK {
-		t.Errorf("exit code: got %d, want %d", rep.ExitCode(), ExitOK)
+	if rep.ExitCode() != exitcode.OK {
+		t.Errorf("exit code: got %d, want %d", rep.ExitCode(), exitcode.OK)
 	}
 	want := []string{"dev", "eph-new", "organization/other-project/old"}
 	if got := l.stacks(); !slices.Equal(got, want) {
@@ -226,8 +227,8 @@ func TestFailuresKeepTheStack(t *testing.T) {
 
 	rep = l.run(l.reaper(true))
 	equalOutcomes(t, outcomes(rep), map[string]Outcome{"eph-nat": Failed, "eph-busy": Locked, "eph-killed": Reaped, "eph-typo": BadExpiry})
-	if rep.ExitCode() != ExitFailed {
-		t.Errorf("exit code: got %d, want %d", rep.ExitCode(), ExitFailed)
+	if rep.ExitCode() != exitcode.LeftBehind {
+		t.Errorf("exit code: got %d, want %d", rep.ExitCode(), exitcode.LeftBehind)
 	}
 	want := []string{"eph-busy", "eph-nat", "eph-typo"}
 	if got := l.stacks(); !slices.Equal(got, want) {
@@ -348,8 +349,8 @@ func TestOnlyStacksThisRepositoryCreated(t *testing.T) {
 	if got := l.stacks(); !slices.Equal(got, []string{"by-hand", "pr-2"}) {
 		t.Errorf("stacks: got %v, want the other repository's and the hand-made one kept", got)
 	}
-	if rep.ExitCode() != ExitOK {
-		t.Errorf("exit code: got %d, want %d (another repository's stack is not this run's failure)", rep.ExitCode(), ExitOK)
+	if rep.ExitCode() != exitcode.OK {
+		t.Errorf("exit code: got %d, want %d (another repository's stack is not this run's failure)", rep.ExitCode(), exitcode.OK)
 	}
 	for _, want := range []string{"created by github.com/other-team/s3-gateway-lab, not " + owner, "no lab:created-by stack tag"} {
 		if !strings.Contains(rep.Text(), want) {

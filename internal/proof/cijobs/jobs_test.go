@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/ciroles"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/motoserver"
@@ -374,14 +375,14 @@ func reapJob(t *testing.T, ctx context.Context, w *world, j ciroles.Job, r *runn
 	a.importOutputs(t, "eph-old", w.lab.outputs(w.roleARNs["review"]))
 
 	o := r.run(t, "reap")
-	mustExit(t, r.who, o, reap.ExitOK)
+	mustExit(t, r.who, o, int(exitcode.OK))
 	for _, want := range []string{"eph-old", "pr-9", string(reap.WouldReap)} {
 		if !strings.Contains(o.stdout, want) {
 			t.Errorf("%s: %s: no %q in the report:\n%s", r.who, o.cmd, want, o.output())
 		}
 	}
 	o = r.run(t, "reap", "-yes")
-	mustExit(t, r.who, o, reap.ExitOK)
+	mustExit(t, r.who, o, int(exitcode.OK))
 	if strings.Count(o.stdout, string(reap.Reaped)) != 2 {
 		t.Errorf("%s: %s: want eph-old and pr-9 reaped:\n%s", r.who, o.cmd, o.output())
 	}

@@ -3,6 +3,7 @@ package verify
 import (
 	"testing"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/calltest"
@@ -19,7 +20,7 @@ func TestCallsOfTheVerifier(t *testing.T) {
 	o := fullOutputs()
 	var calls awsclient.CallLog
 	results, _ := runLogged(t, srv, o, &calls, waitFlowLogs)
-	if code := ExitCode(results); code != ExitPass {
+	if code := ExitCode(results); code != exitcode.OK {
 		t.Fatalf("the full stack does not pass (exit %d): the log would miss calls\n%s", code, Table(results))
 	}
 	names := map[string]string{

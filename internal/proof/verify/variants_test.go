@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
@@ -626,7 +627,7 @@ func TestAccessPointRefusalMustBeItsOrigin(t *testing.T) {
 			if r.Status != tc.want || !strings.Contains(r.Observed, tc.observed) {
 				t.Errorf("got %s %q, want %s observing %q", r.Status, r.Observed, tc.want, tc.observed)
 			}
-			want := map[Status]int{Pass: ExitPass, Inconclusive: ExitIncomplete}[tc.want]
+			want := map[Status]exitcode.Code{Pass: exitcode.OK, Inconclusive: exitcode.Incomplete}[tc.want]
 			if code := ExitCode(results); code != want {
 				t.Errorf("exit code: got %d, want %d\n%s", code, want, Table(results))
 			}

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
@@ -48,19 +49,6 @@ const (
 	Inconclusive Status = "INCONCLUSIVE"
 	Error        Status = "ERROR"
 	Skip         Status = "SKIP"
-)
-
-// Exit codes of the verify and ephemeral commands.
-const (
-	ExitPass = 0
-	// ExitFail: at least one claim of the lab did not hold.
-	ExitFail = 1
-	// ExitCouldNotRun: nothing was checked (no credentials, no CLI, no
-	// stack, missing outputs).
-	ExitCouldNotRun = 2
-	// ExitIncomplete: no claim failed, but some could not be checked
-	// (ERROR) or were not proved (INCONCLUSIVE).
-	ExitIncomplete = 3
 )
 
 // Result is one row of the verifier's table.
@@ -409,15 +397,16 @@ func canonical(v any) any {
 }
 
 // ExitCode maps results to the command's exit code: any FAIL is
-// ExitFail; otherwise any ERROR or INCONCLUSIVE is ExitIncomplete.
-func ExitCode(results []Result) int {
-	code := ExitPass
+// exitcode.ClaimFailed; otherwise any ERROR or INCONCLUSIVE is
+// exitcode.Incomplete.
+func ExitCode(results []Result) exitcode.Code {
+	code := exitcode.OK
 	for _, r := range results {
 		switch r.Status {
 		case Fail:
-			return ExitFail
+			return exitcode.ClaimFailed
 		case Error, Inconclusive:
-			code = ExitIncomplete
+			code = exitcode.Incomplete
 		}
 	}
 	return code

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
@@ -146,7 +147,7 @@ func runLogged(t *testing.T, srv *awsfake.Server, o Outputs, calls *awsclient.Ca
 		opt(v)
 	}
 	results := v.Run(ctx)
-	if !strings.Contains(progress.String(), "… route tables") || !strings.Contains(progress.String(), "PASS") && ExitCode(results) == ExitPass {
+	if !strings.Contains(progress.String(), "… route tables") || !strings.Contains(progress.String(), "PASS") && ExitCode(results) == exitcode.OK {
 		t.Errorf("progress output does not show the checks: %q", progress.String())
 	}
 	byCheck := map[string]Result{}
@@ -191,8 +192,8 @@ func TestPassingLab(t *testing.T) {
 			t.Errorf("%s: got %s (%s), want %s", c, r.Status, r.Observed, want)
 		}
 	}
-	if code := ExitCode(results); code != ExitPass {
-		t.Errorf("exit code: got %d, want %d\n%s", code, ExitPass, Table(results))
+	if code := ExitCode(results); code != exitcode.OK {
+		t.Errorf("exit code: got %d, want %d\n%s", code, exitcode.OK, Table(results))
 	}
 	table := Table(results)
 	for _, want := range []string{"CHECK", "EXPECTED", "OBSERVED", "RESULT", "TIME", "14 passed, 0 failed, 0 inconclusive, 0 errors, 18 skipped"} {
@@ -211,7 +212,7 @@ func TestPassingLabWithCrossRegion(t *testing.T) {
 	if r := byCheck["the bucket in another region is unreachable"]; r.Status != Pass {
 		t.Errorf("cross-region check: got %s (%s), want PASS", r.Status, r.Observed)
 	}
-	if code := ExitCode(results); code != ExitPass {
+	if code := ExitCode(results); code != exitcode.OK {
 		t.Errorf("exit code: got %d, want 0\n%s", code, Table(results))
 	}
 }
@@ -365,8 +366,8 @@ func TestFailingClaims(t *testing.T) {
 					t.Errorf("breaking %q also failed %q (%s)", tt.name, other.Check, other.Observed)
 				}
 			}
-			if code := ExitCode(results); code != ExitFail {
-				t.Errorf("exit code: got %d, want %d", code, ExitFail)
+			if code := ExitCode(results); code != exitcode.ClaimFailed {
+				t.Errorf("exit code: got %d, want %d", code, exitcode.ClaimFailed)
 			}
 		})
 	}
@@ -382,8 +383,8 @@ func TestFunctionError(t *testing.T) {
 	if r.Status != Error || !strings.Contains(r.Observed, "function error Unhandled") {
 		t.Errorf("listing with a crashing function: got %s %q, want ERROR naming the function error", r.Status, r.Observed)
 	}
-	if code := ExitCode(results); code != ExitIncomplete {
-		t.Errorf("exit code: got %d, want %d", code, ExitIncomplete)
+	if code := ExitCode(results); code != exitcode.Incomplete {
+		t.Errorf("exit code: got %d, want %d", code, exitcode.Incomplete)
 	}
 }
 
@@ -416,7 +417,7 @@ func TestClaimsSettle(t *testing.T) {
 	if r := byCheck["function lab-fn-1: a bucket the endpoint policy does not allow is refused by it"]; r.Status != Pass {
 		t.Errorf("denied probe after propagation: got %s (%s), want PASS", r.Status, r.Observed)
 	}
-	if code := ExitCode(results); code != ExitPass {
+	if code := ExitCode(results); code != exitcode.OK {
 		t.Errorf("exit code: got %d, want 0\n%s", code, Table(results))
 	}
 	if got := strings.Count(progress.String(), "trying again in 10s"); got != 2 {
@@ -448,7 +449,7 @@ func TestClaimsFailAfterTheWindow(t *testing.T) {
 		if tt.window == 0 && strings.Contains(r.Observed, "tries") {
 			t.Errorf("no window: got %q, want one try", r.Observed)
 		}
-		if code := ExitCode(results); code != ExitFail {
+		if code := ExitCode(results); code != exitcode.ClaimFailed {
 			t.Errorf("exit code: got %d, want 1", code)
 		}
 	}
@@ -469,8 +470,8 @@ func TestWrongCode(t *testing.T) {
 			t.Errorf("%s with an echoing function: got %s %q, want ERROR wrong code", c, r.Status, r.Observed)
 		}
 	}
-	if code := ExitCode(results); code != ExitIncomplete {
-		t.Errorf("exit code: got %d, want %d", code, ExitIncomplete)
+	if code := ExitCode(results); code != exitcode.Incomplete {
+		t.Errorf("exit code: got %d, want %d", code, exitcode.Incomplete)
 	}
 	if n := srv.Calls("Invoke"); n != 4 {
 		t.Errorf("Invoke calls: got %d, want 4 (no retries of wrong code)", n)
@@ -494,7 +495,7 @@ func TestThrottlingIsRetried(t *testing.T) {
 	srv.Throttle("DescribeRouteTables", 2)
 	srv.Throttle("Invoke", 1)
 	results, _ := run(t, srv, outputs())
-	if code := ExitCode(results); code != ExitPass {
+	if code := ExitCode(results); code != exitcode.OK {
 		t.Errorf("exit code: got %d, want 0 after retries\n%s", code, Table(results))
 	}
 	if n := srv.Calls("DescribeRouteTables"); n != 3 {
@@ -523,8 +524,8 @@ func TestServerErrorsAreReported(t *testing.T) {
 	if r := byCheck["no NAT gateway in vpc-1"]; r.Status != Error || !strings.Contains(r.Observed, "RequestLimitExceeded") {
 		t.Errorf("NAT check while throttled throughout: got %s %q, want ERROR with RequestLimitExceeded", r.Status, r.Observed)
 	}
-	if code := ExitCode(results); code != ExitIncomplete {
-		t.Errorf("exit code: got %d, want %d\n%s", code, ExitIncomplete, Table(results))
+	if code := ExitCode(results); code != exitcode.Incomplete {
+		t.Errorf("exit code: got %d, want %d\n%s", code, exitcode.Incomplete, Table(results))
 	}
 }
 
@@ -592,14 +593,14 @@ func TestNegativeClaimsNeedTheirPolicy(t *testing.T) {
 		report   contract.Report
 		want     Status
 		observed string
-		code     int
+		code     exitcode.Code
 	}{
 		{"endpoint policy", refused("probe", "denied-bucket", "lab-deny-1", endpointRefusal, endpointDenial), Pass,
-			"refused because no VPC endpoint policy allows it", ExitPass},
+			"refused because no VPC endpoint policy allows it", exitcode.OK},
 		{"identity-based policy", refused("probe", "denied-bucket", "lab-deny-1", identityRefusal, identityDenial), Fail,
-			"refused, but because no identity-based policy allows it: the endpoint policy was not tested", ExitFail},
+			"refused, but because no identity-based policy allows it: the endpoint policy was not tested", exitcode.ClaimFailed},
 		{"no policy type", refused("probe", "denied-bucket", "lab-deny-1", "Access Denied", nil), Inconclusive,
-			`refused, but AWS's message names no policy type: "Access Denied"`, ExitIncomplete},
+			`refused, but AWS's message names no policy type: "Access Denied"`, exitcode.Incomplete},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			lab := passingLab()
@@ -639,8 +640,8 @@ func TestPositiveBeforeNegative(t *testing.T) {
 	if r.Status != Inconclusive || !strings.Contains(r.Observed, "no claim of lab-fn-1 that reads s3 passed before it in this run") {
 		t.Errorf("denied bucket without a passing listing: got %s %q, want INCONCLUSIVE naming the missing claim", r.Status, r.Observed)
 	}
-	if code := ExitCode(results); code != ExitFail {
-		t.Errorf("exit code: got %d, want %d", code, ExitFail)
+	if code := ExitCode(results); code != exitcode.ClaimFailed {
+		t.Errorf("exit code: got %d, want %d", code, exitcode.ClaimFailed)
 	}
 }
 
@@ -648,12 +649,12 @@ func TestPositiveBeforeNegative(t *testing.T) {
 func TestExitCodes(t *testing.T) {
 	for _, tc := range []struct {
 		statuses []Status
-		want     int
+		want     exitcode.Code
 	}{
-		{[]Status{Pass, Skip}, ExitPass},
-		{[]Status{Pass, Inconclusive}, ExitIncomplete},
-		{[]Status{Error, Pass}, ExitIncomplete},
-		{[]Status{Inconclusive, Fail, Error}, ExitFail},
+		{[]Status{Pass, Skip}, exitcode.OK},
+		{[]Status{Pass, Inconclusive}, exitcode.Incomplete},
+		{[]Status{Error, Pass}, exitcode.Incomplete},
+		{[]Status{Inconclusive, Fail, Error}, exitcode.ClaimFailed},
 	} {
 		var rs []Result
 		for _, s := range tc.statuses {
@@ -694,8 +695,8 @@ func TestRefusedEgressUnproved(t *testing.T) {
 			if r := byCheck[check]; r.Status != Inconclusive || !strings.Contains(r.Observed, tc.observed) {
 				t.Errorf("got %s %q, want INCONCLUSIVE observing %q", r.Status, r.Observed, tc.observed)
 			}
-			if code := ExitCode(results); code != ExitIncomplete {
-				t.Errorf("exit code: got %d, want %d", code, ExitIncomplete)
+			if code := ExitCode(results); code != exitcode.Incomplete {
+				t.Errorf("exit code: got %d, want %d", code, exitcode.Incomplete)
 			}
 		})
 	}
