@@ -65,16 +65,13 @@ var readmeCommand = regexp.MustCompile("(?:pulumi (?:stack (?:init|output|tag se
 // the AWS CLI, which the test replaces with a role ARN.
 var substitution = regexp.MustCompile(`\$\((?:[^()]|\([^()]*\))*\)`)
 
-// readmeCommands returns the README's Pulumi CLI commands that need neither
-// AWS nor the engine, in order, as a shell would run them.
+// readmeCommands returns the Pulumi CLI commands that need neither AWS nor
+// the engine of the README and the pages under docs/ it links (userPages:
+// the README's order, then each page's), in order, as a shell would run them.
 func readmeCommands(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repo.Root(t), "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cmds []string
-	for _, line := range strings.Split(string(data), "\n") {
+	for _, line := range strings.Split(readPages(t, userPages(t)), "\n") {
 		for _, m := range readmeCommand.FindAllString(line, -1) {
 			// The role of the account the README's steps pin (not the
 			// offline plan's placeholder account).
@@ -96,10 +93,12 @@ func readmeCommands(t *testing.T) []string {
 }
 
 // TestReadmeCommandsWithTheRealCLI runs each Pulumi CLI command of the README
-// that needs neither AWS nor the engine, and scripts/new-stack.sh (with a
-// stand-in AWS CLI naming the account), in the README's order, on a backend
+// and its docs pages that needs neither AWS nor the engine, and
+// scripts/new-stack.sh (with a stand-in AWS CLI naming the account), in the
+// order a user reads them (userPages), on a backend
 // where stack dev holds the outputs of a deployed lab. Then the reaper's dry
-// run, for the README's promise that its command keeps a stack for good.
+// run, for the docs' promise that `pulumi stack tag rm lab:expires-at` keeps a
+// stack for good.
 func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 	b := pulumitest.NewBackend(t)
 	dir := labProject(t)
@@ -110,7 +109,7 @@ func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 		"adminPrincipalArns": []string{"arn:aws:iam::123456789012:role/ci-deployer"},
 	})
 	cmds := readmeCommands(t)
-	t.Logf("the README's commands:\n%s", strings.Join(cmds, "\n"))
+	t.Logf("the commands of %s:\n%s", strings.Join(userPages(t), ", "), strings.Join(cmds, "\n"))
 	for _, want := range []string{"./scripts/new-stack.sh my-lab", "pulumi config set --path 's3-gateway-lab:adminPrincipalArns[0]'",
 		"pulumi stack tag set lab:expires-at", "pulumi stack tag rm lab:expires-at --stack my-lab", "pulumi stack output --json --stack dev"} {
 		found := false
@@ -118,7 +117,7 @@ func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 			found = found || strings.HasPrefix(c, want)
 		}
 		if !found {
-			t.Errorf("the README has no command starting %q any more: update this test", want)
+			t.Errorf("the README and its docs pages have no command starting %q any more: update this test", want)
 		}
 	}
 	aws := t.TempDir()
@@ -136,7 +135,7 @@ func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 			t.Errorf("%s: %v\n%s", c, err, out)
 		}
 	}
-	// Kept for good: the reaper's dry run, long after the README's expiry,
+	// Kept for good: the reaper's dry run, long after the docs' expiry,
 	// finds none on my-lab; with the tag back, it would reap it (its
 	// creator is this repository: new-stack.sh recorded it).
 	reaper := func() reap.Outcome {
@@ -156,7 +155,7 @@ func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 		return ""
 	}
 	if got := reaper(); got != reap.NoExpiry {
-		t.Errorf("after the README's keep command: the reaper's dry run says %q for my-lab, want %q", got, reap.NoExpiry)
+		t.Errorf("after the docs' keep command: the reaper's dry run says %q for my-lab, want %q", got, reap.NoExpiry)
 	}
 	b.MustRun(t, dir, "stack", "tag", "set", "lab:expires-at", "2026-12-07T18:00:00Z", "--stack", "my-lab")
 	if got := reaper(); got != reap.WouldReap {
