@@ -232,6 +232,9 @@ func TestDeployCreatesWithASecretsProvider(t *testing.T) {
 		env := append(tc.env, "FAKE_NO_STACK=1", "FAKE_ACCOUNT=111122223333")
 		if tc.name != "no repository name" {
 			env = append(env, "LAB_OWNER=github.com/platform/lab")
+		} else {
+			// Not a git repository: a clone (CI's) has a remote origin.
+			env = append(env, "GIT_DIR="+t.TempDir())
 		}
 		out, calls, err := runScript(t, "deploy.sh", env, false, "pr-9", "--create", "--yes")
 		var exit *exec.ExitError

@@ -24,6 +24,7 @@ import (
 // it.
 func TestCreateTagsTheStackWithItsExpiry(t *testing.T) {
 	b := pulumitest.NewBackend(t)
+	pulumitest.OutsideCI(t)
 	root := pulumitest.Project(t, "s3-gateway-lab")
 	t.Setenv("PATH", filepath.Dir(b.Bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("PULUMI_HOME", b.Home)

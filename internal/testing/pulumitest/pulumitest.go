@@ -70,13 +70,15 @@ func NewBackend(t testing.TB) *Backend {
 	return &Backend{Bin: bin, Dir: dir, URL: "file://" + dir, Home: t.TempDir()}
 }
 
-// Env returns the test process's environment without Pulumi and AWS
-// settings, plus the backend's: PULUMI_BACKEND_URL, PULUMI_HOME, the
-// passphrase, no update check, and extra (KEY=value, last wins).
+// Env returns the test process's environment without Pulumi, AWS, CI and
+// lab settings (as on a laptop: a test run in CI, with CI=true, still sees
+// the local rules; a test of CI's says so in extra), plus the backend's:
+// PULUMI_BACKEND_URL, PULUMI_HOME, the passphrase, no update check, and
+// extra (KEY=value, last wins).
 func (b *Backend) Env(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PULUMI_") && !strings.HasPrefix(kv, "AWS_") {
+		if k, _, _ := strings.Cut(kv, "="); !runnerSetting(k) {
 			env = append(env, kv)
 		}
 	}
@@ -84,6 +86,31 @@ func (b *Backend) Env(extra ...string) []string {
 		"PULUMI_CONFIG_PASSPHRASE="+Passphrase, "PULUMI_SKIP_UPDATE_CHECK=true",
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true")
 	return append(env, extra...)
+}
+
+// runnerSetting reports whether environment variable k changes what the
+// lab's commands and scripts do: Pulumi's and AWS's settings, CI's markers
+// (pulumicli.InCI, scripts/backend.sh's lab_in_ci), GitHub's repository
+// (pulumicli.Owner) and the lab's own LAB_ variables.
+func runnerSetting(k string) bool {
+	for _, p := range []string{"PULUMI_", "AWS_", "LAB_", "GITHUB_"} {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return k == "CI"
+}
+
+// OutsideCI clears, for the rest of the test, what a CI runner sets that
+// changes what the lab's commands do in process (CI, GITHUB_ and LAB_
+// variables): a test of the laptop's rules keeps them when CI runs it.
+func OutsideCI(t testing.TB) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); runnerSetting(k) && !strings.HasPrefix(k, "PULUMI_") && !strings.HasPrefix(k, "AWS_") {
+			t.Setenv(k, "")
+		}
+	}
 }
 
 // Project writes a Pulumi.yaml of project name (runtime go) into a new
