@@ -89,28 +89,50 @@ func runScript(t *testing.T, script string, env []string, withoutPulumi bool, ar
 	return string(out), calls, err
 }
 
-func TestDeployUsesLocalBackendByDefault(t *testing.T) {
-	out, calls, err := runScript(t, "deploy.sh", nil, false, "dev", "--yes")
+// mustRunScript runs script as runScript does, with the fake pulumi, fails t
+// when it fails, and returns the pulumi calls.
+func mustRunScript(t *testing.T, script string, env []string, args ...string) []string {
+	t.Helper()
+	out, calls, err := runScript(t, script, env, false, args...)
 	if err != nil {
-		t.Fatalf("deploy.sh: %v\n%s", err, out)
+		t.Fatalf("%s: %v\n%s", script, err, out)
 	}
+	return calls
+}
+
+// argsOf returns the pulumi command lines of calls, without the backend and
+// secrets the fake records with each.
+func argsOf(calls []string) []string {
+	var args []string
+	for _, c := range calls {
+		_, a, _ := strings.Cut(c, " args=")
+		args = append(args, a)
+	}
+	return args
+}
+
+// checkCalls wants exactly the calls want, in order.
+func checkCalls(t *testing.T, calls, want []string) {
+	t.Helper()
+	if !slices.Equal(calls, want) {
+		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
+	}
+}
+
+func TestDeployUsesLocalBackendByDefault(t *testing.T) {
+	calls := mustRunScript(t, "deploy.sh", nil, "dev", "--yes")
 	want := []string{
 		"backend=file://~ passphrase= fallback=true args=stack select --non-interactive dev",
 		"backend=file://~ passphrase= fallback=true args=config get aws:region --stack dev",
 		"backend=file://~ passphrase= fallback=true args=config set aws:region us-east-1 --stack dev",
 		"backend=file://~ passphrase= fallback=true args=up --stack dev --yes",
 	}
-	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
-		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
-	}
+	checkCalls(t, calls, want)
 }
 
 func TestDeployHonoursBackendAndRegion(t *testing.T) {
 	env := []string{"PULUMI_BACKEND_URL=s3://team-state", "PULUMI_CONFIG_PASSPHRASE=s3cret", "FAKE_HAS_REGION=1"}
-	out, calls, err := runScript(t, "deploy.sh", env, false, "review-42", "--create")
-	if err != nil {
-		t.Fatalf("deploy.sh: %v\n%s", err, out)
-	}
+	calls := mustRunScript(t, "deploy.sh", env, "review-42", "--create")
 	// A checkout without the stack's file (a CI runner's) takes its
 	// settings from its last update.
 	want := []string{
@@ -120,9 +142,7 @@ func TestDeployHonoursBackendAndRegion(t *testing.T) {
 		"backend=s3://team-state passphrase=s3cret fallback=true args=config get aws:region --stack review-42",
 		"backend=s3://team-state passphrase=s3cret fallback=true args=up --stack review-42",
 	}
-	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
-		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
-	}
+	checkCalls(t, calls, want)
 }
 
 // TestDeployRepinsAStackWithoutHistory: a fresh checkout of a stack with no
@@ -132,15 +152,8 @@ func TestDeployHonoursBackendAndRegion(t *testing.T) {
 func TestDeployRepinsAStackWithoutHistory(t *testing.T) {
 	env := []string{"PULUMI_BACKEND_URL=s3://team-state/review", "FAKE_HAS_REGION=1", "FAKE_NO_HISTORY=1", "FAKE_NO_PIN=1",
 		"FAKE_ACCOUNT=111122223333", "LAB_PERMISSIONS_BOUNDARY_ARN=arn:aws:iam::111122223333:policy/s3-gateway-lab-boundary"}
-	out, calls, err := runScript(t, "deploy.sh", env, false, "pr-42", "--yes")
-	if err != nil {
-		t.Fatalf("deploy.sh: %v\n%s", err, out)
-	}
-	var args []string
-	for _, c := range calls {
-		_, a, _ := strings.Cut(c, " args=")
-		args = append(args, a)
-	}
+	calls := mustRunScript(t, "deploy.sh", env, "pr-42", "--yes")
+	args := argsOf(calls)
 	for _, want := range []string{"config set --path aws:allowedAccountIds[0] 111122223333 --type string --stack pr-42",
 		"config set s3-gateway-lab:permissionsBoundaryArn arn:aws:iam::111122223333:policy/s3-gateway-lab-boundary --stack pr-42"} {
 		i, up := slices.Index(args, want), slices.Index(args, "up --stack pr-42 --yes")
@@ -186,15 +199,8 @@ func TestDeployNeverCreatesByMistake(t *testing.T) {
 func TestDeployCreatesWithASecretsProvider(t *testing.T) {
 	env := []string{"FAKE_NO_STACK=1", "FAKE_ACCOUNT=111122223333", "LAB_OWNER=github.com/platform/lab",
 		"LAB_SECRETS_PROVIDER=awskms://alias/pulumi-secrets?region=us-east-1"}
-	out, calls, err := runScript(t, "deploy.sh", env, false, "pr-9", "--create", "--region", "eu-west-1", "--yes")
-	if err != nil {
-		t.Fatalf("deploy.sh: %v\n%s", err, out)
-	}
-	var args []string
-	for _, c := range calls {
-		_, a, _ := strings.Cut(c, " args=")
-		args = append(args, a)
-	}
+	calls := mustRunScript(t, "deploy.sh", env, "pr-9", "--create", "--region", "eu-west-1", "--yes")
+	args := argsOf(calls)
 	want := []string{
 		"stack select --non-interactive pr-9",
 		"stack select --non-interactive pr-9",
@@ -206,14 +212,8 @@ func TestDeployCreatesWithASecretsProvider(t *testing.T) {
 		"config get aws:region --stack pr-9",
 		"up --stack pr-9 --yes",
 	}
-	if strings.Join(args, "\n") != strings.Join(want, "\n") {
-		t.Errorf("pulumi calls:\n got %q\nwant %q", args, want)
-	}
-	out, calls, err = runScript(t, "deploy.sh", append(env, "CI=true", "PULUMI_BACKEND_URL=s3://team-state/lab-review"), false, "pr-10", "--create", "--yes")
-	if err != nil {
-		t.Fatalf("deploy.sh in CI: %v\n%s", err, out)
-	}
-	for _, c := range calls {
+	checkCalls(t, args, want)
+	for _, c := range mustRunScript(t, "deploy.sh", append(env, "CI=true", "PULUMI_BACKEND_URL=s3://team-state/lab-review"), "pr-10", "--create", "--yes") {
 		if !strings.HasPrefix(c, "backend=s3://team-state/lab-review passphrase=unset fallback=true ") {
 			t.Errorf("in CI: %q; want the backend, no passphrase and the state's secrets provider", c)
 		}
@@ -250,17 +250,12 @@ func TestDeployCreatesWithASecretsProvider(t *testing.T) {
 }
 
 func TestDestroyKeepsStackConfig(t *testing.T) {
-	out, calls, err := runScript(t, "destroy.sh", nil, false, "dev", "--yes")
-	if err != nil {
-		t.Fatalf("destroy.sh: %v\n%s", err, out)
-	}
+	calls := mustRunScript(t, "destroy.sh", nil, "dev", "--yes")
 	want := []string{
 		"backend=file://~ passphrase= fallback=true args=destroy --stack dev --yes",
 		"backend=file://~ passphrase= fallback=true args=stack rm --yes --preserve-config dev",
 	}
-	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
-		t.Errorf("pulumi calls:\n got %q\nwant %q", calls, want)
-	}
+	checkCalls(t, calls, want)
 }
 
 func TestScriptsWithoutPulumi(t *testing.T) {
