@@ -48,11 +48,8 @@ type Price struct {
 	Item string
 	// USD is the price of one Unit, in US dollars; 0 for what AWS does not
 	// charge for.
-	USD    float64
-	Unit   Unit
-	Region string
-	// Taken is the month the price was read, as "2006-01".
-	Taken string
+	USD  float64
+	Unit Unit
 	// Source names the AWS pricing page the price was read from.
 	Source string
 	Note   string
@@ -63,44 +60,29 @@ type Price struct {
 // pricing pages named (and agreed by third-party copies of them); other
 // regions differ.
 var Prices = []Price{
-	{Key: NATGatewayHour, Item: "NAT gateway hours", USD: 0.045, Unit: PerHour,
-		Region: Region, Taken: Taken, Source: "Amazon VPC pricing (NAT gateway)",
+	{Key: NATGatewayHour, Item: "NAT gateway hours", USD: 0.045, Unit: PerHour, Source: "Amazon VPC pricing (NAT gateway)",
 		Note: "charged per hour whether or not traffic flows"},
-	{Key: NATGatewayGB, Item: "NAT gateway data processed", USD: 0.045, Unit: PerGB,
-		Region: Region, Taken: Taken, Source: "Amazon VPC pricing (NAT gateway)"},
-	{Key: PublicIPv4Hour, Item: "Public IPv4 address hours", USD: 0.005, Unit: PerHour,
-		Region: Region, Taken: Taken, Source: "Amazon VPC pricing (public IPv4 address)",
+	{Key: NATGatewayGB, Item: "NAT gateway data processed", USD: 0.045, Unit: PerGB, Source: "Amazon VPC pricing (NAT gateway)"},
+	{Key: PublicIPv4Hour, Item: "Public IPv4 address hours", USD: 0.005, Unit: PerHour, Source: "Amazon VPC pricing (public IPv4 address)",
 		Note: "every public IPv4 address, in use or idle, since 2024-02-01; a NAT gateway's Elastic IP is one"},
-	{Key: InterfaceEndpointHour, Item: "Interface endpoint hours", USD: 0.01, Unit: PerHour,
-		Region: Region, Taken: Taken, Source: "AWS PrivateLink pricing (interface endpoints)",
+	{Key: InterfaceEndpointHour, Item: "Interface endpoint hours", USD: 0.01, Unit: PerHour, Source: "AWS PrivateLink pricing (interface endpoints)",
 		Note: "per endpoint per availability zone (one network interface per subnet)"},
-	{Key: InterfaceEndpointGB, Item: "Interface endpoint data processed", USD: 0.01, Unit: PerGB,
-		Region: Region, Taken: Taken, Source: "AWS PrivateLink pricing (interface endpoints)",
+	{Key: InterfaceEndpointGB, Item: "Interface endpoint data processed", USD: 0.01, Unit: PerGB, Source: "AWS PrivateLink pricing (interface endpoints)",
 		Note: "first 1 PB a month"},
-	{Key: GatewayEndpointHour, Item: "Gateway endpoint (S3, DynamoDB)", USD: 0, Unit: PerHour,
-		Region: Region, Taken: Taken, Source: "AWS PrivateLink pricing (gateway endpoints: no charge)",
+	{Key: GatewayEndpointHour, Item: "Gateway endpoint (S3, DynamoDB)", USD: 0, Unit: PerHour, Source: "AWS PrivateLink pricing (gateway endpoints: no charge)",
 		Note: "free: no hourly or data processing charge"},
-	{Key: S3StandardGBMonth, Item: "S3 Standard storage", USD: 0.023, Unit: PerGBMonth,
-		Region: Region, Taken: Taken, Source: "Amazon S3 pricing (storage)",
+	{Key: S3StandardGBMonth, Item: "S3 Standard storage", USD: 0.023, Unit: PerGBMonth, Source: "Amazon S3 pricing (storage)",
 		Note: "first 50 TB a month; the seeded objects are a few bytes"},
-	{Key: LogsIngestGB, Item: "CloudWatch Logs ingestion", USD: 0.50, Unit: PerGB,
-		Region: Region, Taken: Taken, Source: "Amazon CloudWatch pricing (logs)"},
-	{Key: LogsStorageGBMonth, Item: "CloudWatch Logs storage", USD: 0.03, Unit: PerGBMonth,
-		Region: Region, Taken: Taken, Source: "Amazon CloudWatch pricing (logs)"},
-	{Key: FlowLogsToLogsGB, Item: "VPC flow logs to CloudWatch Logs (vended log ingestion)", USD: 0.50, Unit: PerGB,
-		Region: Region, Taken: Taken, Source: "Amazon CloudWatch pricing (vended logs)",
+	{Key: LogsIngestGB, Item: "CloudWatch Logs ingestion", USD: 0.50, Unit: PerGB, Source: "Amazon CloudWatch pricing (logs)"},
+	{Key: LogsStorageGBMonth, Item: "CloudWatch Logs storage", USD: 0.03, Unit: PerGBMonth, Source: "Amazon CloudWatch pricing (logs)"},
+	{Key: FlowLogsToLogsGB, Item: "VPC flow logs to CloudWatch Logs (vended log ingestion)", USD: 0.50, Unit: PerGB, Source: "Amazon CloudWatch pricing (vended logs)",
 		Note: "first 10 TB a month; storage is the log group's"},
-	{Key: FlowLogsToS3GB, Item: "VPC flow logs to S3 (vended log delivery)", USD: 0.25, Unit: PerGB,
-		Region: Region, Taken: Taken, Source: "Amazon CloudWatch pricing (vended logs)",
+	{Key: FlowLogsToS3GB, Item: "VPC flow logs to S3 (vended log delivery)", USD: 0.25, Unit: PerGB, Source: "Amazon CloudWatch pricing (vended logs)",
 		Note: "first 10 TB a month; storage is the bucket's"},
-	{Key: LambdaARMGBSecond, Item: "Lambda arm64 duration", USD: 0.0000133334, Unit: PerGBSecond,
-		Region: Region, Taken: Taken, Source: "AWS Lambda pricing"},
-	{Key: LambdaRequests, Item: "Lambda requests", USD: 0.20, Unit: PerMillionCalls,
-		Region: Region, Taken: Taken, Source: "AWS Lambda pricing"},
-	{Key: DynamoDBStorage, Item: "DynamoDB storage", USD: 0.25, Unit: PerGBMonth,
-		Region: Region, Taken: Taken, Source: "Amazon DynamoDB pricing (on-demand)",
+	{Key: LambdaARMGBSecond, Item: "Lambda arm64 duration", USD: 0.0000133334, Unit: PerGBSecond, Source: "AWS Lambda pricing"},
+	{Key: LambdaRequests, Item: "Lambda requests", USD: 0.20, Unit: PerMillionCalls, Source: "AWS Lambda pricing"},
+	{Key: DynamoDBStorage, Item: "DynamoDB storage", USD: 0.25, Unit: PerGBMonth, Source: "Amazon DynamoDB pricing (on-demand)",
 		Note: "first 25 GB a month free; a seeded item is negligible"},
-	{Key: DynamoDBReads, Item: "DynamoDB on-demand reads", USD: 0.125, Unit: PerMillionReadRUs,
-		Region: Region, Taken: Taken, Source: "Amazon DynamoDB pricing (on-demand)",
+	{Key: DynamoDBReads, Item: "DynamoDB on-demand reads", USD: 0.125, Unit: PerMillionReadRUs, Source: "Amazon DynamoDB pricing (on-demand)",
 		Note: "as of the November 2024 on-demand price cut"},
 }
