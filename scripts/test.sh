@@ -11,23 +11,37 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# step NAME ends the step before (printing how long it took) and starts
+# NAME; scripts/measure.sh reads these lines. step "" ends the last one.
+steps=()
+step() {
+  if [ -n "${step_name:-}" ]; then
+    steps+=("$((SECONDS - step_start)) s  $step_name")
+    echo "-- $step_name: $((SECONDS - step_start)) s"
+  fi
+  step_name="$1"
+  step_start=$SECONDS
+  if [ -n "$1" ]; then echo "== $1"; fi
+}
+
+step "tools"
 bash scripts/tools.sh
 gobin="$(go env GOPATH)/bin"
 export PATH="$gobin:$PATH"
 
-echo "== gofmt"
+step "gofmt"
 unformatted="$(gofmt -l .)"
 if [ -n "$unformatted" ]; then
   echo "gofmt: these files need formatting:"; echo "$unformatted"; exit 1
 fi
 
-echo "== go vet"
+step "go vet"
 go vet ./...
 
-echo "== staticcheck"
+step "staticcheck"
 staticcheck ./...
 
-echo "== offline plans of the scenario stacks, without credentials or network"
+step "offline plans of the scenario stacks, without credentials or network"
 go build -o bin/ ./cmd/plan
 for golden in testdata/plan-*.json; do
   stack="${golden#testdata/plan-}"
@@ -37,25 +51,28 @@ for golden in testdata/plan-*.json; do
   echo "plan $stack: ok"
 done
 
-echo "== shellcheck"
+step "shellcheck"
 if command -v shellcheck >/dev/null 2>&1; then
   shellcheck scripts/*.sh .ci/run
 else
   echo "shellcheck is not installed: skipped here (CI installs it); actionlint skips shell checks too"
 fi
 
-echo "== actionlint"
+step "actionlint"
 actionlint
 
-echo "== go test"
+step "go test"
 go test -count=1 -timeout 20m ./...
 
 # The offline review by the Pulumi engine is its own module (other pulumi
 # pins): vet, staticcheck and its tests, the golden reviews among them.
-echo "== tools/preview (nested module)"
+step "tools/preview (nested module)"
 (cd tools/preview && go vet ./... && staticcheck ./... && go test -count=1 -timeout 20m ./...)
 
 # Every generated file (golden plans, the commands' AWS calls, the CI roles'
 # policies, golden reviews) is what its generator writes from this tree.
-echo "== generated files"
+step "generated files"
 ./scripts/generate.sh --check
+step ""
+echo "== took $SECONDS s:"
+printf '  %s\n' "${steps[@]}"
