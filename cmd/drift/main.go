@@ -66,7 +66,7 @@ func run(ctx context.Context, argv []string, stdout, stderr io.Writer) exitcode.
 		fmt.Fprintln(stderr, "drift: -preview-timeout and -verify-timeout must be positive durations (such as 30m)")
 		return exitcode.CouldNotRun
 	}
-	pc, err := pulumicli.NewProjectCLI(*root, *backend)
+	pc, err := pulumicli.NewCLI(*root, *backend)
 	if err != nil {
 		fmt.Fprintln(stderr, "drift: could not run:", err)
 		return exitcode.CouldNotRun

@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.
 	live := map[string]bool{}
 	var where []string
 	for _, b := range backends {
-		pc, err := pulumicli.NewProjectCLI(*root, b)
+		pc, err := pulumicli.NewCLI(*root, b)
 		if err != nil {
 			fmt.Fprintln(stderr, "orphans: could not run:", err)
 			return exitcode.CouldNotRun
