@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.
 		return id.ARN, err
 	}
 	r := &reap.Reaper{
-		CLI:            &reap.CLI{Bin: cli.Bin, Dir: cli.Dir, Env: cli.Env},
+		CLI:            cli,
 		Project:        labstack.Project,
 		Owner:          *owner,
 		Yes:            *yes,
