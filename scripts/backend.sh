@@ -1,10 +1,33 @@
 #!/usr/bin/env bash
-# Sourced by deploy.sh and destroy.sh: chooses the Pulumi state backend with
+# Sourced by deploy.sh, new-stack.sh and destroy.sh: what they check alike
+# (lab_require, lab_check_expiry), and chooses the Pulumi state backend with
 # the rule internal/ops/pulumicli.SharedBackend applies to the Go commands:
 #   PULUMI_BACKEND_URL if set; else Pulumi Cloud if PULUMI_ACCESS_TOKEN is set;
 #   else, outside CI only, the local backend (~/.pulumi). In CI (CI set and not
 #   false, or GITHUB_ACTIONS=true) it fails instead: state on a runner's disk is
 #   lost with the runner, and its stacks could never be destroyed.
+
+# lab_require NAME TOOL...: every TOOL is on PATH, or NAME (the calling
+# script) says which is missing and exits 2.
+lab_require() {
+  local name="$1" tool
+  shift
+  for tool in "$@"; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+      echo "$name: $tool is not installed: see README.md, Prerequisites" >&2
+      exit 2
+    fi
+  done
+}
+
+# lab_check_expiry NAME TIME: TIME is empty or an RFC 3339 time (the
+# lab:expires-at tag's format), or NAME says so and exits 2.
+lab_check_expiry() {
+  if [ -n "$2" ] && ! [[ "$2" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$ ]]; then
+    echo "$1: --expires-at $2 is not an RFC 3339 time: give one such as 2026-12-07T18:00:00Z" >&2
+    exit 2
+  fi
+}
 
 # lab_in_ci succeeds in a CI run.
 lab_in_ci() {

@@ -43,20 +43,10 @@ while [ "$#" -gt 0 ]; do
     *) up_flags+=("$1"); shift ;;
   esac
 done
-if [ -n "$expires_at" ] && ! [[ "$expires_at" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$ ]]; then
-  echo "deploy: --expires-at $expires_at is not an RFC 3339 time: give one such as 2026-12-07T18:00:00Z" >&2
-  exit 2
-fi
-
-for tool in pulumi go; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "deploy: $tool is not installed: see README.md, Prerequisites" >&2
-    exit 2
-  fi
-done
-
 # shellcheck source=scripts/backend.sh
 . scripts/backend.sh
+lab_check_expiry deploy "$expires_at"
+lab_require deploy pulumi go
 backend="$(lab_backend)" || { echo "deploy: could not run" >&2; exit 2; }
 lab_pulumi_env "$backend"
 

@@ -8,12 +8,9 @@ cd "$(dirname "$0")/.."
 stack="${1:-dev}"
 [ "$#" -gt 0 ] && shift
 
-if ! command -v pulumi >/dev/null 2>&1; then
-  echo "destroy: pulumi is not installed: see README.md, Prerequisites" >&2
-  exit 2
-fi
 # shellcheck source=scripts/backend.sh
 . scripts/backend.sh
+lab_require destroy pulumi
 backend="$(lab_backend)" || { echo "destroy: could not run" >&2; exit 2; }
 lab_pulumi_env "$backend"
 

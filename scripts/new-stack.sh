@@ -45,19 +45,10 @@ while [ "$#" -gt 0 ]; do
     *) echo "new-stack: unknown argument $1: $usage" >&2; exit 2 ;;
   esac
 done
-if [ -n "$expires_at" ] && ! [[ "$expires_at" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$ ]]; then
-  echo "new-stack: --expires-at $expires_at is not an RFC 3339 time: give one such as 2026-12-07T18:00:00Z" >&2
-  exit 2
-fi
-for tool in pulumi aws; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "new-stack: $tool is not installed: see README.md, Prerequisites" >&2
-    exit 2
-  fi
-done
-
 # shellcheck source=scripts/backend.sh
 . scripts/backend.sh
+lab_check_expiry new-stack "$expires_at"
+lab_require new-stack pulumi aws
 backend="$(lab_backend)" || { echo "new-stack: could not run" >&2; exit 2; }
 lab_pulumi_env "$backend"
 secrets="$(lab_secrets_provider "$backend")" || { echo "new-stack: could not run" >&2; exit 2; }

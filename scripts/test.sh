@@ -54,3 +54,8 @@ go test -count=1 -timeout 20m ./...
 # pins): vet, staticcheck and its tests, the golden reviews among them.
 echo "== tools/preview (nested module)"
 (cd tools/preview && go vet ./... && staticcheck ./... && go test -count=1 -timeout 20m ./...)
+
+# Every generated file (golden plans, the commands' AWS calls, the CI roles'
+# policies, golden reviews) is what its generator writes from this tree.
+echo "== generated files"
+./scripts/generate.sh --check

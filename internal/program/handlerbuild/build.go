@@ -95,11 +95,17 @@ func Build(ctx context.Context, root, outDir string, extraEnv ...string) (string
 	if err != nil {
 		return "", fmt.Errorf("build handler: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(absOut, KeyName), []byte(keyFile(key, sum)), 0o644); err != nil {
+	if err := writeFileAtomic(filepath.Join(absOut, KeyName), []byte(keyFile(key, sum))); err != nil {
 		return "", fmt.Errorf("build handler: %w", err)
 	}
 	return out, nil
 }
+
+// recipe names how Build turns the binary into the zip (the zip's single
+// entry, its mode and time, the compression): what no input file shows.
+// Change it with any change to writeZip or command, so that zips built the
+// old way are not taken for the new one's.
+const recipe = "handlerbuild recipe 2: bootstrap 0755, deflate, zipTime, command()"
 
 // keyFile is the content of handler.zip.inputs.
 func keyFile(inputs, zipSum string) string {
@@ -140,6 +146,7 @@ func inputKey(ctx context.Context, root string, cmd *exec.Cmd) (string, error) {
 			fmt.Fprintf(h, "%d:%s\n", len(p), p)
 		}
 	}
+	write(recipe)
 	write(cmd.Args...)
 	env := exec.CommandContext(ctx, "go", "env", "-json")
 	env.Dir, env.Env = cmd.Dir, cmd.Env
@@ -301,5 +308,31 @@ func writeZip(path string, binary []byte) error {
 	if err := zw.Close(); err != nil {
 		return err
 	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
+	return writeFileAtomic(path, buf.Bytes())
+}
+
+// writeFileAtomic writes data to path through a temporary file in its
+// directory renamed over it: a reader (pulumi reading the zip, another
+// build checking the key) sees the old file or the new one, never half of
+// one, and a build killed while writing leaves no torn zip whose key still
+// matches.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name()) // the temporary file, if still there
+	}
+	return err
 }

@@ -228,4 +228,8 @@ func TestBuildSkipsUnchangedInputs(t *testing.T) {
 	if !ran() {
 		t.Error("a changed zip: got no build")
 	}
+	// The zip and its key are renamed into place: no temporary file stays.
+	if tmp, _ := filepath.Glob(filepath.Join(root, OutDir, "*.tmp")); len(tmp) > 0 {
+		t.Errorf("temporary files left beside the zip: %v", tmp)
+	}
 }

@@ -38,14 +38,14 @@ func (v *Verifier) checkAccessPoint(ctx context.Context) []Result {
 	a, err := arn.Parse(o.AccessPointARN)
 	name, isAP := strings.CutPrefix(a.Resource, "accesspoint/")
 	if err != nil || !isAP {
-		bad := Result{Check: originCheck, Expected: originWant, Observed: fmt.Sprintf("accessPointArn %q is not an access point ARN", o.AccessPointARN), Status: Error}
+		bad := Result{Check: originCheck, Expected: originWant, Observed: fmt.Sprintf("accessPointArn %q is not an access point ARN", o.AccessPointARN), Status: Errored}
 		return v.timed(start, bad)
 	}
 	originCheck, bpaCheck = "access point "+name+": network origin", "access point "+name+": block public access"
 	var rs []Result
 	if v.S3Control == nil {
-		rs = append(rs, Result{Check: originCheck, Expected: originWant, Observed: "no S3 Control client", Status: Error},
-			Result{Check: bpaCheck, Expected: bpaWant, Observed: "no S3 Control client", Status: Error})
+		rs = append(rs, Result{Check: originCheck, Expected: originWant, Observed: "no S3 Control client", Status: Errored},
+			Result{Check: bpaCheck, Expected: bpaWant, Observed: "no S3 Control client", Status: Errored})
 	} else if out, err := v.S3Control.GetAccessPoint(ctx, &s3control.GetAccessPointInput{
 		AccountId: aws.String(a.AccountID), Name: aws.String(name)}); err != nil {
 		rs = append(rs, apiError(originCheck, originWant, err), apiError(bpaCheck, bpaWant, err))
@@ -110,7 +110,7 @@ func publicAccessBlock(c *s3controltypes.PublicAccessBlockConfiguration) (string
 func (v *Verifier) accessPointOutside(ctx context.Context, check, expected string) Result {
 	o := v.Outputs
 	if v.S3 == nil {
-		return Result{Check: check, Expected: expected, Observed: "no S3 client", Status: Error}
+		return Result{Check: check, Expected: expected, Observed: "no S3 client", Status: Errored}
 	}
 	_, err := v.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(o.BucketName), MaxKeys: aws.Int32(1)})
 	if err != nil {

@@ -82,7 +82,7 @@ func (v *Verifier) checkFlowLogRecords(ctx context.Context) []Result {
 		return v.timed(start, Result{Check: check, Expected: expected, Status: Skip,
 			Observed: "not waited for: records arrive minutes after the probes; run with -wait-flow-logs"})
 	case v.Logs == nil:
-		return v.timed(start, Result{Check: check, Expected: expected, Observed: "no CloudWatch Logs client", Status: Error})
+		return v.timed(start, Result{Check: check, Expected: expected, Observed: "no CloudWatch Logs client", Status: Errored})
 	case len(v.refusedEgress) == 0:
 		return v.timed(start, Result{Check: check, Expected: expected, Status: Inconclusive,
 			Observed: "the lab function's refused-egress probe did not pass, so no address to look for (see its row)"})

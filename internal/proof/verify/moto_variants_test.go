@@ -245,7 +245,7 @@ func expectOnly(t *testing.T, results []Result, pass, fail []string) {
 		}
 	}
 	for _, r := range results {
-		if (r.Status == Fail || r.Status == Error) && !slices.Contains(fail, r.Check) {
+		if (r.Status == Fail || r.Status == Errored) && !slices.Contains(fail, r.Check) {
 			t.Errorf("%s: got %s (%s)", r.Check, r.Status, r.Observed)
 		}
 	}

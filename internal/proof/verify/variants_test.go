@@ -450,7 +450,7 @@ func TestStackWithoutS3Endpoints(t *testing.T) {
 				}
 			}
 			for _, r := range results {
-				if r.Status == Fail && r.Check != bucketCheck || r.Status == Error || r.Status == Inconclusive {
+				if r.Status == Fail && r.Check != bucketCheck || r.Status == Errored || r.Status == Inconclusive {
 					t.Errorf("%s: got %s (%s)", r.Check, r.Status, r.Observed)
 				}
 			}

@@ -40,14 +40,14 @@ type Status string
 // was refused by another policy than the one the claim names).
 // INCONCLUSIVE: the observation cannot tell (AWS's message names no policy,
 // no claim of the same function that reads data passed first, the caller's
-// own rights refused it). ERROR: the check could not be evaluated (the API
+// own rights refused it). ERROR (Errored): the check could not be evaluated (the API
 // kept failing, the function runs other code). SKIP: a part the stack does
 // not deploy.
 const (
 	Pass         Status = "PASS"
 	Fail         Status = "FAIL"
 	Inconclusive Status = "INCONCLUSIVE"
-	Error        Status = "ERROR"
+	Errored      Status = "ERROR"
 	Skip         Status = "SKIP"
 )
 
@@ -187,7 +187,7 @@ func result(check, expected, observed string, ok bool) Result {
 }
 
 func apiError(check, expected string, err error) Result {
-	return Result{Check: check, Expected: expected, Observed: "API error: " + err.Error(), Status: Error}
+	return Result{Check: check, Expected: expected, Observed: "API error: " + err.Error(), Status: Errored}
 }
 
 // judge reads a function's report and says what was observed and whether
@@ -236,7 +236,7 @@ func (v *Verifier) claim(ctx context.Context, c claimSpec) Result {
 	for try := 1; ; try++ {
 		rep, err := v.invoke(ctx, c.function, c.ev)
 		if errors.Is(err, ErrNotAReport) {
-			return Result{Check: c.check, Expected: c.expected, Observed: "wrong code: " + err.Error(), Status: Error}
+			return Result{Check: c.check, Expected: c.expected, Observed: "wrong code: " + err.Error(), Status: Errored}
 		}
 		if err != nil {
 			return apiError(c.check, c.expected, err)
@@ -405,7 +405,7 @@ func ExitCode(results []Result) exitcode.Code {
 		switch r.Status {
 		case Fail:
 			return exitcode.ClaimFailed
-		case Error, Inconclusive:
+		case Errored, Inconclusive:
 			code = exitcode.Incomplete
 		}
 	}
@@ -443,7 +443,7 @@ func Table(results []Result) string {
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "\n%d passed, %d failed, %d inconclusive, %d errors, %d skipped\n", counts[Pass], counts[Fail],
-		counts[Inconclusive], counts[Error], counts[Skip])
+		counts[Inconclusive], counts[Errored], counts[Skip])
 	return b.String()
 }
 

@@ -380,7 +380,7 @@ func TestFunctionError(t *testing.T) {
 	defer srv.Close()
 	results, byCheck := run(t, srv, outputs())
 	r := byCheck["function lab-fn-1 lists the seeded keys"]
-	if r.Status != Error || !strings.Contains(r.Observed, "function error Unhandled") {
+	if r.Status != Errored || !strings.Contains(r.Observed, "function error Unhandled") {
 		t.Errorf("listing with a crashing function: got %s %q, want ERROR naming the function error", r.Status, r.Observed)
 	}
 	if code := ExitCode(results); code != exitcode.Incomplete {
@@ -466,7 +466,7 @@ func TestWrongCode(t *testing.T) {
 	results, byCheck := run(t, srv, outputs(), (&fakeClock{}).options(3*time.Minute, nil))
 	srv.Close()
 	for _, c := range []string{"function lab-fn-1 lists the seeded keys", "private subnets cannot reach the internet"} {
-		if r := byCheck[c]; r.Status != Error || !strings.Contains(r.Observed, "wrong code") {
+		if r := byCheck[c]; r.Status != Errored || !strings.Contains(r.Observed, "wrong code") {
 			t.Errorf("%s with an echoing function: got %s %q, want ERROR wrong code", c, r.Status, r.Observed)
 		}
 	}
@@ -482,7 +482,7 @@ func TestWrongCode(t *testing.T) {
 	srv = awsfake.New(lab)
 	defer srv.Close()
 	_, byCheck = run(t, srv, outputs())
-	if r := byCheck["private subnets cannot reach the internet"]; r.Status != Error || !strings.Contains(r.Observed, `answers action "probe" probe "denied-bucket"`) {
+	if r := byCheck["private subnets cannot reach the internet"]; r.Status != Errored || !strings.Contains(r.Observed, `answers action "probe" probe "denied-bucket"`) {
 		t.Errorf("a report of another probe: got %s %q, want ERROR naming the probe answered", r.Status, r.Observed)
 	}
 }
@@ -515,13 +515,13 @@ func TestServerErrorsAreReported(t *testing.T) {
 	srv.Throttle("DescribeNatGateways", 10)
 	results, byCheck := run(t, srv, outputs())
 	r := byCheck["endpoint vpce-1: state"]
-	if r.Status != Error || !strings.Contains(r.Observed, "InternalError") {
+	if r.Status != Errored || !strings.Contains(r.Observed, "InternalError") {
 		t.Errorf("endpoint check on a failing API: got %s %q, want ERROR with InternalError", r.Status, r.Observed)
 	}
 	if n := srv.Calls("DescribeVpcEndpoints"); n != 3 {
 		t.Errorf("DescribeVpcEndpoints calls: got %d, want 3 (MaxAttempts)", n)
 	}
-	if r := byCheck["no NAT gateway in vpc-1"]; r.Status != Error || !strings.Contains(r.Observed, "RequestLimitExceeded") {
+	if r := byCheck["no NAT gateway in vpc-1"]; r.Status != Errored || !strings.Contains(r.Observed, "RequestLimitExceeded") {
 		t.Errorf("NAT check while throttled throughout: got %s %q, want ERROR with RequestLimitExceeded", r.Status, r.Observed)
 	}
 	if code := ExitCode(results); code != exitcode.Incomplete {
@@ -653,8 +653,8 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{[]Status{Pass, Skip}, exitcode.OK},
 		{[]Status{Pass, Inconclusive}, exitcode.Incomplete},
-		{[]Status{Error, Pass}, exitcode.Incomplete},
-		{[]Status{Inconclusive, Fail, Error}, exitcode.ClaimFailed},
+		{[]Status{Errored, Pass}, exitcode.Incomplete},
+		{[]Status{Inconclusive, Fail, Errored}, exitcode.ClaimFailed},
 	} {
 		var rs []Result
 		for _, s := range tc.statuses {

@@ -78,7 +78,7 @@ func Check(t *testing.T, root, command, recordedBy string, log *awsclient.CallLo
 	}
 	got, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) || string(got) != string(data) {
-		t.Errorf("%s does not hold the calls %s makes now:\n%s\nrun the test with -update-calls, review the diff, and let the CI roles' policies follow (go test ./internal/deployer -update)", path, command, data)
+		t.Errorf("%s does not hold the calls %s makes now:\n%s\nrun the test with -update-calls, review the diff, and let the CI roles' policies follow (scripts/generate.sh rewrites the calls and the policies in order)", path, command, data)
 	} else if err != nil {
 		t.Fatal(err)
 	}

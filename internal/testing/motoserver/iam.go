@@ -9,12 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,7 +108,9 @@ func StartIAM(t testing.TB) *IAMServer {
 	s := &IAMServer{AuditLog: filepath.Join(dir, "audit.jsonl")}
 	var lastErr error
 	for range 3 {
-		srv, err := startIAM(t, python, launcher, s.AuditLog)
+		// Without checks yet: moto's budget of unchecked requests is
+		// infinite until reset-auth.
+		srv, err := start(t, []string{"MOTO_IAM_AUDIT_LOG=" + s.AuditLog}, python, launcher)
 		if err == nil {
 			s.Server = srv
 			break
@@ -154,40 +154,6 @@ func pythonOf(path string) string {
 		return fields[1]
 	}
 	return fields[0]
-}
-
-// startIAM runs the launcher on a free port, without checks yet (moto's
-// budget of unchecked requests is infinite until reset-auth).
-func startIAM(t testing.TB, python, launcher, auditLog string) (*Server, error) {
-	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{
-		URL:  "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-		log:  &syncBuffer{},
-		done: make(chan struct{}),
-	}
-	s.cmd = exec.Command(python, launcher, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	s.cmd.Env = append(childEnv(), "MOTO_IAM_AUDIT_LOG="+auditLog)
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	ownProcessGroup(s.cmd)
-	began := time.Now()
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("run %s %s: %w", python, launcher, err)
-	}
-	go func() {
-		_ = s.cmd.Wait() // the exit status is reported through s.log and s.done
-		close(s.done)
-	}()
-	t.Cleanup(s.stop)
-	if err := s.waitReady(); err != nil {
-		s.stop()
-		return s, err
-	}
-	s.StartDuration = time.Since(began)
-	return s, nil
 }
 
 // enforce creates AdminUser with the static test credentials while nothing

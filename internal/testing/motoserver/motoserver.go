@@ -75,7 +75,7 @@ func Start(t testing.TB) *Server {
 	// binding it in between; moto then exits, and another port is tried.
 	var lastErr error
 	for range 3 {
-		s, err := start(t, path)
+		s, err := start(t, nil, path)
 		if err == nil {
 			return s
 		}
@@ -104,7 +104,11 @@ func missing(t testing.TB, why string) {
 	t.Skipf("%s; install it to run this test: %s", why, InstallCommand)
 }
 
-func start(t testing.TB, path string) (*Server, error) {
+// start runs argv (moto_server, or Python with a launcher) with the moto
+// server's flags for a free port on loopback and env over the children's
+// environment, and waits until it answers. On an error after the process
+// started, the server is returned too: its log and exit status say why.
+func start(t testing.TB, env []string, argv ...string) (*Server, error) {
 	t.Helper()
 	port, err := freePort()
 	if err != nil {
@@ -115,13 +119,13 @@ func start(t testing.TB, path string) (*Server, error) {
 		log:  &syncBuffer{},
 		done: make(chan struct{}),
 	}
-	s.cmd = exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	s.cmd.Env = childEnv()
+	s.cmd = exec.Command(argv[0], append(argv[1:], "-H", "127.0.0.1", "-p", strconv.Itoa(port))...)
+	s.cmd.Env = append(childEnv(), env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	ownProcessGroup(s.cmd)
 	began := time.Now()
 	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("run %s: %w", path, err)
+		return nil, fmt.Errorf("run %s: %w", strings.Join(argv, " "), err)
 	}
 	go func() {
 		_ = s.cmd.Wait() // the exit status is reported through s.log and s.done
@@ -130,7 +134,7 @@ func start(t testing.TB, path string) (*Server, error) {
 	t.Cleanup(s.stop)
 	if err := s.waitReady(); err != nil {
 		s.stop()
-		return nil, err
+		return s, err
 	}
 	s.StartDuration = time.Since(began)
 	return s, nil
