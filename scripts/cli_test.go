@@ -21,6 +21,7 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
 
+	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
@@ -140,7 +141,7 @@ func TestReadmeCommandsWithTheRealCLI(t *testing.T) {
 	// creator is this repository: new-stack.sh recorded it).
 	reaper := func() reap.Outcome {
 		t.Helper()
-		r := &reap.Reaper{CLI: &reap.CLI{Bin: b.Bin, Dir: dir, Env: env}, Project: "s3-gateway-lab", Owner: owner,
+		r := &reap.Reaper{CLI: &pulumicli.CLI{Bin: b.Bin, Dir: dir, Env: env}, Project: "s3-gateway-lab", Owner: owner,
 			Now: func() time.Time { return time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC) }}
 		rep, err := r.Run(context.Background())
 		if err != nil {

@@ -66,7 +66,7 @@ func run(ctx context.Context, argv []string, stdout, stderr io.Writer) exitcode.
 		fmt.Fprintln(stderr, "drift: -preview-timeout and -verify-timeout must be positive durations (such as 30m)")
 		return exitcode.CouldNotRun
 	}
-	pc, err := pulumicli.NewProjectCLI(*root, *backend)
+	cli, err := pulumicli.NewCLI(*root, *backend)
 	if err != nil {
 		fmt.Fprintln(stderr, "drift: could not run:", err)
 		return exitcode.CouldNotRun
@@ -83,10 +83,10 @@ func run(ctx context.Context, argv []string, stdout, stderr io.Writer) exitcode.
 		fmt.Fprintf(stderr, "drift: could not run: no verifier at %s: build it (go build -o bin/ ./cmd/verify ./cmd/drift) or give -verify\n", *verifyBin)
 		return exitcode.CouldNotRun
 	}
-	c := &drift.Checker{Pulumi: pc.Bin, Dir: pc.Dir, Env: pc.Env,
+	c := &drift.Checker{CLI: cli,
 		Verify:         append([]string{*verifyBin}, verifyArgs...),
 		PreviewTimeout: *previewTimeout, VerifyTimeout: *verifyTimeout}
-	fmt.Fprintf(stderr, "drift: checking stack %s (backend %s)\n", *stack, pc.BackendURL)
+	fmt.Fprintf(stderr, "drift: checking stack %s (backend %s)\n", *stack, cli.BackendURL)
 	res := c.Check(ctx, *stack)
 	fmt.Fprintf(stdout, "== pulumi preview --refresh --expect-no-changes --stack %s\n%s\n", *stack, strings.TrimRight(res.PreviewOutput, "\n"))
 	fmt.Fprintf(stdout, "== verify -stack %s\n%s\n", *stack, strings.TrimRight(res.VerifyOutput, "\n"))

@@ -30,7 +30,6 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/orphans"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
-	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 )
 
@@ -80,21 +79,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.
 	live := map[string]bool{}
 	var where []string
 	for _, b := range backends {
-		pc, err := pulumicli.NewProjectCLI(*root, b)
+		cli, err := pulumicli.NewCLI(*root, b)
 		if err != nil {
 			fmt.Fprintln(stderr, "orphans: could not run:", err)
 			return exitcode.CouldNotRun
 		}
-		cli := &reap.CLI{Bin: pc.Bin, Dir: pc.Dir, Env: pc.Env}
 		stacks, err := cli.ProjectStacks(ctx, labstack.Project)
 		if err != nil {
-			fmt.Fprintf(stderr, "orphans: could not run: list the backend's stacks: %v (backend %s)\n", err, pc.BackendURL)
+			fmt.Fprintf(stderr, "orphans: could not run: list the backend's stacks: %v (backend %s)\n", err, cli.BackendURL)
 			return exitcode.CouldNotRun
 		}
 		for _, s := range stacks {
 			live[s] = true
 		}
-		where = append(where, fmt.Sprintf("%d in %s", len(stacks), pc.BackendURL))
+		where = append(where, fmt.Sprintf("%d in %s", len(stacks), cli.BackendURL))
 	}
 	fmt.Fprintf(stderr, "orphans: stacks of %s: %s; searching %s\n", labstack.Project,
 		strings.Join(where, ", "), strings.Join(regionList, ", "))

@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.
 			return exitcode.CouldNotRun
 		}
 	}
-	cli, err := pulumicli.NewProjectCLI(*root, *backend)
+	cli, err := pulumicli.NewCLI(*root, *backend)
 	if err != nil {
 		fmt.Fprintln(stderr, "reap: could not run:", err)
 		return exitcode.CouldNotRun
@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.
 		return id.ARN, err
 	}
 	r := &reap.Reaper{
-		CLI:            &reap.CLI{Bin: cli.Bin, Dir: cli.Dir, Env: cli.Env},
+		CLI:            cli,
 		Project:        labstack.Project,
 		Owner:          *owner,
 		Yes:            *yes,

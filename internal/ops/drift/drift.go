@@ -9,12 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 )
 
 // PreviewOutcome is what the preview found.
@@ -48,11 +48,10 @@ type Result struct {
 
 // Checker runs the two checks.
 type Checker struct {
-	// Pulumi is the Pulumi CLI; Dir the project directory; Env the whole
-	// environment of both commands (state backend included).
-	Pulumi string
-	Dir    string
-	Env    []string
+	// CLI is the Pulumi CLI in the project directory; its directory,
+	// environment (state backend included) and grace are the verifier's
+	// too.
+	CLI *pulumicli.CLI
 	// Verify is the verifier command (the built cmd/verify binary and any
 	// flags); the checker adds -stack and -root.
 	Verify []string
@@ -63,10 +62,10 @@ type Checker struct {
 // Check runs the preview, then the verifier, on stack.
 func (c *Checker) Check(ctx context.Context, stack string) Result {
 	res := Result{Stack: stack}
-	res.PreviewCommand = []string{c.Pulumi, "preview", "--refresh", "--expect-no-changes", "--diff",
+	res.PreviewCommand = []string{c.CLI.Bin, "preview", "--refresh", "--expect-no-changes", "--diff",
 		"--non-interactive", "--stack", stack}
 	start := time.Now()
-	out, err := c.run(ctx, c.PreviewTimeout, res.PreviewCommand)
+	out, err := c.preview(ctx, res.PreviewCommand[1:])
 	res.PreviewTime, res.PreviewOutput = time.Since(start), out
 	switch {
 	case err == nil:
@@ -77,9 +76,9 @@ func (c *Checker) Check(ctx context.Context, stack string) Result {
 		res.Preview, res.PreviewErr = PreviewError, err
 	}
 
-	res.VerifyCommand = append(append([]string{}, c.Verify...), "-stack", stack, "-root", c.Dir)
+	res.VerifyCommand = append(append([]string{}, c.Verify...), "-stack", stack, "-root", c.CLI.Dir)
 	start = time.Now()
-	out, err = c.run(ctx, c.VerifyTimeout, res.VerifyCommand)
+	out, err = c.verify(ctx, res.VerifyCommand)
 	res.VerifyTime, res.VerifyOutput = time.Since(start), out
 	var exit *exec.ExitError
 	switch {
@@ -93,26 +92,46 @@ func (c *Checker) Check(ctx context.Context, stack string) Result {
 	return res
 }
 
-// run runs argv with the checker's directory and environment, bounded by
-// timeout, and returns its combined output.
-func (c *Checker) run(ctx context.Context, timeout time.Duration, argv []string) (string, error) {
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir = c.Dir
-	cmd.Env = c.Env
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = time.Minute
+// preview runs pulumi with args, bounded by PreviewTimeout, and returns its
+// combined output.
+func (c *Checker) preview(ctx context.Context, args []string) (string, error) {
+	ctx, cancel := bound(ctx, c.PreviewTimeout)
+	defer cancel()
+	var out strings.Builder
+	_, err := c.CLI.Exec(ctx, &out, &out, args...)
+	return out.String(), stopped(ctx, err, c.CLI.Bin, c.PreviewTimeout)
+}
+
+// verify runs the verifier, argv, with the CLI's directory and environment,
+// bounded by VerifyTimeout, and returns its combined output. It is run and
+// stopped as pulumi is (pulumicli.Run): a process group of its own, one
+// interrupt, a kill after the CLI's grace.
+func (c *Checker) verify(ctx context.Context, argv []string) (string, error) {
+	ctx, cancel := bound(ctx, c.VerifyTimeout)
+	defer cancel()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir, cmd.Env = c.CLI.Dir, c.CLI.Env
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		err = fmt.Errorf("%s: stopped after %s: %w", argv[0], timeout, ctx.Err())
+	err := pulumicli.Run(ctx, cmd, c.CLI.Grace)
+	return out.String(), stopped(ctx, err, argv[0], c.VerifyTimeout)
+}
+
+// bound bounds ctx by timeout, when set.
+func bound(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout > 0 {
+		return context.WithTimeout(ctx, timeout)
 	}
-	return out.String(), err
+	return ctx, func() {}
+}
+
+// stopped says, when ctx ended, that the command was stopped, instead of
+// err.
+func stopped(ctx context.Context, err error, command string, timeout time.Duration) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: stopped after %s: %w", command, timeout, ctx.Err())
+	}
+	return err
 }
 
 // ExitCode combines the two checks: drift first, then a failed claim, then

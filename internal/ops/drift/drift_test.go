@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 )
 
@@ -112,7 +113,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &Checker{Pulumi: tt.pulumi, Dir: root, Env: b.Env(fmt.Sprintf("VERIFY_CODE=%d", tt.verifyCode)),
+			c := &Checker{CLI: &pulumicli.CLI{Bin: tt.pulumi, Dir: root, Env: b.Env(fmt.Sprintf("VERIFY_CODE=%d", tt.verifyCode))},
 				Verify: []string{verifyStandIn, "-retry-for", "0"}}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()

@@ -56,7 +56,20 @@ func Automation(s Settings, now time.Time, verifyFn func(ctx context.Context, ou
 			if envErr != nil {
 				return envErr
 			}
-			opts := []auto.LocalWorkspaceOption{auto.EnvVars(env)}
+			// Every command of the API runs with the lab's runner
+			// (pulumicli.AutomationCommand): a process group of its own,
+			// one interrupt when ctx ends, a kill pulumicli.Grace later
+			// (the API's own command kills pulumi 10 seconds after its
+			// interrupt). The API keeps the rest: its version check runs
+			// `pulumi version` itself, with no context, before any command;
+			// and it reads the commands' errors itself (its own error type
+			// over their output and exit code, auto.IsConcurrentUpdateError
+			// and the like), not as pulumicli.Error.
+			pulumi, err := pulumicli.AutomationCommand()
+			if err != nil {
+				return err
+			}
+			opts := []auto.LocalWorkspaceOption{auto.EnvVars(env), auto.Pulumi(pulumi)}
 			secrets, err := pulumicli.SecretsProvider(os.Getenv, env["PULUMI_BACKEND_URL"])
 			if err != nil {
 				return err

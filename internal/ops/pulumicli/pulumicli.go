@@ -1,6 +1,10 @@
-// Package pulumicli holds what the lab's commands share about the Pulumi CLI
-// and the Automation API: whether the CLI is there, which backend to use, and
-// how to read a stack's outputs.
+// Package pulumicli is the one runner of the Pulumi CLI for the lab's
+// commands (reap, orphans, drift, and ephemeral through the Automation API):
+// one way to start it, to stop it on a signal (a process group of its own,
+// one interrupt, a kill after a bounded grace) and to read its errors (Run,
+// CLI and Error; AutomationCommand for the Automation API). It also holds
+// what those commands share about the CLI: whether it is there, which
+// backend to use, and how to read a stack's outputs.
 package pulumicli
 
 import (
@@ -12,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
@@ -126,7 +131,11 @@ func Outputs(ctx context.Context, root, stack string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := auto.SelectStackLocalSource(ctx, stack, root, auto.EnvVars(env))
+	cmd, err := AutomationCommand()
+	if err != nil {
+		return nil, err
+	}
+	s, err := auto.SelectStackLocalSource(ctx, stack, root, auto.EnvVars(env), auto.Pulumi(cmd))
 	if err != nil {
 		return nil, fmt.Errorf("select stack %s: %w", stack, err)
 	}
@@ -182,43 +191,46 @@ func SecretsProvider(getenv func(string) string, backendURL string) (string, err
 	return "", fmt.Errorf("%s=%q: accepted passphrase, default, or a key URL of %s", SecretsProviderEnv, p, strings.Join(secretsSchemes, ", "))
 }
 
-// ProjectCLI is the Pulumi CLI set up to run in a lab project directory.
-type ProjectCLI struct {
+// CLI is the Pulumi CLI set up to run in a lab project directory.
+type CLI struct {
 	// Bin is the pulumi executable, Dir the project directory (where
 	// Pulumi.yaml is), Env the whole environment, backend included.
 	Bin, Dir string
 	Env      []string
 	// BackendURL is the state backend the environment names.
 	BackendURL string
+	// Grace is how long a command stopped by its context gets to finish
+	// after its one interrupt before it is killed (0: the package's Grace).
+	Grace time.Duration
 }
 
-// NewProjectCLI checks that root is a project directory and that the Pulumi
-// CLI is installed, and returns it with the environment of Env(backendURL)
-// over the process's.
-func NewProjectCLI(root, backendURL string) (ProjectCLI, error) {
+// NewCLI checks that root is a project directory and that the Pulumi CLI is
+// installed, and returns it with the environment of Env(backendURL) over the
+// process's.
+func NewCLI(root, backendURL string) (*CLI, error) {
 	abs, err := filepath.Abs(root)
 	if err == nil {
 		_, err = os.Stat(filepath.Join(abs, "Pulumi.yaml"))
 	}
 	if err != nil {
-		return ProjectCLI{}, fmt.Errorf("-root %s is not the lab's project directory: %w", root, err)
+		return nil, fmt.Errorf("-root %s is not the lab's project directory: %w", root, err)
 	}
 	if err := Check(); err != nil {
-		return ProjectCLI{}, err
+		return nil, err
 	}
 	bin, err := exec.LookPath("pulumi")
 	if err != nil {
-		return ProjectCLI{}, err
+		return nil, err
 	}
 	env, err := Env(backendURL)
 	if err != nil {
-		return ProjectCLI{}, err
+		return nil, err
 	}
 	environ := os.Environ()
 	for k, v := range env {
 		environ = append(environ, k+"="+v)
 	}
-	return ProjectCLI{Bin: bin, Dir: abs, Env: environ, BackendURL: env["PULUMI_BACKEND_URL"]}, nil
+	return &CLI{Bin: bin, Dir: abs, Env: environ, BackendURL: env["PULUMI_BACKEND_URL"]}, nil
 }
 
 // OwnerEnv names the repository whose commands create and reap stacks, when

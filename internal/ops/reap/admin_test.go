@@ -3,11 +3,8 @@ package reap
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestAdminCheck: the caller's role, path included, is matched against the
@@ -45,20 +42,3 @@ func TestAdminCheck(t *testing.T) {
 
 // errUnnamed marks a caller that could not be named.
 var errUnnamed = errors.New("unnamed")
-
-// TestRunStopsWithOneInterrupt: a command whose context ends gets SIGINT
-// (pulumi then cancels its operation and saves its state) and the error
-// says it was stopped.
-func TestRunStopsWithOneInterrupt(t *testing.T) {
-	script := filepath.Join(t.TempDir(), "slow")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\nsleep 30 >/dev/null 2>&1 &\ntrap 'kill $!; echo got SIGINT >&2; exit 3' INT\nwait\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c := &CLI{Bin: script, GracePeriod: 10 * time.Second}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	_, err := c.Run(ctx, "destroy")
-	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "got SIGINT") {
-		t.Fatalf("got %v, want the deadline and the command's answer to SIGINT", err)
-	}
-}

@@ -28,6 +28,7 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/ephemeral"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
@@ -116,7 +117,10 @@ func (r Report) ExitCode() exitcode.Code {
 
 // Reaper reaps the expired stacks of a project.
 type Reaper struct {
-	CLI *CLI
+	// CLI runs pulumi in the project directory, on the backend to reap
+	// (the shared runner: a stopped command gets one interrupt and its
+	// grace).
+	CLI *pulumicli.CLI
 	// Project is the Pulumi project whose stacks are reaped.
 	Project string
 	// Owner names this repository (pulumicli.Owner): only stacks whose
@@ -158,7 +162,7 @@ func (r *Reaper) Run(ctx context.Context) (Report, error) {
 	if current != r.Project {
 		return rep, fmt.Errorf("%s holds project %s, not %s", r.CLI.Dir, current, r.Project)
 	}
-	stacks, err := r.CLI.listStacks(ctx)
+	stacks, err := r.CLI.Stacks(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("list the backend's stacks: %w", err)
 	}
@@ -168,7 +172,7 @@ func (r *Reaper) Run(ctx context.Context) (Report, error) {
 			// report; the next run takes up the rest.
 			return rep, fmt.Errorf("stopped before %s: %w", s.Name, ctx.Err())
 		}
-		project, ok := projectOf(s.Name)
+		project, ok := pulumicli.ProjectOf(s.Name)
 		if !ok || project != r.Project {
 			rep.Others = append(rep.Others, s.Name)
 			continue
@@ -177,7 +181,7 @@ func (r *Reaper) Run(ctx context.Context) (Report, error) {
 		if s.ResourceCount != nil {
 			res.Resources = *s.ResourceCount
 		}
-		tags, err := r.CLI.tags(ctx, s.Name)
+		tags, err := stackTags(ctx, r.CLI, s.Name)
 		if err != nil {
 			res.Outcome, res.Detail = BadExpiry, "could not read its tags: "+err.Error()
 			rep.Results = append(rep.Results, res)
@@ -231,16 +235,6 @@ func (r *Reaper) Run(ctx context.Context) (Report, error) {
 	return rep, nil
 }
 
-// projectOf returns the project of a fully qualified stack name,
-// organization/project/stack.
-func projectOf(name string) (string, bool) {
-	parts := strings.Split(name, "/")
-	if len(parts) != 3 {
-		return "", false
-	}
-	return parts[1], true
-}
-
 // ProjectName returns the name in dir's Pulumi.yaml.
 func ProjectName(dir string) (string, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "Pulumi.yaml"))
@@ -266,7 +260,7 @@ func (r *Reaper) progress(format string, args ...any) {
 func (r *Reaper) reap(ctx context.Context, res *Result) {
 	stack := res.Stack
 	if r.AdminCheck != nil {
-		admins, err := r.CLI.adminPrincipalArns(ctx, stack)
+		admins, err := adminPrincipalArns(ctx, r.CLI, stack)
 		switch {
 		case errors.Is(err, errNoOutput):
 			// No lab resources were ever deployed, or they are gone.
@@ -391,7 +385,7 @@ func describeLocks(locks []lock) string {
 // cost returns the fixed monthly cost and the number of resources of the
 // stack's state, priced with the plan's price table.
 func (r *Reaper) cost(ctx context.Context, stack string) (float64, int, error) {
-	data, err := r.CLI.export(ctx, stack)
+	data, err := export(ctx, r.CLI, stack)
 	if err != nil {
 		return 0, -1, err
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
+	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 )
 
@@ -97,7 +98,7 @@ func (l *lab) lock(stack string, at time.Time) {
 // stacks lists the backend's stacks, as the CLI names them.
 func (l *lab) stacks() []string {
 	l.t.Helper()
-	var list []stackSummary
+	var list []pulumicli.StackSummary
 	if err := json.Unmarshal([]byte(l.b.MustRun(l.t, l.dir, "stack", "ls", "--all", "--json")), &list); err != nil {
 		l.t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func (l *lab) stacks() []string {
 }
 
 func (l *lab) reaper(yes bool) *Reaper {
-	return &Reaper{CLI: &CLI{Bin: l.b.Bin, Dir: l.dir, Env: l.b.Env()}, Project: project, Owner: owner, Yes: yes,
+	return &Reaper{CLI: &pulumicli.CLI{Bin: l.b.Bin, Dir: l.dir, Env: l.b.Env()}, Project: project, Owner: owner, Yes: yes,
 		DestroyTimeout: time.Minute, Now: func() time.Time { return now }}
 }
 
@@ -294,7 +295,7 @@ func TestUnreadableBackend(t *testing.T) {
 	r := l.reaper(true)
 	r.CLI.Env = l.b.Env("PULUMI_BACKEND_URL=file://" + notADir)
 	_, err := r.Run(context.Background())
-	var cliErr *CLIError
+	var cliErr *pulumicli.Error
 	if !errors.As(err, &cliErr) || !strings.Contains(err.Error(), "unable to open state directory") {
 		t.Fatalf("got %v, want the CLI's error opening the backend", err)
 	}
