@@ -1,7 +1,7 @@
 package scripts
 
 // These tests run what the README and the scripts tell a user to type
-// against the real Pulumi CLI (tools/pulumi-cli, built by scripts/tools.sh)
+// against the real Pulumi CLI (tools/bin/pulumi, from scripts/tools.sh)
 // on a file:// backend, so that a wrong flag fails here, not for a user. The
 // CLI built here has no Go language host and no AWS provider plugin: it cannot
 // preview or update the lab's program, so deploy.sh is run up to its

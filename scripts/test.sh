@@ -64,8 +64,8 @@ actionlint
 step "go test"
 go test -count=1 -timeout 20m ./...
 
-# The offline review by the Pulumi engine is its own module (other pulumi
-# pins): vet, staticcheck and its tests, the golden reviews among them.
+# The offline review by the Pulumi engine is its own module (pkg/v3's
+# dependencies; the same Pulumi version): vet, staticcheck and its tests, the golden reviews among them.
 step "tools/preview (nested module)"
 (cd tools/preview && go vet ./... && staticcheck ./... && go test -count=1 -timeout 20m ./...)
 

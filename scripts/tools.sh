@@ -9,10 +9,14 @@
 #     tools/iam-eval/package-lock.json) into tools/iam-eval/node_modules
 #   moto 5.2.1, an AWS API emulator (EC2, S3, IAM, ...), when moto_server is
 #     missing (pip install; Python 3 required)
-#   the Pulumi CLI v3.274.1, built from source (tools/pulumi-cli pins it) into
+#   the Pulumi CLI of the pinned version (PULUMI_VERSION below, the one
+#     version of every go.mod and workflow: scripts/versions_test.go) as
 #     tools/bin/pulumi, for the tests that run the real CLI on a file://
-#     backend; kept while `go version -m` shows the pinned version (a cold
-#     build takes minutes, a rebuild with Go's build cache seconds)
+#     backend: a copy of the `pulumi` on PATH when that one is the pinned
+#     version (the README's prerequisites install it), else built from source
+#     (tools/preview's tool directive); kept while `tools/bin/pulumi version`
+#     prints the pinned version (a cold build takes minutes, a rebuild with
+#     Go's build cache seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,16 +44,33 @@ if ! installed staticcheck honnef.co/go/tools "$STATICCHECK_VERSION"; then
   echo "tools: installing staticcheck ${STATICCHECK_VERSION}"
   go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
 fi
-# The Pulumi CLI, as a dependency of its own module: pkg/v3's go.mod has
-# replace directives, so `go install ...@version` cannot build it.
-PULUMI_VERSION=v3.274.1
-if ! go version -m tools/bin/pulumi 2>/dev/null | grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/pulumi/pulumi/pkg/v3[[:space:]]+${PULUMI_VERSION}([[:space:]]|$)"; then
-  echo "tools: building the Pulumi CLI ${PULUMI_VERSION} into tools/bin/pulumi (minutes the first time)"
-  start=$SECONDS
-  (cd tools/pulumi-cli && go build -trimpath \
-    -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${PULUMI_VERSION}" \
-    -o ../bin/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
-  echo "tools: built the Pulumi CLI in $((SECONDS - start)) s"
+# The Pulumi CLI. Built as tools/preview's tool: pkg/v3's go.mod has replace
+# directives, so `go install ...@version` cannot build it, and the offline
+# review (tools/preview) compiles the same pkg/v3 packages. No -trimpath, so
+# that this build and tools/preview's `go vet`/`go test` share the build cache.
+PULUMI_VERSION=v3.276.0
+# cli_version prints what CLI $1 reports as its version, or nothing.
+cli_version() {
+  PULUMI_SKIP_UPDATE_CHECK=true "$1" version 2>/dev/null || true
+}
+if [ "$(cli_version tools/bin/pulumi)" != "$PULUMI_VERSION" ]; then
+  mkdir -p tools/bin
+  onpath="$(command -v pulumi || true)"
+  if [ -n "$onpath" ] && [ "$(cli_version "$onpath")" = "$PULUMI_VERSION" ]; then
+    # A copy, not a link: the CLI looks for its language hosts next to its
+    # own resolved path, and the tests need the CLI without them.
+    echo "tools: copying the Pulumi CLI ${PULUMI_VERSION} on PATH ($onpath) to tools/bin/pulumi"
+    rm -f tools/bin/pulumi
+    cp "$onpath" tools/bin/pulumi
+  else
+    echo "tools: building the Pulumi CLI ${PULUMI_VERSION} into tools/bin/pulumi (minutes the first time)"
+    start=$SECONDS
+    rm -f tools/bin/pulumi
+    (cd tools/preview && go build \
+      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${PULUMI_VERSION}" \
+      -o ../bin/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+    echo "tools: built the Pulumi CLI in $((SECONDS - start)) s"
+  fi
 fi
 # Also install shellcheck, for the scripts and (through actionlint) the workflows' run steps.
 if ! command -v shellcheck >/dev/null 2>&1; then

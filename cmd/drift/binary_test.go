@@ -1,7 +1,7 @@
 package main
 
 // These tests build the command and the verifier and run the binary with the
-// real Pulumi CLI (tools/pulumi-cli) on a file:// backend: the exit code is
+// real Pulumi CLI (tools/bin/pulumi) on a file:// backend: the exit code is
 // what the daily workflow reads. The verifier reads the stack's outputs
 // through the real CLI (-stack) and checks them against a fake AWS endpoint
 // (internal/testing/awsfake). The real engine cannot preview the lab's program here

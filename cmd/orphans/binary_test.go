@@ -1,7 +1,7 @@
 package main
 
 // These tests build the command and run the binary with the real Pulumi CLI
-// (tools/pulumi-cli) on a file:// backend and moto on loopback as AWS: the
+// (tools/bin/pulumi) on a file:// backend and moto on loopback as AWS: the
 // exit code is what the hourly workflow reads.
 
 import (

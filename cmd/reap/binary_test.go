@@ -1,7 +1,7 @@
 package main
 
 // These tests build the command and run the binary with the real Pulumi CLI
-// (tools/pulumi-cli) on a file:// backend, because the exit code is the
+// (tools/bin/pulumi) on a file:// backend, because the exit code is the
 // interface the scheduled workflow reads: 0 reaped (or listed), 1 a stack
 // kept that should have gone, 2 could not run. `go run` would turn every
 // non-zero code into 1.

@@ -1,6 +1,6 @@
 package drift
 
-// The preview half runs the real Pulumi CLI (tools/pulumi-cli). Its engine
+// The preview half runs the real Pulumi CLI (tools/bin/pulumi). Its engine
 // cannot preview the lab's program here: no Go language host and no AWS
 // provider plugin are built or served, so a real preview ends in "could not
 // run", and the drifted case uses a stand-in CLI that answers as the real one

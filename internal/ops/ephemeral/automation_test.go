@@ -1,7 +1,7 @@
 package ephemeral
 
 // This test runs the Automation API wiring's create and remove phases with
-// the real Pulumi CLI (tools/pulumi-cli) on a file:// backend: they need no
+// the real Pulumi CLI (tools/bin/pulumi) on a file:// backend: they need no
 // engine. Up and destroy of the lab need the Go language host and the AWS
 // provider, which are not built here.
 

@@ -1,6 +1,6 @@
 package reap
 
-// These tests run the real Pulumi CLI (tools/pulumi-cli, built by
+// These tests run the real Pulumi CLI (tools/bin/pulumi, from
 // scripts/tools.sh) on a file:// backend in a temporary directory. The CLI
 // has no language host and no provider plugin here: a stack with no resources
 // destroys without any, and a stack whose state holds an AWS resource fails to

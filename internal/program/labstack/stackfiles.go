@@ -25,8 +25,8 @@ const SecretPlaceholder = "[secret]"
 // Pulumi.yaml against the project schema, and workspace.LoadProjectStack,
 // which namespaces the stack's keys); the defaults are applied as pkg/v3's
 // workspace.ValidateStackConfigAndApplyProjectConfig applies them, which
-// tools/preview runs and checks against this (the root module cannot import
-// pkg/v3 without another pin of the SDK). Top-level keys of the stack file
+// tools/preview runs and checks against this (the root module does not import
+// pkg/v3, whose dependencies the program does not need). Top-level keys of the stack file
 // the engine does not read are returned as FileProblems, with the
 // configuration.
 func StackConfig(root, stack string) (map[string]string, error) {

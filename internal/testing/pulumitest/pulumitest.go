@@ -1,12 +1,16 @@
 // Package pulumitest gives tests the real Pulumi CLI that scripts/tools.sh
-// builds (tools/pulumi-cli, pinned) and a file:// state backend in a
-// temporary directory, so that what the lab's commands and scripts ask of the
-// CLI (flags, JSON shapes, error texts) is checked against the CLI itself.
+// puts in tools/bin (the pinned version: a copy of the installed CLI when it
+// is that version, else built from source as tools/preview's tool) and a
+// file:// state backend in a temporary directory, so that what the lab's
+// commands and scripts ask of the CLI (flags, JSON shapes, error texts) is
+// checked against the CLI itself.
 //
-// The CLI built here has no language hosts and no provider plugins, and
-// nothing here downloads any: it can create, tag, configure, import, export,
-// list, lock, cancel, destroy and remove stacks, but not preview or update
-// the lab's program (that needs the Go language host and the AWS provider).
+// The tests run the CLI without language hosts and provider plugins (none
+// next to tools/bin/pulumi, none taken from PATH: PULUMI_IGNORE_AMBIENT_PLUGINS),
+// and nothing here downloads any: it can create, tag, configure, import,
+// export, list, lock, cancel, destroy and remove stacks, but not preview or
+// update the lab's program (that needs the Go language host and the AWS
+// provider).
 package pulumitest
 
 import (
@@ -25,8 +29,10 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
-// Version is the Pulumi CLI version tools/pulumi-cli pins.
-const Version = "v3.274.1"
+// Version is the Pulumi CLI version scripts/tools.sh pins (tools/preview builds
+// it): the one Pulumi version of every go.mod and workflow
+// (scripts/versions_test.go).
+const Version = "v3.276.0"
 
 // Passphrase is the secrets passphrase of the test backends.
 const Passphrase = "clitest-passphrase"
@@ -73,8 +79,8 @@ func NewBackend(t testing.TB) *Backend {
 // Env returns the test process's environment without Pulumi, AWS, CI and
 // lab settings (as on a laptop: a test run in CI, with CI=true, still sees
 // the local rules; a test of CI's says so in extra), plus the backend's:
-// PULUMI_BACKEND_URL, PULUMI_HOME, the passphrase, no update check, and
-// extra (KEY=value, last wins).
+// PULUMI_BACKEND_URL, PULUMI_HOME, the passphrase, no update check, no
+// plugin downloads, no plugins from PATH, and extra (KEY=value, last wins).
 func (b *Backend) Env(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -84,7 +90,9 @@ func (b *Backend) Env(extra ...string) []string {
 	}
 	env = append(env, "PULUMI_BACKEND_URL="+b.URL, "PULUMI_HOME="+b.Home,
 		"PULUMI_CONFIG_PASSPHRASE="+Passphrase, "PULUMI_SKIP_UPDATE_CHECK=true",
-		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true")
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
+		// An installed CLI's language hosts on PATH are not this CLI's.
+		"PULUMI_IGNORE_AMBIENT_PLUGINS=true")
 	return append(env, extra...)
 }
 
