@@ -8,6 +8,7 @@ package cmdtest
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,11 +30,12 @@ import (
 //     and the instance metadata service off: a command sees only the
 //     credentials a script gives it;
 //
-// then each of setup. The scripts have the command exits (Cmds).
+// then each of setup. The scripts have the command exits (Cmds; add a
+// command of the caller's own to the copy in the Params).
 func Params(name string, setup ...func(*testscript.Env) error) testscript.Params {
 	return testscript.Params{
 		Dir:  filepath.Join("testdata", "script"),
-		Cmds: Cmds,
+		Cmds: maps.Clone(Cmds),
 		Setup: func(e *testscript.Env) error {
 			bin, err := exec.LookPath(name)
 			if err != nil {
