@@ -1,12 +1,30 @@
 package scripts
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
+
+// workflow is what TestWorkflowsArePinned reads of a GitHub Actions
+// workflow: the steps that may install the Pulumi CLI, and the env each
+// step sees.
+type workflow struct {
+	Env  map[string]string `yaml:"env"`
+	Jobs map[string]struct {
+		Env   map[string]string `yaml:"env"`
+		Steps []struct {
+			Uses yaml.Node         `yaml:"uses"` // a Node: its line
+			With map[string]string `yaml:"with"`
+			Env  map[string]string `yaml:"env"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
 
 // TestWorkflowsArePinned: every action a workflow uses is pinned by a full
 // commit SHA with its tag in a comment, and every workflow that installs the
@@ -26,7 +44,6 @@ func TestWorkflowsArePinned(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no workflows: %v", err)
 	}
-	uses := regexp.MustCompile(`(?m)^\s*(?:-\s*)?uses:\s*(\S+)(.*)$`)
 	pinned := regexp.MustCompile(`^[\w.-]+/[\w.-]+@[0-9a-f]{40}$`)
 	tagComment := regexp.MustCompile(`^\s*#\s*v\d+\.\d+\.\d+\s*$`)
 	for _, f := range files {
@@ -34,42 +51,57 @@ func TestWorkflowsArePinned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text := string(data)
-		for _, u := range uses.FindAllStringSubmatch(text, -1) {
-			if !pinned.MatchString(u[1]) || !tagComment.MatchString(u[2]) {
-				t.Errorf("%s: uses %s%s; want owner/repo@<40-hex commit SHA> # vX.Y.Z", filepath.Base(f), u[1], u[2])
+		name := filepath.Base(f)
+		var doc yaml.Node
+		var wf workflow
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := doc.Decode(&wf); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// uses: at any depth: a step's action, a job's reusable workflow.
+		for _, u := range uses(&doc) {
+			if !pinned.MatchString(u.Value) || !tagComment.MatchString(u.LineComment) {
+				t.Errorf("%s:%d: uses %s %s; want owner/repo@<40-hex commit SHA> # vX.Y.Z", name, u.Line, u.Value, u.LineComment)
 			}
 		}
 		// Each step that installs the Pulumi CLI names its version: the
-		// SDK's, or ${{ env.PULUMI_VERSION }} with the workflow's
-		// PULUMI_VERSION the SDK's.
-		envVersion := regexp.MustCompile(`(?m)^\s*PULUMI_VERSION:\s*(\S+)`).FindStringSubmatch(text)
-		lines := strings.Split(text, "\n")
-		for i, line := range lines {
-			if !strings.Contains(line, "uses: pulumi/actions@") {
-				continue
-			}
-			indent := len(line) - len(strings.TrimLeft(line, " -"))
-			version := ""
-			for _, next := range lines[i+1:] {
-				trimmed := strings.TrimLeft(next, " ")
-				if strings.HasPrefix(trimmed, "- ") && len(next)-len(trimmed) < indent {
-					break // the next step
+		// SDK's, or ${{ env.PULUMI_VERSION }} with the PULUMI_VERSION the
+		// step sees (its own env, its job's, the workflow's) the SDK's.
+		for _, job := range wf.Jobs {
+			for _, step := range job.Steps {
+				if !strings.HasPrefix(step.Uses.Value, "pulumi/actions@") {
+					continue
 				}
-				if v, ok := strings.CutPrefix(trimmed, "pulumi-version:"); ok {
-					version = strings.TrimSpace(v)
+				switch version := step.With["pulumi-version"]; version {
+				case "":
+					t.Errorf("%s:%d installs the Pulumi CLI without pulumi-version", name, step.Uses.Line)
+				case "${{ env.PULUMI_VERSION }}":
+					if env := cmp.Or(step.Env["PULUMI_VERSION"], job.Env["PULUMI_VERSION"], wf.Env["PULUMI_VERSION"]); env != sdk {
+						t.Errorf("%s:%d: PULUMI_VERSION is %q; want the SDK's %s (go.mod)", name, step.Uses.Line, env, sdk)
+					}
+				case sdk:
+				default:
+					t.Errorf("%s:%d pins the Pulumi CLI to %s; want the SDK's %s (go.mod)", name, step.Uses.Line, version, sdk)
 				}
-			}
-			switch {
-			case version == "":
-				t.Errorf("%s:%d installs the Pulumi CLI without pulumi-version", filepath.Base(f), i+1)
-			case version == "${{ env.PULUMI_VERSION }}":
-				if envVersion == nil || envVersion[1] != sdk {
-					t.Errorf("%s:%d: PULUMI_VERSION is %v; want the SDK's %s (go.mod)", filepath.Base(f), i+1, envVersion, sdk)
-				}
-			case version != sdk:
-				t.Errorf("%s:%d pins the Pulumi CLI to %s; want the SDK's %s (go.mod)", filepath.Base(f), i+1, version, sdk)
 			}
 		}
 	}
+}
+
+// uses returns the values of the uses: keys in n and below.
+func uses(n *yaml.Node) []*yaml.Node {
+	var found []*yaml.Node
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "uses" {
+				found = append(found, n.Content[i+1])
+			}
+		}
+	}
+	for _, c := range n.Content {
+		found = append(found, uses(c)...)
+	}
+	return found
 }

@@ -1,77 +1,126 @@
-// Package cmdtest builds a command of the project and runs the binary, for
-// the tests of its exit codes: `go run` reports every non-zero exit of a
-// program as its own exit status 1, so only a built binary shows what a
-// caller (a workflow, a script) sees.
+// Package cmdtest gives the commands' testscript scripts
+// (github.com/rogpeppe/go-internal/testscript; cmd/<name>/testdata/script)
+// what they share. Each command's TestMain calls testscript.Main with the
+// command's main, so a script runs the command as a process of its own: its
+// exit code is what a caller (a workflow, a script) sees, and that code is
+// the commands' interface.
 package cmdtest
 
 import (
-	"context"
 	"errors"
+	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 )
 
-// Build builds the package in the working directory (the command under
-// test) into a temporary directory and returns the binary's path. It skips
-// the test with -short.
-func Build(t *testing.T, name string) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: not building the command to test its exit codes")
+// Params are the parameters of command name's scripts (testdata/script).
+// Each script starts with
+//
+//   - BIN, the directory testscript.Main puts the commands in, and PATH
+//     $BIN:/usr/bin:/bin (PATH=$BIN: no Pulumi CLI);
+//   - AWS's shared config and credentials files a file that does not exist
+//     and the instance metadata service off: a command sees only the
+//     credentials a script gives it;
+//
+// then each of setup. The scripts have the command exits (Cmds; add a
+// command of the caller's own to the copy in the Params).
+func Params(name string, setup ...func(*testscript.Env) error) testscript.Params {
+	return testscript.Params{
+		Dir:  filepath.Join("testdata", "script"),
+		Cmds: maps.Clone(Cmds),
+		Setup: func(e *testscript.Env) error {
+			bin, err := exec.LookPath(name)
+			if err != nil {
+				return err
+			}
+			e.Setenv("BIN", filepath.Dir(bin))
+			e.Setenv("PATH", filepath.Dir(bin)+":/usr/bin:/bin")
+			none := filepath.Join(e.WorkDir, ".none")
+			e.Setenv("AWS_CONFIG_FILE", none)
+			e.Setenv("AWS_SHARED_CREDENTIALS_FILE", none)
+			e.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			for _, s := range setup {
+				if err := s(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	bin := filepath.Join(t.TempDir(), name)
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build -o %s .: %v\n%s", bin, err, out)
-	}
-	return bin
 }
 
-// Run runs bin with args, the environment env and stdin, bounded by a
-// minute, and returns its exit code, stdout and stderr.
-func Run(t *testing.T, bin string, env []string, stdin string, args ...string) (int, string, string) {
+// Pulumi returns a Setup that gives a script the pinned Pulumi CLI
+// (pulumitest.Binary: without it the test is skipped, and fails in CI) and a
+// file:// state backend, b, or when b is nil one of the script's own in
+// $WORK/.state: PATH $BIN:<the CLI's directory>:/usr/bin:/bin, the
+// backend's Pulumi settings (pulumitest.Backend.Env), BACKEND its URL and
+// REAL_PULUMI the CLI (for stand-ins that hand it what they do not fake).
+func Pulumi(t testing.TB, b *pulumitest.Backend) func(*testscript.Env) error {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	cli := pulumitest.Binary(t)
+	return func(e *testscript.Env) error {
+		sb := b
+		if sb == nil {
+			sb = &pulumitest.Backend{Bin: cli, Dir: filepath.Join(e.WorkDir, ".state"), Home: filepath.Join(e.WorkDir, ".pulumi")}
+			sb.URL = "file://" + sb.Dir
+			for _, dir := range []string{sb.Dir, sb.Home} {
+				if err := os.Mkdir(dir, 0o777); err != nil {
+					return err
+				}
+			}
+		}
+		// Env drops the process's Pulumi settings and adds the
+		// backend's: its PULUMI_ variables are the backend's.
+		for _, kv := range sb.Env() {
+			if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "PULUMI_") {
+				e.Setenv(k, v)
+			}
+		}
+		e.Setenv("PATH", e.Getenv("BIN")+":"+filepath.Dir(cli)+":/usr/bin:/bin")
+		e.Setenv("BACKEND", sb.URL)
+		e.Setenv("REAL_PULUMI", cli)
+		return nil
+	}
+}
+
+// Cmds are the script commands of Params:
+//
+//	exits CODE PROGRAM [ARGS...]
+//
+// runs PROGRAM as exec does and fails unless it exits with CODE (exec tells
+// only success from failure); stdout and stderr then check its output.
+var Cmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"exits": exits,
+}
+
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! exits")
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: code %q: %v", args[0], err)
+	}
+	got := 0
 	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, stdout.String(), stderr.String()
-	case ctx.Err() != nil:
-		t.Fatalf("%s %v: still running after a minute\nstderr:\n%s", bin, args, stderr.String())
+	switch err := ts.Exec(args[1], args[2:]...); {
 	case errors.As(err, &exit):
-		return exit.ExitCode(), stdout.String(), stderr.String()
-	default:
-		t.Fatalf("%s %v: %v", bin, args, err)
+		got = exit.ExitCode()
+	case err != nil:
+		ts.Fatalf("%s: %v", args[1], err)
 	}
-	return -1, "", ""
-}
-
-// Expect runs bin as Run does and checks its exit code, and that its
-// standard output and error contain wantOut and wantErr (empty: anything),
-// logging the time it took and its output.
-func Expect(t *testing.T, bin string, env []string, stdin string, args []string, wantCode int, wantOut, wantErr string) {
-	t.Helper()
-	start := time.Now()
-	code, out, errOut := Run(t, bin, env, stdin, args...)
-	t.Logf("exit %d after %s\n%s", code, time.Since(start).Round(time.Millisecond), out)
-	if code != wantCode {
-		t.Errorf("exit code: got %d, want %d\nstdout:\n%s\nstderr:\n%s", code, wantCode, out, errOut)
-	}
-	if !strings.Contains(out, wantOut) {
-		t.Errorf("stdout does not contain %q:\n%s", wantOut, out)
-	}
-	if !strings.Contains(errOut, wantErr) {
-		t.Errorf("stderr does not contain %q:\n%s", wantErr, errOut)
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
 	}
 }
