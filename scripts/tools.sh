@@ -86,7 +86,13 @@ if ! command -v npm >/dev/null 2>&1; then
   echo "tools: npm is missing: install Node.js 20 or later (apt install nodejs npm / brew install node)" >&2
   exit 1
 fi
-npm ci --prefix tools/iam-eval --no-audit --no-fund --loglevel=error >/dev/null
+# npm ci deletes node_modules and installs it again: only when the lock file
+# changed since the last install (.ci/run and test.sh both run this script).
+lock_sum="$(sha256sum tools/iam-eval/package-lock.json | cut -d' ' -f1)"
+if [ "$(cat tools/iam-eval/node_modules/.lab-lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
+  npm ci --prefix tools/iam-eval --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$lock_sum" >tools/iam-eval/node_modules/.lab-lock-sha256
+fi
 MOTO_VERSION=5.2.1
 if ! moto_server --help >/dev/null 2>&1; then
   echo "tools: installing moto[server]==${MOTO_VERSION}"
