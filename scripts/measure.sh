@@ -17,7 +17,9 @@
 #                   build cache stays empty
 #
 # It changes nothing in this checkout; the clone, its caches and the logs
-# are in a temporary directory it names.
+# are in a temporary directory it names. Not a new machine in everything:
+# moto, when installed, is not installed again, and npm's cache in $HOME
+# stays warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,11 +38,24 @@ echo "measure: in $work"
 git clone --quiet . "$work/repo"
 mkdir -p "$work/gocache" "$work/gopath" "$work/path"
 
-# PATH without any pulumi: every directory but those that hold one.
+# PATH without any pulumi: a directory that holds one (with node, go or git
+# beside it, as /usr/local/bin on a CI image) is replaced by a directory of
+# links to everything in it but pulumi and its plugins.
 clean_path=""
+n=0
 IFS=: read -ra dirs <<<"$PATH"
 for d in "${dirs[@]}"; do
-  [ -n "$d" ] && [ ! -x "$d/pulumi" ] && clean_path="${clean_path:+$clean_path:}$d"
+  [ -n "$d" ] || continue
+  if [ -e "$d/pulumi" ]; then
+    n=$((n + 1))
+    mkdir -p "$work/nopulumi/$n"
+    for f in "$d"/*; do
+      case "$(basename "$f")" in pulumi | pulumi-*) continue ;; esac
+      ln -s "$f" "$work/nopulumi/$n/"
+    done
+    d="$work/nopulumi/$n"
+  fi
+  clean_path="${clean_path:+$clean_path:}$d"
 done
 if "$with_cli"; then
   if [ ! -x tools/bin/pulumi ]; then
@@ -69,11 +84,11 @@ report() {
   grep -E '^-- ' "$1" | sed 's/^-- /  /' || true
   echo "slowest test packages:"
   grep -E '^ok[[:space:]]' "$1" | awk '{t=$NF; sub(/s$/, "", t); print t, $2}' | sort -rn | head -10 | awk '{printf "  %6.1f s  %s\n", $1, $2}'
-  grep -E 'Maximum resident set size' "$1" | awk '{printf "peak memory: %.1f GB\n", $NF / 1048576}' || true
+  grep -E 'Maximum resident set size' "$1" | awk '{printf "largest process peak memory (RSS): %.1f GB\n", $NF / 1048576}' || true
 }
 
 timer=()
-if [ -x /usr/bin/time ]; then timer=(/usr/bin/time -v); fi
+if /usr/bin/time -v true >/dev/null 2>&1; then timer=(/usr/bin/time -v); fi # GNU time
 
 start=$SECONDS
 status=0
