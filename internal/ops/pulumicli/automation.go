@@ -16,7 +16,7 @@ import (
 // (auto.Pulumi), its version checked by the API (auto.NewPulumiCommand),
 // that runs each command with Run: in a process group of its own, one
 // interrupt when the context ends, a kill Grace later. The API's own
-// command (sdk/go/auto/cmd.go, v3.262.0) sends one interrupt to pulumi
+// command (sdk/go/auto/cmd.go, v3.276.0) sends one interrupt to pulumi
 // alone, which on Unix shares the caller's process group (a Ctrl-C at the
 // terminal reaches it as well: two interrupts), and kills it 10 seconds
 // later, whatever it is doing.

@@ -37,11 +37,16 @@ var ErrNoCLI = errors.New("the Pulumi CLI is not installed")
 var ErrNoSharedBackend = errors.New("no shared state backend: in CI, set PULUMI_BACKEND_URL (such as s3://my-state-bucket) " +
 	"or PULUMI_ACCESS_TOKEN (Pulumi Cloud); state on a CI runner's disk is lost with the runner")
 
+// Version is the Pulumi CLI version the lab pins (the SDK it builds with, the
+// workflows' CLI; scripts/versions_test.go holds them equal), which Check
+// advises installing.
+const Version = "3.276.0"
+
 // Check reports, with advice, whether the Pulumi CLI can be run.
 func Check() error {
 	if _, err := exec.LookPath("pulumi"); err != nil {
-		return fmt.Errorf("%w (pulumi is not on PATH): install it with `curl -fsSL https://get.pulumi.com | sh` "+
-			"(see README.md, Prerequisites)", ErrNoCLI)
+		return fmt.Errorf("%w (pulumi is not on PATH): install it with `curl -fsSL https://get.pulumi.com | sh -s -- --version %s` "+
+			"(see README.md, Prerequisites)", ErrNoCLI, Version)
 	}
 	return nil
 }

@@ -29,6 +29,11 @@ func Run(ctx context.Context, cmd *exec.Cmd, grace time.Duration) error {
 	if grace <= 0 {
 		grace = Grace
 	}
+	// Stopped before it started (a Ctrl-C between two commands): it never
+	// starts, as exec.CommandContext would have it.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	ownProcessGroup(cmd)
 	cmd.WaitDelay = grace
 	if err := cmd.Start(); err != nil {
