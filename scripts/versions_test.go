@@ -81,6 +81,12 @@ func pulumiPins(t *testing.T, root string) []pin {
 		func([]string) string { return "PULUMI_VERSION (the CLI the tests run)" })
 	find(filepath.Join(root, "internal", "testing", "pulumitest", "pulumitest.go"), regexp.MustCompile(`(?m)^const Version = "(\S+)"`),
 		func([]string) string { return "Version" })
+	// What a user is told to install: the README's prerequisites and the
+	// commands' advice when pulumi is missing.
+	find(filepath.Join(root, "README.md"), regexp.MustCompile("get\\.pulumi\\.com \\| sh -s -- --version ([0-9][0-9.]*[0-9])"),
+		func([]string) string { return "the install command" })
+	find(filepath.Join(root, "internal", "ops", "pulumicli", "pulumicli.go"), regexp.MustCompile(`(?m)^const Version = "(\S+)"`),
+		func([]string) string { return "Version (the install command the commands advise)" })
 	return pins
 }
 
@@ -98,6 +104,8 @@ func TestOnePulumiVersion(t *testing.T) {
 		{"tools/preview/go.mod", "replace directives copied from pkg/v3", ""},
 		{"scripts/tools.sh", "PULUMI_VERSION (the CLI the tests run)", ""},
 		{"internal/testing/pulumitest/pulumitest.go", "Version", ""},
+		{"README.md", "the install command", ""},
+		{"internal/ops/pulumicli/pulumicli.go", "Version (the install command the commands advise)", ""},
 	} {
 		if !slices.ContainsFunc(pins, func(p pin) bool { return p.file == want.file && p.what == want.what }) {
 			t.Errorf("%s: no %s found: this test no longer reads that pin", want.file, want.what)

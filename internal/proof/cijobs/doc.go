@@ -107,7 +107,7 @@
 // Run it with the pinned Pulumi CLI built (bash scripts/tools.sh), moto
 // 5.2.1 (pip install 'moto[server]==5.2.1') and the AWS CLI installed:
 //
-//	go test ./internal/cijobs
+//	go test ./internal/proof/cijobs
 //
 // It takes about a minute (plus building the commands). Without moto, the
 // Pulumi CLI or the AWS CLI it is skipped, in CI it fails; -short skips it.

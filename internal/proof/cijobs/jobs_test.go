@@ -159,7 +159,7 @@ func previewStopsAtLanguageHost(t *testing.T, r *runner, o outcome, stack string
 }
 
 // lookupCalls make, with the SDK, the calls the AWS provider makes for each
-// lookup the program invokes (internal/ops/cisetup.Lookups names their rights).
+// lookup the program invokes (internal/proof/ciroles.Lookups names their rights).
 var lookupCalls = map[string]func(ctx context.Context, cfg aws.Config, role ciroles.Role) error{
 	"aws:index/getRegion:getRegion":       nil, // no request
 	"aws:index/getPartition:getPartition": nil,

@@ -76,10 +76,10 @@ func compare(t *testing.T, path string, doc any) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./internal/deployer -update)", err)
+		t.Fatalf("%v (run ./scripts/generate.sh)", err)
 	}
 	if string(got) != string(want) {
-		t.Errorf("%s is not what the plans and iam/roles.json need; run go test ./internal/deployer -update and review the diff", path)
+		t.Errorf("%s is not what the plans and iam/roles.json need; run ./scripts/generate.sh and review the diff", path)
 	}
 }
 
