@@ -17,9 +17,7 @@ import (
 
 // TestMain lets the scripts run the command as a process of its own: the
 // exit code is what the daily workflow reads.
-func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"drift": main})
-}
+func TestMain(m *testing.M) { cmdtest.Main(m, "drift", main) }
 
 const policy = `{"Version":"2012-10-17","Statement":[{"Sid":"AllowListLabBucket","Effect":"Allow","Principal":"*","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::b"]}]}`
 

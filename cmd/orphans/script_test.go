@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/motoserver"
@@ -17,9 +16,7 @@ import (
 // TestMain lets the scripts run the command as a process of its own, with
 // the real Pulumi CLI on a file:// backend and moto on loopback as AWS: the
 // exit code is what the hourly workflow reads.
-func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"orphans": main})
-}
+func TestMain(m *testing.M) { cmdtest.Main(m, "orphans", main) }
 
 // TestScripts runs testdata/script/*.txtar with ENDPOINT a moto server
 // holding the VPC of stack eph-lost, which no backend holds.
@@ -35,8 +32,5 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testscript.Run(t, cmdtest.Params("orphans", pulumi, func(e *testscript.Env) error {
-		e.Setenv("ENDPOINT", srv.URL)
-		return nil
-	}))
+	cmdtest.Run(t, "orphans", pulumi, cmdtest.Setenv("ENDPOINT", srv.URL))
 }

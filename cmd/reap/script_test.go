@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rogpeppe/go-internal/testscript"
-
 	"github.com/platformlab/s3-gateway-lab/internal/testing/cmdtest"
 )
 
@@ -13,14 +11,9 @@ import (
 // the real Pulumi CLI on a file:// backend: the exit code is the interface
 // the scheduled workflow reads (0 reaped or listed, 1 a stack kept that
 // should have gone, 2 could not run, 130 interrupted).
-func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"reap": main})
-}
+func TestMain(m *testing.M) { cmdtest.Main(m, "reap", main) }
 
 // TestScripts runs testdata/script/*.txtar, with EXPIRED an hour ago.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, cmdtest.Params("reap", cmdtest.Pulumi(t, nil), func(e *testscript.Env) error {
-		e.Setenv("EXPIRED", time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
-		return nil
-	}))
+	cmdtest.Run(t, "reap", cmdtest.Pulumi(t, nil), cmdtest.Setenv("EXPIRED", time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)))
 }

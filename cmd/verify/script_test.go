@@ -18,9 +18,7 @@ import (
 // workflows and the README tell "a claim failed" (1) from "could not run"
 // (2) and "incomplete" (3) by its exit code, which only a process shows
 // (`go run` reports every non-zero exit as its own exit status 1).
-func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"verify": main})
-}
+func TestMain(m *testing.M) { cmdtest.Main(m, "verify", main) }
 
 // labs are the fake AWS endpoints a script starts with awsfake NAME.
 var labs = map[string]func() awsfake.Lab{

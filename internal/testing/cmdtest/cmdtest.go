@@ -21,6 +21,27 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 )
 
+// Main is a command package's TestMain: it registers the command's main
+// under name, so that a script runs it as a process of its own, then runs
+// the package's tests.
+func Main(m *testing.M, name string, main func()) {
+	testscript.Main(m, map[string]func(){name: main})
+}
+
+// Run runs command name's scripts with Params(name, setup...).
+func Run(t *testing.T, name string, setup ...func(*testscript.Env) error) {
+	t.Helper()
+	testscript.Run(t, Params(name, setup...))
+}
+
+// Setenv returns a Setup that sets key to value in each script.
+func Setenv(key, value string) func(*testscript.Env) error {
+	return func(e *testscript.Env) error {
+		e.Setenv(key, value)
+		return nil
+	}
+}
+
 // Params are the parameters of command name's scripts (testdata/script).
 // Each script starts with
 //
