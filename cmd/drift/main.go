@@ -19,10 +19,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
@@ -30,12 +28,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(int(code))
-}
+func main() { exitcode.Main(run) }
 
 // args are repeatable string flags.
 type args []string

@@ -21,9 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
@@ -33,12 +31,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(int(code))
-}
+func main() { exitcode.Main(run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.Code {
 	fs := flag.NewFlagSet("orphans", flag.ContinueOnError)

@@ -22,8 +22,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
@@ -33,10 +31,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(int(code))
+	exitcode.Main(func(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.Code {
+		return run(ctx, args, os.Stdin, stdout, stderr)
+	})
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) exitcode.Code {

@@ -12,6 +12,14 @@
 // comment lists its codes (a test keeps them equal to Commands).
 package exitcode
 
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
 // Code is a command's exit code.
 type Code int
 
@@ -102,3 +110,14 @@ var Housekeeping = Family{
 
 // Families are the tables of all the commands.
 var Families = []Family{Claims, Housekeeping}
+
+// Main runs a command: run gets the process's arguments and output and a
+// context that ends on SIGINT or SIGTERM (run then stops what it runs
+// cleanly and returns Interrupted or its own code), and the process exits
+// with the code run returns.
+func Main(run func(ctx context.Context, args []string, stdout, stderr io.Writer) Code) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(int(code))
+}
