@@ -163,44 +163,38 @@ func (f *Finder) price(ctx context.Context, r *Resource) (gone bool, err error) 
 			r.Monthly = cents(float64(zones*cost.HoursPerMonth) * pr.USD)
 			r.Pricing = fmt.Sprintf("interface endpoint, %d zones x %d h x %s", zones, cost.HoursPerMonth, cost.UnitPrice(pr))
 		}
-	case "ec2:vpc":
-		r.Pricing = "free"
-		r.Delete = "aws ec2 delete-vpc --vpc-id " + id + region + "  # after what is inside it"
-	case "ec2:subnet":
-		r.Pricing = "free"
-		r.Delete = "aws ec2 delete-subnet --subnet-id " + id + region
-	case "ec2:security-group":
-		r.Pricing = "free"
-		r.Delete = "aws ec2 delete-security-group --group-id " + id + region
-	case "ec2:route-table":
-		r.Pricing = "free"
-		r.Delete = "aws ec2 delete-route-table --route-table-id " + id + region
-	case "ec2:internet-gateway":
-		r.Pricing = "free"
-		r.Delete = "aws ec2 delete-internet-gateway --internet-gateway-id " + id + region + "  # after detach-internet-gateway"
-	case "ec2:vpc-flow-log":
-		r.Pricing = "usage-based (flow log data)"
-		r.Delete = "aws ec2 delete-flow-logs --flow-log-ids " + id + region
 	case "s3:bucket":
 		r.Pricing = "usage-based (storage)"
 		r.Delete = "aws s3 rb s3://" + id + " --force  # deletes the objects; versioned: empty every version first"
-	case "lambda:function":
-		r.Pricing = "usage-based (requests)"
-		r.Delete = "aws lambda delete-function --function-name " + id + region
 	case "logs:log-group":
 		r.Pricing = "usage-based (storage)"
 		r.Delete = "aws logs delete-log-group --log-group-name " + strings.TrimSuffix(id, ":*") + region
 	case "iam:role":
 		r.Pricing = "free"
 		r.Delete = "aws iam delete-role --role-name " + id[strings.LastIndex(id, "/")+1:] + "  # after its inline policies (aws iam list-role-policies)"
-	case "dynamodb:table":
-		r.Pricing = "usage-based (on demand)"
-		r.Delete = "aws dynamodb delete-table --table-name " + id + region
 	default:
+		if p, ok := plain[r.Kind]; ok {
+			r.Pricing = p.pricing
+			r.Delete = fmt.Sprintf(p.delete, id, region)
+			break
+		}
 		r.Pricing = "not in the price table: check by hand"
 		r.Delete = "see the console, or aws resourcegroupstaggingapi get-resources --resource-arn-list " + r.ARN + region
 	}
 	return false, nil
+}
+
+// plain are the kinds with no cost of their own to look up: how they are
+// priced, and the command that deletes one (its ID, then the region flag).
+var plain = map[string]struct{ pricing, delete string }{
+	"ec2:vpc":              {"free", "aws ec2 delete-vpc --vpc-id %s%s  # after what is inside it"},
+	"ec2:subnet":           {"free", "aws ec2 delete-subnet --subnet-id %s%s"},
+	"ec2:security-group":   {"free", "aws ec2 delete-security-group --group-id %s%s"},
+	"ec2:route-table":      {"free", "aws ec2 delete-route-table --route-table-id %s%s"},
+	"ec2:internet-gateway": {"free", "aws ec2 delete-internet-gateway --internet-gateway-id %s%s  # after detach-internet-gateway"},
+	"ec2:vpc-flow-log":     {"usage-based (flow log data)", "aws ec2 delete-flow-logs --flow-log-ids %s%s"},
+	"lambda:function":      {"usage-based (requests)", "aws lambda delete-function --function-name %s%s"},
+	"dynamodb:table":       {"usage-based (on demand)", "aws dynamodb delete-table --table-name %s%s"},
 }
 
 // cents rounds an amount in US dollars to the cent.
