@@ -81,10 +81,12 @@ fi
 # report LOG SECONDS: the breakdown of one run.
 report() {
   echo "wall: $2 s"
-  grep -E '^-- ' "$1" | sed 's/^-- /  /' || true
+  # No line to find (a run that stopped early) is no error: || true, as
+  # pipefail would otherwise end this script before the next run.
+  { grep -E '^-- ' "$1" || true; } | sed 's/^-- /  /'
   echo "slowest test packages:"
-  grep -E '^ok[[:space:]]' "$1" | awk '{t=$NF; sub(/s$/, "", t); print t, $2}' | sort -rn | head -10 | awk '{printf "  %6.1f s  %s\n", $1, $2}'
-  grep -E 'Maximum resident set size' "$1" | awk '{printf "largest process peak memory (RSS): %.1f GB\n", $NF / 1048576}' || true
+  { grep -E '^ok[[:space:]]' "$1" || true; } | awk '{t=$NF; sub(/s$/, "", t); print t, $2}' | sort -rn | head -10 | awk '{printf "  %6.1f s  %s\n", $1, $2}' || true
+  { grep -E 'Maximum resident set size' "$1" || true; } | awk '{printf "largest process peak memory (RSS): %.1f GB\n", $NF / 1048576}'
 }
 
 timer=()

@@ -83,7 +83,7 @@ func pulumiPins(t *testing.T, root string) []pin {
 		func([]string) string { return "Version" })
 	// What a user is told to install: the README's prerequisites and the
 	// commands' advice when pulumi is missing.
-	find(filepath.Join(root, "README.md"), regexp.MustCompile("get\\.pulumi\\.com \\| sh -s -- --version ([0-9][0-9.]*[0-9])"),
+	find(filepath.Join(root, "README.md"), regexp.MustCompile(`get\.pulumi\.com \| sh -s -- --version ([0-9][0-9.]*[0-9])`),
 		func([]string) string { return "the install command" })
 	find(filepath.Join(root, "internal", "ops", "pulumicli", "pulumicli.go"), regexp.MustCompile(`(?m)^const Version = "(\S+)"`),
 		func([]string) string { return "Version (the install command the commands advise)" })
