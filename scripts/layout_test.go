@@ -4,7 +4,9 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -76,32 +78,18 @@ func TestNothingImportsUpward(t *testing.T) {
 	root := repo.Root(t)
 	fset := token.NewFileSet()
 	var problems []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules" || rel == "tools" || rel == "bin") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") {
-			return nil
-		}
-		dir := filepath.ToSlash(filepath.Dir(rel))
+	for _, rel := range moduleGoFiles(t, root) {
+		dir := path.Dir(rel)
 		layer := layerOf(dir)
 		if layer == "" {
 			problems = append(problems, dir+": a package in no layer (add it to layerOf and the README's layout)")
-			return nil
+			continue
 		}
-		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		f, err := parser.ParseFile(fset, filepath.Join(root, rel), nil, parser.ImportsOnly)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		isTest := strings.HasSuffix(path, "_test.go")
+		isTest := strings.HasSuffix(rel, "_test.go")
 		for _, spec := range f.Imports {
 			imp, _ := strconv.Unquote(spec.Path.Value)
 			if imp != repo.Module && !strings.HasPrefix(imp, repo.Module+"/") {
@@ -129,10 +117,6 @@ func TestNothingImportsUpward(t *testing.T) {
 				problems = append(problems, rel+" ("+layer+") imports "+target+" ("+to+"): upward")
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	for _, p := range problems {
 		t.Error(p)
@@ -171,32 +155,52 @@ func TestReadmeLayoutIsTheTree(t *testing.T) {
 			t.Errorf("README's layout names %s, which does not exist", p)
 		}
 	}
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
-			return err
+	dirs := map[string]bool{}
+	for _, rel := range moduleGoFiles(t, root) {
+		if dir := path.Dir(rel); dir != "." {
+			dirs[dir] = true
 		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
-		if strings.HasPrefix(d.Name(), ".") && rel != "." || d.Name() == "testdata" || d.Name() == "node_modules" || rel == "bin" || strings.HasPrefix(rel, "tools/") {
-			return filepath.SkipDir
-		}
-		goFiles, _ := filepath.Glob(filepath.Join(path, "*.go"))
-		if len(goFiles) == 0 || rel == "." {
-			return nil
-		}
+	}
+	for _, rel := range slices.Sorted(maps.Keys(dirs)) {
 		// Named itself, or under a row's dir/* (cmd/*, internal/testing/*).
 		if named[rel] {
+			continue
+		}
+		under := false
+		for p := path.Dir(rel); p != "." && !under; p = path.Dir(p) {
+			under = named[p+"/*"]
+		}
+		if !under {
+			t.Errorf("package %s is not in the README's layout table", rel)
+		}
+	}
+}
+
+// moduleGoFiles returns the Go files of the lab's module, relative to root
+// with slashes: not the nested modules under tools/, nor testdata, hidden
+// directories, node_modules or bin/.
+func moduleGoFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules" || rel == "tools" || rel == "bin") {
+				return filepath.SkipDir
+			}
 			return nil
 		}
-		for p := filepath.ToSlash(filepath.Dir(rel)); p != "."; p = filepath.ToSlash(filepath.Dir(p)) {
-			if named[p+"/*"] {
-				return nil
-			}
+		if strings.HasSuffix(rel, ".go") {
+			files = append(files, rel)
 		}
-		t.Errorf("package %s is not in the README's layout table", rel)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return files
 }
