@@ -1,14 +1,10 @@
 package scripts
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
@@ -21,30 +17,12 @@ import (
 // explained that the command never returns.
 func TestWorkflowsNameEveryExitCode(t *testing.T) {
 	root := repo.Root(t)
-	files, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.yml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no workflows: %v", err)
-	}
 	families := []exitcode.Family{exitcode.Claims, exitcode.Housekeeping}
 	command := regexp.MustCompile(`\./bin/([a-z-]+)`)
 	arm := regexp.MustCompile(`(?m)^\s*([0-9]+)\) meaning=`)
 	checked := 0
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var wf struct {
-			Jobs map[string]struct {
-				Steps []struct {
-					Name string `yaml:"name"`
-					Run  string `yaml:"run"`
-				} `yaml:"steps"`
-			} `yaml:"jobs"`
-		}
-		if err := yaml.Unmarshal(data, &wf); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+	for _, wf := range readWorkflows(t, root) {
+		f := wf.File
 		for job, j := range wf.Jobs {
 			for _, s := range j.Steps {
 				arms := arm.FindAllStringSubmatch(s.Run, -1)
@@ -60,7 +38,7 @@ func TestWorkflowsNameEveryExitCode(t *testing.T) {
 					}
 				}
 				if want == nil {
-					t.Errorf("%s, job %s, step %q: ./bin/%s is not in internal/exitcode's tables", filepath.Base(f), job, s.Name, name)
+					t.Errorf("%s, job %s, step %q: ./bin/%s is not in internal/exitcode's tables", f, job, s.Name, name)
 					continue
 				}
 				var got []exitcode.Code
@@ -72,7 +50,7 @@ func TestWorkflowsNameEveryExitCode(t *testing.T) {
 				want = slices.Sorted(slices.Values(want))
 				if !slices.Equal(got, want) {
 					t.Errorf("%s, job %s, step %q: explains %s's exit codes %v; internal/exitcode says it exits with %v",
-						filepath.Base(f), job, s.Name, name, got, want)
+						f, job, s.Name, name, got, want)
 				}
 				checked++
 			}

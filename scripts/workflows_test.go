@@ -11,19 +11,48 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// workflow is what TestWorkflowsArePinned reads of a GitHub Actions
-// workflow: the steps that may install the Pulumi CLI, and the env each
-// step sees.
+// workflow is what the tests read of a GitHub Actions workflow: each
+// step's action, inputs, env and script, and the env each step sees.
 type workflow struct {
+	// File is the workflow's file name, Doc its YAML as parsed.
+	File string            `yaml:"-"`
+	Doc  yaml.Node         `yaml:"-"`
 	Env  map[string]string `yaml:"env"`
 	Jobs map[string]struct {
 		Env   map[string]string `yaml:"env"`
 		Steps []struct {
+			Name string            `yaml:"name"`
 			Uses yaml.Node         `yaml:"uses"` // a Node: its line
 			With map[string]string `yaml:"with"`
 			Env  map[string]string `yaml:"env"`
+			Run  string            `yaml:"run"`
 		} `yaml:"steps"`
 	} `yaml:"jobs"`
+}
+
+// readWorkflows parses every workflow under root/.github/workflows.
+func readWorkflows(t *testing.T, root string) []workflow {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.yml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no workflows: %v", err)
+	}
+	var wfs []workflow
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wf := workflow{File: filepath.Base(f)}
+		if err := yaml.Unmarshal(data, &wf.Doc); err != nil {
+			t.Fatalf("%s: %v", wf.File, err)
+		}
+		if err := wf.Doc.Decode(&wf); err != nil {
+			t.Fatalf("%s: %v", wf.File, err)
+		}
+		wfs = append(wfs, wf)
+	}
+	return wfs
 }
 
 // TestWorkflowsArePinned: every action a workflow uses is pinned by a full
@@ -40,28 +69,12 @@ func TestWorkflowsArePinned(t *testing.T) {
 		t.Fatal("go.mod does not require github.com/pulumi/pulumi/sdk/v3")
 	}
 	sdk := string(m[1])
-	files, err := filepath.Glob(filepath.Join("..", ".github", "workflows", "*.yml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no workflows: %v", err)
-	}
 	pinned := regexp.MustCompile(`^[\w.-]+/[\w.-]+@[0-9a-f]{40}$`)
 	tagComment := regexp.MustCompile(`^\s*#\s*v\d+\.\d+\.\d+\s*$`)
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := filepath.Base(f)
-		var doc yaml.Node
-		var wf workflow
-		if err := yaml.Unmarshal(data, &doc); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if err := doc.Decode(&wf); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+	for _, wf := range readWorkflows(t, "..") {
+		name := wf.File
 		// uses: at any depth: a step's action, a job's reusable workflow.
-		for _, u := range uses(&doc) {
+		for _, u := range uses(&wf.Doc) {
 			if !pinned.MatchString(u.Value) || !tagComment.MatchString(u.LineComment) {
 				t.Errorf("%s:%d: uses %s %s; want owner/repo@<40-hex commit SHA> # vX.Y.Z", name, u.Line, u.Value, u.LineComment)
 			}
