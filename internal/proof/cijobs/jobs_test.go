@@ -53,7 +53,8 @@ var jobs = map[string]job{
 // TestCIJobsUnderIAM runs what each CI job runs, as the role the job
 // assumes, on moto with IAM checks (see the package documentation), and
 // fails on any request moto refused; then, per role, a request its policy
-// must refuse, proving the checks are on.
+// must refuse, proving the checks are on; and that a stack's secrets
+// provider survives the runner (secretsProviderSurvivesTheRunner).
 func TestCIJobsUnderIAM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the CI jobs on moto with IAM checks take about a minute")
@@ -100,6 +101,12 @@ func TestCIJobsUnderIAM(t *testing.T) {
 			})
 		})
 	}
+	// In the same world (its set-up builds the commands and follows
+	// docs/ci.md: half a minute), after the reap job has listed the review
+	// backend: a stack of its own there, removed at the end.
+	t.Run("secrets provider survives the runner", func(t *testing.T) {
+		secretsProviderSurvivesTheRunner(t, ctx, w)
+	})
 	// The admin user set everything up: none of its requests may have been
 	// refused either (a refusal there is the harness's, not a role's).
 	for _, e := range w.audit(t) {

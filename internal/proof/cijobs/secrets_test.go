@@ -35,7 +35,7 @@ func stateProvider(t *testing.T, r *runner, stack string) secretsProviders {
 	return state.Deployment.SecretsProviders
 }
 
-// TestSecretsProviderSurvivesTheRunner: a review stack created by one job
+// secretsProviderSurvivesTheRunner: a review stack created by one job
 // (a checkout whose stack file, with the secrets provider stack init wrote in
 // it, is thrown away with the runner) is read, changed, tagged and destroyed
 // by the next jobs from fresh checkouts, its secrets readable and its
@@ -51,13 +51,7 @@ func stateProvider(t *testing.T, r *runner, stack string) secretsProviders {
 // host); it loads the secrets manager through the same loader as `pulumi
 // config set --secret` (pkg/cmd/pulumi/operations/preview.go:412,
 // NewStackSecretsManagerLoaderFromEnv), which this test runs.
-func TestSecretsProviderSurvivesTheRunner(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: needs moto, the Pulumi CLI and the AWS CLI")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	w := newWorld(t, ctx)
+func secretsProviderSurvivesTheRunner(t *testing.T, ctx context.Context, w *world) {
 	role, ok := w.manifest.Role("review")
 	if !ok {
 		t.Fatal("no review role")
