@@ -24,6 +24,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
@@ -238,7 +239,7 @@ func TestDeployWithExpiryOnTheRealCLI(t *testing.T) {
 	// The account, as text: the provider's allowedAccountIds is a list of
 	// strings, and the offline plan pins it.
 	pinned := strings.TrimSpace(b.MustRun(t, dir, "config", "get", "aws:allowedAccountIds", "--stack", "pr-12"))
-	if pinned != `["111122223333"]` || labstack.PinnedAccount(map[string]string{labstack.AWSAllowedAccountIDs: pinned}) != "111122223333" {
+	if pinned != `["111122223333"]` || labstack.PinnedAccount(map[string]string{settings.AWSAllowedAccountIDs: pinned}) != "111122223333" {
 		t.Errorf("aws:allowedAccountIds of pr-12: got %s, want [\"111122223333\"]", pinned)
 	}
 }

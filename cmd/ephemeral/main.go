@@ -32,7 +32,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/ephemeral"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
-	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
 )
 
@@ -42,12 +42,12 @@ func main() {
 	os.Exit(int(run(context.Background(), os.Args[1:], signals, os.Stdout, os.Stderr)))
 }
 
-// settings are repeatable -set key=value flags.
-type settings map[string]string
+// setFlags are repeatable -set key=value flags.
+type setFlags map[string]string
 
-func (s settings) String() string { return fmt.Sprint(map[string]string(s)) }
+func (s setFlags) String() string { return fmt.Sprint(map[string]string(s)) }
 
-func (s settings) Set(v string) error {
+func (s setFlags) Set(v string) error {
 	k, val, ok := strings.Cut(v, "=")
 	if !ok || k == "" || strings.Contains(k, ":") {
 		return fmt.Errorf("want key=value with a lab setting as key (such as azCount=3), got %q", v)
@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 		"else outside CI a local backend in a new temporary directory)")
 	root := fs.String("root", ".", "project directory (where Pulumi.yaml is)")
 	useIMDS := fs.Bool("use-imds", false, "let the SDK take credentials from the EC2 instance metadata service")
-	extra := settings{}
+	extra := setFlags{}
 	fs.Var(extra, "set", "a lab setting for the stack, key=value (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return exitcode.CouldNotRun
@@ -113,8 +113,8 @@ func run(ctx context.Context, args []string, signals <-chan os.Signal, stdout, s
 		admins = []string{id.ARN, reaper}
 	}
 	if boundary := os.Getenv(pulumicli.BoundaryEnv); boundary != "" {
-		if _, set := extra[labstack.KeyPermissionsBoundary]; !set {
-			extra[labstack.KeyPermissionsBoundary] = boundary
+		if _, set := extra[settings.KeyPermissionsBoundary]; !set {
+			extra[settings.KeyPermissionsBoundary] = boundary
 		}
 	}
 	owner, err := pulumicli.Owner(os.Getenv, absRoot)

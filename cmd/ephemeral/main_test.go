@@ -74,7 +74,7 @@ func TestNoSharedBackendInCI(t *testing.T) {
 }
 
 func TestSettingsFlag(t *testing.T) {
-	s := settings{}
+	s := setFlags{}
 	if err := s.Set("azCount=3"); err != nil || s["azCount"] != "3" {
 		t.Errorf("Set(azCount=3): %v, %v", err, s)
 	}

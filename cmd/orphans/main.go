@@ -28,7 +28,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/orphans"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
-	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 )
 
 func main() { exitcode.Main(run) }
@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.
 			fmt.Fprintln(stderr, "orphans: could not run:", err)
 			return exitcode.CouldNotRun
 		}
-		stacks, err := cli.ProjectStacks(ctx, labstack.Project)
+		stacks, err := cli.ProjectStacks(ctx, settings.Project)
 		if err != nil {
 			fmt.Fprintf(stderr, "orphans: could not run: list the backend's stacks: %v (backend %s)\n", err, cli.BackendURL)
 			return exitcode.CouldNotRun
@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.
 		}
 		where = append(where, fmt.Sprintf("%d in %s", len(stacks), cli.BackendURL))
 	}
-	fmt.Fprintf(stderr, "orphans: stacks of %s: %s; searching %s\n", labstack.Project,
+	fmt.Fprintf(stderr, "orphans: stacks of %s: %s; searching %s\n", settings.Project,
 		strings.Join(where, ", "), strings.Join(regionList, ", "))
 	var found []orphans.Resource
 	for _, region := range regionList {
@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.
 			fmt.Fprintln(stderr, "orphans: could not run:", err)
 			return exitcode.CouldNotRun
 		}
-		got, err := orphans.NewFinder(cfg, labstack.Project).Find(ctx, live)
+		got, err := orphans.NewFinder(cfg, settings.Project).Find(ctx, live)
 		if err != nil {
 			fmt.Fprintln(stderr, "orphans: could not run:", err)
 			return exitcode.CouldNotRun

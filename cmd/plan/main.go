@@ -31,6 +31,7 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
 )
@@ -82,7 +83,7 @@ func run(w io.Writer, root, stack, account string, asJSON bool) error {
 	if err != nil && !errors.As(err, &problems) {
 		return err
 	}
-	if foreign := labstack.ForeignKeys(cfg, labstack.Project); len(foreign) > 0 {
+	if foreign := labstack.ForeignKeys(cfg, settings.Project); len(foreign) > 0 {
 		_, err = fmt.Fprintf(w, "\nSettings of other namespaces, not read by the program: %s\n", strings.Join(foreign, ", "))
 	}
 	return err

@@ -35,7 +35,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/ops/awsclient"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/reap"
-	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 )
 
 func main() { exitcode.Main(run) }
@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.
 		"PULUMI_ACCESS_TOKEN, else outside CI the local backend)")
 	root := fs.String("root", ".", "project directory (where Pulumi.yaml is)")
 	owner := fs.String("owner", "", "the repository whose stacks are reaped, as its commands record it in the stack tag "+
-		labstack.TagCreatedBy+" (default: "+pulumicli.OwnerEnv+", else GitHub Actions' repository, else the git remote origin as host/path)")
+		settings.TagCreatedBy+" (default: "+pulumicli.OwnerEnv+", else GitHub Actions' repository, else the git remote origin as host/path)")
 	destroyTimeout := fs.Duration("destroy-timeout", reap.DefaultDestroyTimeout,
 		"bound on each stack's destroy (Lambda's network interfaces alone can take 45 minutes to go)")
 	staleLock := fs.Duration("stale-lock-after", reap.DefaultStaleLockAfter,
@@ -102,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) exitcode.
 	}
 	r := &reap.Reaper{
 		CLI:            cli,
-		Project:        labstack.Project,
+		Project:        settings.Project,
 		Owner:          *owner,
 		Yes:            *yes,
 		DestroyTimeout: *destroyTimeout,

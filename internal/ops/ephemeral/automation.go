@@ -13,7 +13,7 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
-	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 )
 
 // Settings configure an ephemeral stack.
@@ -87,20 +87,20 @@ func Automation(s Settings, now time.Time, verifyFn func(ctx context.Context, ou
 			// (cmd/reap) finds an expired stack of this repository by them
 			// without reading AWS, even when this run dies before anything
 			// else is set.
-			if err := stack.Workspace().SetTag(ctx, name, labstack.TagCreatedBy, s.Owner); err != nil {
+			if err := stack.Workspace().SetTag(ctx, name, settings.TagCreatedBy, s.Owner); err != nil {
 				return fmt.Errorf("tag stack %s with its creator: %w", name, err)
 			}
-			if err := stack.Workspace().SetTag(ctx, name, labstack.TagExpiresAt, expires); err != nil {
+			if err := stack.Workspace().SetTag(ctx, name, settings.TagExpiresAt, expires); err != nil {
 				return fmt.Errorf("tag stack %s with its expiry: %w", name, err)
 			}
 			cfg := auto.ConfigMap{
 				"aws:region": {Value: s.Region},
 				// A JSON list, as the provider reads list settings given as text.
-				labstack.AWSAllowedAccountIDs:                  {Value: `["` + s.Account + `"]`},
-				labstack.Project + ":" + labstack.KeyExpiresAt: {Value: expires},
+				settings.AWSAllowedAccountIDs:                  {Value: `["` + s.Account + `"]`},
+				settings.Project + ":" + settings.KeyExpiresAt: {Value: expires},
 			}
 			for k, v := range s.Config {
-				cfg[labstack.Project+":"+k] = auto.ConfigValue{Value: v}
+				cfg[settings.Project+":"+k] = auto.ConfigValue{Value: v}
 			}
 			if err := stack.SetAllConfig(ctx, cfg); err != nil {
 				return fmt.Errorf("configure stack %s: %w", name, err)
@@ -108,7 +108,7 @@ func Automation(s Settings, now time.Time, verifyFn func(ctx context.Context, ou
 			// A list setting of the project: set element by element, as
 			// `pulumi config set --path` does, so it stays a list.
 			for i, arn := range s.Admins {
-				key := fmt.Sprintf("%s:%s[%d]", labstack.Project, labstack.KeyAdminPrincipalARNs, i)
+				key := fmt.Sprintf("%s:%s[%d]", settings.Project, settings.KeyAdminPrincipalARNs, i)
 				if err := stack.SetConfigWithOptions(ctx, key, auto.ConfigValue{Value: arn}, &auto.ConfigOptions{Path: true}); err != nil {
 					return fmt.Errorf("configure stack %s: %w", name, err)
 				}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 )
 
@@ -50,7 +51,7 @@ func TestCreateTagsTheStackWithItsExpiry(t *testing.T) {
 	}
 	// The account pin, as the offline plan (and the provider) read it.
 	pinned := b.MustRun(t, root, "config", "get", "aws:allowedAccountIds", "--stack", "eph-20261130-100000-abcd")
-	if got := labstack.PinnedAccount(map[string]string{labstack.AWSAllowedAccountIDs: strings.TrimSpace(pinned)}); got != "111122223333" {
+	if got := labstack.PinnedAccount(map[string]string{settings.AWSAllowedAccountIDs: strings.TrimSpace(pinned)}); got != "111122223333" {
 		t.Errorf("aws:allowedAccountIds is %q: pins %q, want 111122223333", pinned, got)
 	}
 	cfg := b.MustRun(t, root, "config", "--json", "--stack", "eph-20261130-100000-abcd")

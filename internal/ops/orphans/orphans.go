@@ -23,7 +23,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
 )
 
@@ -60,24 +60,24 @@ type Finder struct {
 func (f *Finder) Find(ctx context.Context, live map[string]bool) ([]Resource, error) {
 	var found []Resource
 	p := resourcegroupstaggingapi.NewGetResourcesPaginator(f.Tagging, &resourcegroupstaggingapi.GetResourcesInput{
-		TagFilters: []types.TagFilter{{Key: aws.String(labstack.TagProject), Values: []string{f.Project}}},
+		TagFilters: []types.TagFilter{{Key: aws.String(settings.TagProject), Values: []string{f.Project}}},
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list resources tagged %s=%s in %s: %w", labstack.TagProject, f.Project, f.Region, err)
+			return nil, fmt.Errorf("list resources tagged %s=%s in %s: %w", settings.TagProject, f.Project, f.Region, err)
 		}
 		for _, m := range page.ResourceTagMappingList {
 			tags := map[string]string{}
 			for _, t := range m.Tags {
 				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			}
-			stack := tags[labstack.TagStack]
+			stack := tags[settings.TagStack]
 			if stack == "" || live[stack] {
 				continue
 			}
 			found = append(found, Resource{ARN: aws.ToString(m.ResourceARN), Region: f.Region, Stack: stack,
-				ExpiresAt: tags[labstack.TagExpiresAt]})
+				ExpiresAt: tags[settings.TagExpiresAt]})
 		}
 	}
 	kept := found[:0]
@@ -226,12 +226,12 @@ func Report(found []Resource, regions []string) string {
 	var s strings.Builder
 	if len(found) == 0 {
 		fmt.Fprintf(&s, "No orphaned resources of the lab in %s: every resource tagged %s belongs to a stack of the backend.\n",
-			strings.Join(regions, ", "), labstack.TagStack)
+			strings.Join(regions, ", "), settings.TagStack)
 		return s.String()
 	}
 	var total float64
 	stacks := map[string]bool{}
-	fmt.Fprintf(&s, "Orphaned resources (tagged %s=<stack>, no such stack in the backend; no destroy will delete them):\n", labstack.TagStack)
+	fmt.Fprintf(&s, "Orphaned resources (tagged %s=<stack>, no such stack in the backend; no destroy will delete them):\n", settings.TagStack)
 	for _, r := range found {
 		total += r.Monthly
 		stacks[r.Stack] = true

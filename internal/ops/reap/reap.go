@@ -29,7 +29,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/ephemeral"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
-	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 )
@@ -37,11 +37,11 @@ import (
 // TagExpiresAt is the stack tag holding a stack's expiry as an RFC 3339
 // time. The resource tag of the same name (the expiresAt setting) only labels
 // the resources: removing the stack tag keeps the stack for good.
-const TagExpiresAt = labstack.TagExpiresAt
+const TagExpiresAt = settings.TagExpiresAt
 
 // TagCreatedBy is the stack tag naming the repository whose commands created
 // the stack.
-const TagCreatedBy = labstack.TagCreatedBy
+const TagCreatedBy = settings.TagCreatedBy
 
 // DefaultDestroyTimeout bounds one stack's destroy: ephemeral.DestroyTimeout,
 // sized to Lambda's network interfaces.

@@ -15,82 +15,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformlab/s3-gateway-lab/components"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 )
-
-// Configuration keys of the project (Pulumi.yaml declares each with its type,
-// description and default; the defaults live there only).
-const (
-	KeyVPCCIDR              = "vpcCidr"
-	KeySubnetPrefixLength   = "subnetPrefixLength"
-	KeyAZCount              = "azCount"
-	KeyAvailabilityZones    = "availabilityZones"
-	KeyExcludeZoneIDs       = "excludeZoneIds"
-	KeyBucketPrefix         = "bucketPrefix"
-	KeyForceDestroy         = "forceDestroy"
-	KeyAdminPrincipalARNs   = "adminPrincipalArns"
-	KeyPermissionsBoundary  = "permissionsBoundaryArn"
-	KeyIAMPath              = "iamPath"
-	KeyLambdaMemoryMB       = "lambdaMemoryMb"
-	KeyLambdaTimeoutSeconds = "lambdaTimeoutSeconds"
-	KeyLogRetentionDays     = "logRetentionDays"
-	KeyMaxKeys              = "maxKeys"
-	KeyConnectTimeoutMS     = "connectTimeoutMs"
-	KeyRequestTimeoutMS     = "requestTimeoutMs"
-	KeyCrossRegion          = "crossRegion"
-	KeyExpiresAt            = "expiresAt"
-	KeyTags                 = "tags"
-	KeyNamePrefix           = "namePrefix"
-	KeyInternetEgress       = "internetEgress"
-	KeyS3Endpoints          = "s3Endpoints"
-	KeyAccessPoint          = "accessPoint"
-	KeyDynamoDB             = "dynamodb"
-	KeyInterfaceEndpoints   = "interfaceEndpoints"
-	KeyBedrockModelID       = "bedrockModelId"
-	KeyRestrictedTier       = "restrictedTier"
-	KeyRestrictedPrefix     = "restrictedPrefix"
-	KeyFlowLogs             = "flowLogs"
-)
-
-// Keys are the project's configuration keys, the only ones accepted in its
-// namespace.
-var Keys = []string{
-	KeyVPCCIDR, KeySubnetPrefixLength, KeyAZCount, KeyAvailabilityZones, KeyExcludeZoneIDs, KeyBucketPrefix,
-	KeyForceDestroy, KeyAdminPrincipalARNs, KeyPermissionsBoundary, KeyIAMPath, KeyLambdaMemoryMB, KeyLambdaTimeoutSeconds, KeyLogRetentionDays,
-	KeyMaxKeys, KeyConnectTimeoutMS, KeyRequestTimeoutMS, KeyCrossRegion, KeyExpiresAt, KeyTags, KeyNamePrefix,
-	KeyInternetEgress, KeyS3Endpoints, KeyAccessPoint, KeyDynamoDB, KeyInterfaceEndpoints, KeyBedrockModelID,
-	KeyRestrictedTier, KeyRestrictedPrefix, KeyFlowLogs,
-}
-
-// AWS provider configuration the program reads, besides aws:region: what the
-// other region's explicit provider must repeat.
-const (
-	AWSRegion                 = "aws:region"
-	AWSProfile                = "aws:profile"
-	AWSSharedConfigFiles      = "aws:sharedConfigFiles"
-	AWSSharedCredentialsFiles = "aws:sharedCredentialsFiles"
-	AWSAssumeRole             = "aws:assumeRole"
-	AWSAssumeRoleWebIdentity  = "aws:assumeRoleWithWebIdentity"
-	AWSAccessKey              = "aws:accessKey"
-	AWSSecretKey              = "aws:secretKey"
-	AWSToken                  = "aws:token"
-	AWSAllowedAccountIDs      = "aws:allowedAccountIds"
-	AWSDefaultTags            = "aws:defaultTags"
-)
-
-// Tag keys the program puts on every taggable resource. TagExpiresAt is
-// also the stack tag the reaper reads: the one place a stack's expiry lives
-// for it (the resource tag only labels the resources).
-const (
-	TagProject   = "lab:project"
-	TagStack     = "lab:stack"
-	TagExpiresAt = "lab:expires-at"
-)
-
-// TagCreatedBy is the stack tag recording which repository's commands created
-// the stack (pulumicli.Owner), set once at creation by scripts/deploy.sh
-// --create and cmd/ephemeral. The reaper destroys only stacks whose tag names
-// its own repository, so teams sharing a backend never reap each other's.
-const TagCreatedBy = "lab:created-by"
 
 // EngineConfig returns the whole configuration the Pulumi engine passed to
 // the program (fully qualified keys, string values). The Go SDK reads it from
@@ -116,48 +42,48 @@ func ArgsFromConfig(all map[string]string, project, stack string, problems ...er
 	r := reader{all: all, namespace: project, failed: map[string]bool{}}
 	r.errs = append(problems, CheckKeys(all, project)...)
 	args := &components.S3GatewayLabArgs{
-		VPCCIDR:                r.str(KeyVPCCIDR),
-		SubnetPrefixLength:     r.integer(KeySubnetPrefixLength),
-		AZCount:                r.integer(KeyAZCount),
-		AvailabilityZones:      r.strings(KeyAvailabilityZones),
-		ExcludeZoneIDs:         r.strings(KeyExcludeZoneIDs),
-		BucketPrefix:           r.str(KeyBucketPrefix),
-		ForceDestroy:           r.boolean(KeyForceDestroy),
-		AdminPrincipalARNs:     r.strings(KeyAdminPrincipalARNs),
-		PermissionsBoundaryARN: r.optional(KeyPermissionsBoundary),
-		IAMPath:                r.str(KeyIAMPath),
-		LambdaMemoryMB:         r.integer(KeyLambdaMemoryMB),
-		LambdaTimeoutSeconds:   r.integer(KeyLambdaTimeoutSeconds),
-		LogRetentionDays:       r.integer(KeyLogRetentionDays),
-		MaxKeys:                r.integer(KeyMaxKeys),
-		ConnectTimeoutMS:       r.integer(KeyConnectTimeoutMS),
-		RequestTimeoutMS:       r.integer(KeyRequestTimeoutMS),
-		CrossRegion:            r.optional(KeyCrossRegion),
+		VPCCIDR:                r.str(settings.KeyVPCCIDR),
+		SubnetPrefixLength:     r.integer(settings.KeySubnetPrefixLength),
+		AZCount:                r.integer(settings.KeyAZCount),
+		AvailabilityZones:      r.strings(settings.KeyAvailabilityZones),
+		ExcludeZoneIDs:         r.strings(settings.KeyExcludeZoneIDs),
+		BucketPrefix:           r.str(settings.KeyBucketPrefix),
+		ForceDestroy:           r.boolean(settings.KeyForceDestroy),
+		AdminPrincipalARNs:     r.strings(settings.KeyAdminPrincipalARNs),
+		PermissionsBoundaryARN: r.optional(settings.KeyPermissionsBoundary),
+		IAMPath:                r.str(settings.KeyIAMPath),
+		LambdaMemoryMB:         r.integer(settings.KeyLambdaMemoryMB),
+		LambdaTimeoutSeconds:   r.integer(settings.KeyLambdaTimeoutSeconds),
+		LogRetentionDays:       r.integer(settings.KeyLogRetentionDays),
+		MaxKeys:                r.integer(settings.KeyMaxKeys),
+		ConnectTimeoutMS:       r.integer(settings.KeyConnectTimeoutMS),
+		RequestTimeoutMS:       r.integer(settings.KeyRequestTimeoutMS),
+		CrossRegion:            r.optional(settings.KeyCrossRegion),
 		AWSProvider:            r.awsProvider(),
-		InternetEgress:         r.str(KeyInternetEgress),
-		S3Endpoints:            r.strings(KeyS3Endpoints),
-		AccessPoint:            r.boolean(KeyAccessPoint),
-		DynamoDB:               r.boolean(KeyDynamoDB),
-		InterfaceEndpoints:     r.strings(KeyInterfaceEndpoints),
-		BedrockModelID:         r.str(KeyBedrockModelID),
-		RestrictedTier:         r.boolean(KeyRestrictedTier),
-		RestrictedPrefix:       r.str(KeyRestrictedPrefix),
-		FlowLogs:               r.str(KeyFlowLogs),
+		InternetEgress:         r.str(settings.KeyInternetEgress),
+		S3Endpoints:            r.strings(settings.KeyS3Endpoints),
+		AccessPoint:            r.boolean(settings.KeyAccessPoint),
+		DynamoDB:               r.boolean(settings.KeyDynamoDB),
+		InterfaceEndpoints:     r.strings(settings.KeyInterfaceEndpoints),
+		BedrockModelID:         r.str(settings.KeyBedrockModelID),
+		RestrictedTier:         r.boolean(settings.KeyRestrictedTier),
+		RestrictedPrefix:       r.str(settings.KeyRestrictedPrefix),
+		FlowLogs:               r.str(settings.KeyFlowLogs),
 		Tags: map[string]string{
-			TagProject: project,
-			TagStack:   stack,
+			settings.TagProject: project,
+			settings.TagStack:   stack,
 		},
-		OrganizationTags: r.stringMap(KeyTags),
+		OrganizationTags: r.stringMap(settings.KeyTags),
 	}
-	if prefix := r.str(KeyNamePrefix); prefix != "" && !namePrefixRE.MatchString(prefix) {
-		r.fail(KeyNamePrefix, prefix, "1 to 20 lowercase letters, digits and hyphens, starting with a letter, such as dev-lab")
+	if prefix := r.str(settings.KeyNamePrefix); prefix != "" && !namePrefixRE.MatchString(prefix) {
+		r.fail(settings.KeyNamePrefix, prefix, "1 to 20 lowercase letters, digits and hyphens, starting with a letter, such as dev-lab")
 	}
-	if expires := r.optional(KeyExpiresAt); expires != "" {
+	if expires := r.optional(settings.KeyExpiresAt); expires != "" {
 		t, err := time.Parse(time.RFC3339, expires)
 		if err != nil {
-			r.fail(KeyExpiresAt, expires, "an RFC 3339 time such as 2026-11-22T20:00:00Z, or empty")
+			r.fail(settings.KeyExpiresAt, expires, "an RFC 3339 time such as 2026-11-22T20:00:00Z, or empty")
 		} else {
-			args.Tags[TagExpiresAt] = t.UTC().Format(time.RFC3339)
+			args.Tags[settings.TagExpiresAt] = t.UTC().Format(time.RFC3339)
 		}
 	}
 	for _, p := range args.Problems() {
@@ -176,7 +102,7 @@ func ArgsFromConfig(all map[string]string, project, stack string, problems ...er
 // provider that the provider does not take, a key without a namespace or of
 // a namespace that looks like a misspelling of the project's or aws; and for
 // a missing or malformed aws:region. Each names the nearest accepted key when
-// there is one. Keys of other namespaces are other tools' settings (policy
+// there is one. settings.Keys of other namespaces are other tools' settings (policy
 // packs, Pulumi ESC, an organization's cost centre): accepted, and listed by
 // ForeignKeys.
 func CheckKeys(all map[string]string, project string) []error {
@@ -186,7 +112,7 @@ func CheckKeys(all map[string]string, project string) []error {
 	for _, key := range keys {
 		ns, name, ok := strings.Cut(key, ":")
 		switch {
-		case ok && ns == project && slices.Contains(Keys, name),
+		case ok && ns == project && slices.Contains(settings.Keys, name),
 			ok && ns == "aws" && slices.Contains(awsProviderKeys(), name),
 			ok && ns == "pulumi", // the engine's own settings
 			ok && foreignNamespace(ns, project):
@@ -203,13 +129,13 @@ func CheckKeys(all map[string]string, project string) []error {
 			msg += fmt.Sprintf("; did you mean %s?", near)
 		}
 		errs = append(errs, fmt.Errorf("%s; accepted keys: %s:{%s}, and the AWS provider's aws:* settings", msg, project,
-			strings.Join(Keys, ",")))
+			strings.Join(settings.Keys, ",")))
 	}
-	switch region, ok := all[AWSRegion]; {
+	switch region, ok := all[settings.AWSRegion]; {
 	case !ok || region == "":
-		errs = append(errs, fmt.Errorf("%s is not set: accepted a region such as us-east-1 (pulumi config set aws:region us-east-1)", AWSRegion))
+		errs = append(errs, fmt.Errorf("%s is not set: accepted a region such as us-east-1 (pulumi config set aws:region us-east-1)", settings.AWSRegion))
 	case !components.IsRegionName(region):
-		errs = append(errs, fmt.Errorf("%s %q: not an AWS region name: accepted a region such as us-east-1", AWSRegion, region))
+		errs = append(errs, fmt.Errorf("%s %q: not an AWS region name: accepted a region such as us-east-1", settings.AWSRegion, region))
 	}
 	return errs
 }
@@ -237,7 +163,7 @@ func ForeignKeys(all map[string]string, project string) []string {
 // acceptedKeys are the fully qualified keys a stack may set.
 func acceptedKeys(project string) []string {
 	var out []string
-	for _, k := range Keys {
+	for _, k := range settings.Keys {
 		out = append(out, project+":"+k)
 	}
 	for _, k := range awsProviderKeys() {
@@ -377,31 +303,31 @@ func (r *reader) strings(key string) []string {
 // SDK's own type; a field it does not have is an error.
 func (r *reader) awsProvider() components.ProviderSettings {
 	var p components.ProviderSettings
-	p.Profile = strings.TrimSpace(r.all[AWSProfile])
-	p.AccessKey, p.SecretKey, p.Token = r.all[AWSAccessKey], r.all[AWSSecretKey], r.all[AWSToken]
-	for key, into := range map[string]*[]string{AWSSharedConfigFiles: &p.SharedConfigFiles, AWSSharedCredentialsFiles: &p.SharedCredentialsFiles} {
+	p.Profile = strings.TrimSpace(r.all[settings.AWSProfile])
+	p.AccessKey, p.SecretKey, p.Token = r.all[settings.AWSAccessKey], r.all[settings.AWSSecretKey], r.all[settings.AWSToken]
+	for key, into := range map[string]*[]string{settings.AWSSharedConfigFiles: &p.SharedConfigFiles, settings.AWSSharedCredentialsFiles: &p.SharedCredentialsFiles} {
 		if v := r.all[key]; v != "" {
 			if err := json.Unmarshal([]byte(v), into); err != nil {
 				r.errs = append(r.errs, fmt.Errorf("%s %q: accepted: a list of file paths", key, v))
 			}
 		}
 	}
-	if v := r.all[AWSAssumeRole]; v != "" {
+	if v := r.all[settings.AWSAssumeRole]; v != "" {
 		var role aws.ProviderAssumeRole
-		if r.decodeStrict(AWSAssumeRole, v, &role, "roleArn and optionally sessionName, externalId, duration, policy, "+
+		if r.decodeStrict(settings.AWSAssumeRole, v, &role, "roleArn and optionally sessionName, externalId, duration, policy, "+
 			"policyArns, sourceIdentity, tags, transitiveTagKeys") {
 			p.AssumeRole = &role
 		}
 	}
-	if v := r.all[AWSDefaultTags]; v != "" {
+	if v := r.all[settings.AWSDefaultTags]; v != "" {
 		var tags aws.ProviderDefaultTags
-		if r.decodeStrict(AWSDefaultTags, v, &tags, "tags") {
+		if r.decodeStrict(settings.AWSDefaultTags, v, &tags, "tags") {
 			p.DefaultTags = tags.Tags
 		}
 	}
-	if v := r.all[AWSAssumeRoleWebIdentity]; v != "" {
+	if v := r.all[settings.AWSAssumeRoleWebIdentity]; v != "" {
 		var role aws.ProviderAssumeRoleWithWebIdentity
-		if r.decodeStrict(AWSAssumeRoleWebIdentity, v, &role, "roleArn and webIdentityToken or webIdentityTokenFile, and "+
+		if r.decodeStrict(settings.AWSAssumeRoleWebIdentity, v, &role, "roleArn and webIdentityToken or webIdentityTokenFile, and "+
 			"optionally sessionName, duration, policy, policyArns") {
 			p.AssumeRoleWithWebIdentity = &role
 		}

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
@@ -34,10 +35,10 @@ func TestPulumiYAMLDeclaresEverySetting(t *testing.T) {
 	if err := yaml.Unmarshal(data, &proj); err != nil {
 		t.Fatal(err)
 	}
-	if proj.Name != Project || proj.Runtime != "go" {
-		t.Errorf("Pulumi.yaml: name %q runtime %v, want %s and go", proj.Name, proj.Runtime, Project)
+	if proj.Name != settings.Project || proj.Runtime != "go" {
+		t.Errorf("Pulumi.yaml: name %q runtime %v, want %s and go", proj.Name, proj.Runtime, settings.Project)
 	}
-	keys := Keys
+	keys := settings.Keys
 	for _, k := range keys {
 		c, ok := proj.Config[k]
 		if !ok {
@@ -81,7 +82,7 @@ func TestStackConfig(t *testing.T) {
 // provider SDK's own type, and include the ones the program reads.
 func TestAWSProviderKeysFromTheProvider(t *testing.T) {
 	keys := awsProviderKeys()
-	for _, k := range []string{AWSRegion, AWSProfile, AWSSharedConfigFiles, AWSSharedCredentialsFiles, AWSAssumeRole,
+	for _, k := range []string{settings.AWSRegion, settings.AWSProfile, settings.AWSSharedConfigFiles, settings.AWSSharedCredentialsFiles, settings.AWSAssumeRole,
 		"aws:skipMetadataApiCheck", "aws:defaultTags"} {
 		if !slices.Contains(keys, strings.TrimPrefix(k, "aws:")) {
 			t.Errorf("the AWS provider's keys lack %s: %v", k, keys)

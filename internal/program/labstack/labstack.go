@@ -15,11 +15,8 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/components"
 	"github.com/platformlab/s3-gateway-lab/internal/program/handlerbuild"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 )
-
-// Project is the Pulumi project name (Pulumi.yaml's name), which is also the
-// namespace of the lab's configuration keys.
-const Project = "s3-gateway-lab"
 
 // LabName is the default name of the lab component in the stack (the
 // namePrefix setting): every resource's logical name starts with it.
@@ -53,7 +50,7 @@ func Declare(ctx *pulumi.Context, config map[string]string, problems ...error) (
 	}
 	args.HandlerCode = pulumi.NewFileArchive(zip)
 
-	lab, err := components.NewS3GatewayLab(ctx, config[qualify(ctx.Project(), KeyNamePrefix)], args)
+	lab, err := components.NewS3GatewayLab(ctx, config[qualify(ctx.Project(), settings.KeyNamePrefix)], args)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +69,7 @@ func PinnedAccount(cfg map[string]string) string {
 	// `pulumi config set --path 'aws:allowedAccountIds[0]' 111122223333`
 	// stores a number: take either.
 	var ids []json.RawMessage
-	if err := json.Unmarshal([]byte(cfg[AWSAllowedAccountIDs]), &ids); err != nil || len(ids) == 0 {
+	if err := json.Unmarshal([]byte(cfg[settings.AWSAllowedAccountIDs]), &ids); err != nil || len(ids) == 0 {
 		return ""
 	}
 	id := strings.Trim(string(ids[0]), `"`)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -26,7 +27,6 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/internal/ops/cisetup"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
-	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/ciroles"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/motoserver"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
@@ -601,7 +601,7 @@ func (r *runner) importOutputs(t *testing.T, stack string, outputs map[string]an
 		t.Fatalf("%s: the export of %s has no deployment: %s", r.who, stack, o.stdout)
 	}
 	deployment["resources"] = []map[string]any{{
-		"urn":     fmt.Sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", stack, labstack.Project, labstack.Project, stack),
+		"urn":     fmt.Sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", stack, settings.Project, settings.Project, stack),
 		"custom":  false,
 		"type":    "pulumi:pulumi:Stack",
 		"outputs": outputs,
@@ -641,8 +641,8 @@ func newLab(t *testing.T, ctx context.Context, cfg aws.Config) lab {
 	c := ec2.NewFromConfig(cfg)
 	tags := func(kind ec2types.ResourceType, stack string) []ec2types.TagSpecification {
 		return []ec2types.TagSpecification{{ResourceType: kind, Tags: []ec2types.Tag{
-			{Key: aws.String(labstack.TagProject), Value: aws.String(labstack.Project)},
-			{Key: aws.String(labstack.TagStack), Value: aws.String(stack)}}}}
+			{Key: aws.String(settings.TagProject), Value: aws.String(settings.Project)},
+			{Key: aws.String(settings.TagStack), Value: aws.String(stack)}}}}
 	}
 	l := lab{cidr: "10.42.0.0/16", functionName: "lab-fn-6f1c2d9", probeFunction: "lab-probe-fn-0b7e4a1",
 		bucket: "s3-gw-lab-dev-5e8a1f0", deniedBucket: "s3-gw-lab-dev-deny-5e8a1f0", logGroup: "/aws/vpc-flow-logs/lab-3c9d2e7"}

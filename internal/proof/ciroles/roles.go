@@ -12,6 +12,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
 
 	"github.com/platformlab/s3-gateway-lab/internal/program/policy"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
 )
@@ -280,7 +281,7 @@ func (m *Manifest) Render(text string, values map[string]string) string {
 // settings that name resources, which every scenario must share (a role's
 // scope is one).
 func LoadProject(root string) (Project, error) {
-	p := Project{Name: labstack.Project, Partition: "aws", Plans: map[string]PlanSummary{}}
+	p := Project{Name: settings.Project, Partition: "aws", Plans: map[string]PlanSummary{}}
 	for i, stack := range labplan.Scenarios {
 		pl, err := labplan.Stack(root, stack, labplan.Options{})
 		if err != nil {
@@ -297,8 +298,8 @@ func LoadProject(root string) (Project, error) {
 		if err != nil {
 			return Project{}, err
 		}
-		iamPath, prefix, buckets := cfg[labstack.Project+":"+labstack.KeyIAMPath], cfg[labstack.Project+":"+labstack.KeyNamePrefix],
-			cfg[labstack.Project+":"+labstack.KeyBucketPrefix]
+		iamPath, prefix, buckets := cfg[settings.Project+":"+settings.KeyIAMPath], cfg[settings.Project+":"+settings.KeyNamePrefix],
+			cfg[settings.Project+":"+settings.KeyBucketPrefix]
 		if i > 0 && (iamPath != p.IAMPath || prefix != p.NamePrefix || buckets != p.BucketPrefix) {
 			return Project{}, fmt.Errorf("stack %s names resources with iamPath %q, namePrefix %q, bucketPrefix %q; %s with %q, %q, %q: the CI roles' policies assume one",
 				stack, iamPath, prefix, buckets, labplan.Scenarios[0], p.IAMPath, p.NamePrefix, p.BucketPrefix)

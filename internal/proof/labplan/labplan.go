@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 )
 
@@ -57,5 +58,5 @@ func Stack(root, stack string, opts Options) (*offlineplan.Plan, error) {
 	}
 	return offlineplan.Run(func(ctx *pulumi.Context) (pulumi.Map, error) {
 		return labstack.Declare(ctx, cfg, problems...)
-	}, offlineplan.Options{Project: labstack.Project, Stack: stack, RootDirectory: root, Config: cfg, AccountID: account, Preview: true})
+	}, offlineplan.Options{Project: settings.Project, Stack: stack, RootDirectory: root, Config: cfg, AccountID: account, Preview: true})
 }

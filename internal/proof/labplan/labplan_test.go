@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 
 	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
@@ -253,7 +254,7 @@ func TestExpiryTag(t *testing.T) {
 			continue
 		}
 		tagged++
-		if tags[labstack.TagExpiresAt] != "2026-11-23T00:00:00Z" || tags[labstack.TagStack] != "eph-1" {
+		if tags[settings.TagExpiresAt] != "2026-11-23T00:00:00Z" || tags[settings.TagStack] != "eph-1" {
 			t.Errorf("%s %s tags: got %v, want the stack and the expiry in UTC", r.Type, r.Name, tags)
 		}
 	}
@@ -393,7 +394,7 @@ func TestYourOwnStackPlansOffline(t *testing.T) {
 	if got := labstack.PinnedAccount(cfg); got != account {
 		t.Errorf("pinned account: got %q, want %s", got, account)
 	}
-	if got := labstack.ForeignKeys(cfg, labstack.Project); !slices.Equal(got, []string{"org:apiToken", "org:costCenter"}) {
+	if got := labstack.ForeignKeys(cfg, settings.Project); !slices.Equal(got, []string{"org:apiToken", "org:costCenter"}) {
 		t.Errorf("foreign keys: got %v", got)
 	}
 	if cfg["org:apiToken"] != labstack.SecretPlaceholder {

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
@@ -61,9 +62,9 @@ func TestOrganizationTagsEverywhere(t *testing.T) {
 				t.Fatal(err)
 			}
 			// A number, as `pulumi config set --path` stores 4711.
-			cfg[labstack.Project+":"+labstack.KeyTags] = `{"cost-center":4711,"owner":"platform team"}`
-			cfg[labstack.AWSDefaultTags] = `{"tags":{"team":"platform"}}`
-			cfg[labstack.Project+":"+labstack.KeyCrossRegion] = "us-west-2"
+			cfg[settings.Project+":"+settings.KeyTags] = `{"cost-center":4711,"owner":"platform team"}`
+			cfg[settings.AWSDefaultTags] = `{"tags":{"team":"platform"}}`
+			cfg[settings.Project+":"+settings.KeyCrossRegion] = "us-west-2"
 			p, err := Stack(r, stack, Options{Config: cfg})
 			if err != nil {
 				t.Fatal(err)
@@ -74,7 +75,7 @@ func TestOrganizationTagsEverywhere(t *testing.T) {
 					providers++
 					dt, _ := res.Inputs["defaultTags"].(map[string]any)
 					tags, _ := dt["tags"].(map[string]any)
-					for k, v := range map[string]string{"team": "platform", "cost-center": "4711", labstack.TagProject: labstack.Project, labstack.TagStack: stack} {
+					for k, v := range map[string]string{"team": "platform", "cost-center": "4711", settings.TagProject: settings.Project, settings.TagStack: stack} {
 						if tags[k] != v {
 							t.Errorf("provider %s default tags: %s=%v, want %s", res.Name, k, tags[k], v)
 						}
@@ -93,7 +94,7 @@ func TestOrganizationTagsEverywhere(t *testing.T) {
 				}
 				taggable++
 				tags, _ := res.Inputs["tags"].(map[string]any)
-				if tags["cost-center"] != "4711" || tags["owner"] != "platform team" || tags[labstack.TagProject] != labstack.Project {
+				if tags["cost-center"] != "4711" || tags["owner"] != "platform team" || tags[settings.TagProject] != settings.Project {
 					t.Errorf("%s (%s): tags %v, want the organization's and the lab's", res.Name, res.Type, tags)
 				}
 			}
@@ -111,18 +112,18 @@ func TestTagsAndNamePrefixRefused(t *testing.T) {
 	for _, tc := range []struct {
 		key, value, want string
 	}{
-		{labstack.KeyTags, `{"lab:stack":"x"}`, `tags "lab:stack": keys starting with aws: are AWS's`},
-		{labstack.KeyTags, `{"aws:cloudformation:stack":"x"}`, `tags "aws:cloudformation:stack"`},
-		{labstack.KeyTags, `{"Name":"x"}`, `tags "Name"`},
-		{labstack.KeyTags, `["a"]`, `s3-gateway-lab:tags "[\"a\"]": accepted: an object of strings`},
-		{labstack.KeyTags, `{"team":{"name":"x"}}`, `accepted: an object of strings`},
-		{labstack.KeyNamePrefix, "Dev_Lab", `s3-gateway-lab:namePrefix "Dev_Lab": accepted: 1 to 20 lowercase letters`},
+		{settings.KeyTags, `{"lab:stack":"x"}`, `tags "lab:stack": keys starting with aws: are AWS's`},
+		{settings.KeyTags, `{"aws:cloudformation:stack":"x"}`, `tags "aws:cloudformation:stack"`},
+		{settings.KeyTags, `{"Name":"x"}`, `tags "Name"`},
+		{settings.KeyTags, `["a"]`, `s3-gateway-lab:tags "[\"a\"]": accepted: an object of strings`},
+		{settings.KeyTags, `{"team":{"name":"x"}}`, `accepted: an object of strings`},
+		{settings.KeyNamePrefix, "Dev_Lab", `s3-gateway-lab:namePrefix "Dev_Lab": accepted: 1 to 20 lowercase letters`},
 	} {
 		cfg, err := labstack.StackConfig(r, "dev")
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg[labstack.Project+":"+tc.key] = tc.value
+		cfg[settings.Project+":"+tc.key] = tc.value
 		p, err := Stack(r, "dev", Options{Config: cfg})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s=%s: got %v, want an error containing %q", tc.key, tc.value, err, tc.want)
@@ -141,7 +142,7 @@ func TestNamePrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg[labstack.Project+":"+labstack.KeyNamePrefix] = "pr-12-lab"
+	cfg[settings.Project+":"+settings.KeyNamePrefix] = "pr-12-lab"
 	p, err := Stack(r, "dev", Options{Config: cfg})
 	if err != nil {
 		t.Fatal(err)

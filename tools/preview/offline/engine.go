@@ -36,6 +36,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platformlab/s3-gateway-lab/internal/program/labstack"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 	"github.com/platformlab/s3-gateway-lab/tools/preview/forcenew"
 )
@@ -132,7 +133,7 @@ func Run(st Stack, base *deploy.Snapshot, destroy, dryRun bool) (*Result, error)
 			return nil, err
 		}
 	}
-	mocks := &offlineplan.Mocks{Project: labstack.Project, Stack: st.Name, Region: st.Config["aws:region"]}
+	mocks := &offlineplan.Mocks{Project: settings.Project, Stack: st.Name, Region: st.Config["aws:region"]}
 	var programErr error
 	programF := deploytest.NewLanguageRuntimeF(func(info plugin.RunInfo, _ *deploytest.ResourceMonitor) error {
 		ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{
@@ -182,7 +183,7 @@ func Run(st Stack, base *deploy.Snapshot, destroy, dryRun bool) (*Result, error)
 		return nil, fmt.Errorf("stack name %s: %w", st.Name, err)
 	}
 	target := &deploy.Target{Name: stackName, Config: cfg, Decrypter: config.NopDecrypter, Snapshot: base}
-	project := &workspace.Project{Name: tokens.PackageName(labstack.Project),
+	project := &workspace.Project{Name: tokens.PackageName(settings.Project),
 		Runtime: workspace.NewProjectRuntimeInfo("go", nil)}
 	info := engine.UpdateInfo{Root: st.Root, Project: project, Target: target}
 
@@ -315,7 +316,7 @@ func Render(st Stack, events []engine.Event, destroy bool) string {
 	if destroy {
 		kind = apitype.DestroyUpdate
 	}
-	go bdisplay.ShowEvents("preview", kind, tokens.MustParseStackName(st.Name), tokens.PackageName(labstack.Project),
+	go bdisplay.ShowEvents("preview", kind, tokens.MustParseStackName(st.Name), tokens.PackageName(settings.Project),
 		"", ch, done, bdisplay.Options{
 			Color:               colors.Never,
 			Type:                bdisplay.DisplayDiff,
