@@ -236,10 +236,16 @@ func readFile(t *testing.T, path string) string {
 }
 
 // build builds the commands the jobs run, as the workflows do (go build -o
-// bin/ ./cmd/...).
+// bin/ ./cmd/...), into .build/test-bin/cijobs in the checkout (git-ignored),
+// kept between runs: go build relinks a command there only when its build ID
+// no longer matches the sources (a relink of the five costs about 30 s of
+// CPU).
 func (w *world) build(t *testing.T) {
 	t.Helper()
-	w.bin = t.TempDir()
+	w.bin = filepath.Join(w.root, ".build", "test-bin", "cijobs")
+	if err := os.MkdirAll(w.bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	args := []string{"build", "-o", w.bin + string(filepath.Separator)}
 	for _, c := range strings.Fields(commandsBuilt) {
 		args = append(args, "./cmd/"+c)
