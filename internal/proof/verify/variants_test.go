@@ -196,13 +196,7 @@ func TestFullStackPasses(t *testing.T) {
 	srv := awsfake.New(fullLab())
 	defer srv.Close()
 	results, byCheck := run(t, srv, fullOutputs(), waitFlowLogs)
-	for _, c := range fullChecks {
-		if r, ok := byCheck[c]; !ok {
-			t.Errorf("no check %q", c)
-		} else if r.Status != Pass {
-			t.Errorf("%s: got %s (%s), want PASS", c, r.Status, r.Observed)
-		}
-	}
+	expectStatuses(t, byCheck, fullChecks, func(string) Status { return Pass })
 	if len(results) != len(fullChecks) {
 		t.Errorf("got %d results, want %d", len(results), len(fullChecks))
 	}
@@ -384,18 +378,9 @@ func TestFullStackFailingClaims(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lab := fullLab()
-			tt.breakLab(&lab)
-			srv := awsfake.New(lab)
-			defer srv.Close()
+			srv := serveBroken(t, fullLab(), tt.breakLab)
 			results, byCheck := run(t, srv, fullOutputs(), waitFlowLogs)
-			r, ok := byCheck[tt.check]
-			if !ok {
-				t.Fatalf("no check %q:\n%s", tt.check, Table(results))
-			}
-			if r.Status != Fail || !strings.Contains(r.Observed, tt.observed) {
-				t.Errorf("%s: got %s observed %q, want FAIL observing %q", tt.check, r.Status, r.Observed, tt.observed)
-			}
+			expectFail(t, results, byCheck, tt.check, tt.observed)
 			for _, other := range results {
 				want := Pass
 				if slices.Contains(inconclusive[tt.name], other.Check) {
