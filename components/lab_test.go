@@ -64,7 +64,14 @@ func runLabs(t *testing.T, region string, args *S3GatewayLabArgs, names ...strin
 
 func mustRunLab(t *testing.T) *offlineplan.Plan {
 	t.Helper()
-	p, err := runLabs(t, "us-east-1", validArgs(), "lab")
+	return planLab(t, validArgs())
+}
+
+// planLab declares the lab "lab" in us-east-1 with args, and stops t when
+// that fails.
+func planLab(t *testing.T, args *S3GatewayLabArgs) *offlineplan.Plan {
+	t.Helper()
+	p, err := runLabs(t, "us-east-1", args, "lab")
 	if err != nil {
 		t.Fatalf("declare lab: %v", err)
 	}
@@ -73,11 +80,21 @@ func mustRunLab(t *testing.T) *offlineplan.Plan {
 
 func one(t *testing.T, p *offlineplan.Plan, typ string) offlineplan.Resource {
 	t.Helper()
+	return findN(t, p, typ, 1, "")[0]
+}
+
+// findN returns the resources of type typ in p, and stops t unless there are
+// n of them (which names what they should be, when set).
+func findN(t *testing.T, p *offlineplan.Plan, typ string, n int, which string) []offlineplan.Resource {
+	t.Helper()
 	rs := p.Find(typ)
-	if len(rs) != 1 {
-		t.Fatalf("got %d resources of type %s, want 1", len(rs), typ)
+	if len(rs) != n {
+		if which != "" {
+			which = " (" + which + ")"
+		}
+		t.Fatalf("got %d resources of type %s, want %d%s", len(rs), typ, n, which)
 	}
-	return rs[0]
+	return rs
 }
 
 func byName(t *testing.T, p *offlineplan.Plan, name string) offlineplan.Resource {
@@ -611,10 +628,7 @@ func TestTwoInstances(t *testing.T) {
 func TestZonesByID(t *testing.T) {
 	args := validArgs()
 	args.ExcludeZoneIDs = []string{"use1-az3"} // us-east-1b in the mock
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planLab(t, args)
 	got := map[string]any{}
 	for _, s := range p.Find("aws:ec2/subnet:Subnet") {
 		got[s.Inputs["availabilityZone"].(string)] = s.Inputs["tags"].(map[string]any)[TagZoneID]
@@ -634,10 +648,7 @@ func TestZonesByID(t *testing.T) {
 func TestAdminPrincipals(t *testing.T) {
 	admins := func(t *testing.T, args *S3GatewayLabArgs) []string {
 		t.Helper()
-		p, err := runLabs(t, "us-east-1", args, "lab")
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := planLab(t, args)
 		doc := byName(t, p, "lab-bucket-policy").Inputs["policy"].(map[string]any)
 		for _, st := range doc["Statement"].([]any) {
 			st := st.(map[string]any)
@@ -681,10 +692,7 @@ func TestCrossRegionProviderSettings(t *testing.T) {
 			WebIdentityTokenFile: &tokenFile},
 		AccessKey: "AKIAEXAMPLE", SecretKey: "wJalrEXAMPLE", Token: "tok",
 	}
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planLab(t, args)
 	prov := one(t, p, "pulumi:providers:aws")
 	got, err := json.Marshal(prov.Inputs)
 	if err != nil {
@@ -711,10 +719,7 @@ func TestCrossRegionProviderSettings(t *testing.T) {
 func TestExplicitZones(t *testing.T) {
 	args := validArgs()
 	args.AvailabilityZones = []string{"us-east-1c", "us-east-1f"}
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planLab(t, args)
 	var got []string
 	for _, s := range p.Find("aws:ec2/subnet:Subnet") {
 		got = append(got, s.Inputs["availabilityZone"].(string))
@@ -822,14 +827,8 @@ func assertPolicy(t *testing.T, what string, got any, want policy.Document) {
 func TestEveryBucketLockedDown(t *testing.T) {
 	args := validArgs()
 	args.CrossRegion = "us-west-2"
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
-	buckets := p.Find("aws:s3/bucketV2:BucketV2")
-	if len(buckets) != 3 {
-		t.Fatalf("got %d buckets, want 3 (lab, denied probe, cross-region probe)", len(buckets))
-	}
+	p := planLab(t, args)
+	buckets := findN(t, p, "aws:s3/bucketV2:BucketV2", 3, "lab, denied probe, cross-region probe")
 	for _, b := range buckets {
 		pab := byName(t, p, b.Name+"-public-access")
 		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
@@ -896,10 +895,7 @@ func TestProbeTargets(t *testing.T) {
 func TestCrossRegionSwitch(t *testing.T) {
 	args := validArgs()
 	args.CrossRegion = "eu-west-1"
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planLab(t, args)
 	prov := one(t, p, "pulumi:providers:aws")
 	if prov.Inputs["region"] != "eu-west-1" || prov.Parent != one(t, p, S3GatewayLabType).URN {
 		t.Errorf("cross-region provider: got region %v parent %s", prov.Inputs["region"], prov.Parent)
@@ -1005,14 +1001,8 @@ func TestRolesTakeBoundaryAndPath(t *testing.T) {
 		a.RestrictedTier, a.RestrictedPrefix, a.FlowLogs = true, "reports/", FlowLogsCloudWatch
 		return a
 	}
-	p, err := runLabs(t, "us-east-1", full(), "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
-	roles := p.Find("aws:iam/role:Role")
-	if len(roles) != 4 {
-		t.Fatalf("got %d roles, want 4 (three functions, flow logs)", len(roles))
-	}
+	p := planLab(t, full())
+	roles := findN(t, p, "aws:iam/role:Role", 4, "three functions, flow logs")
 	for _, r := range roles {
 		if r.Inputs["path"] != nil || r.Inputs["permissionsBoundary"] != nil {
 			t.Errorf("%s by default: path %v boundary %v, want neither set", r.Name, r.Inputs["path"], r.Inputs["permissionsBoundary"])
@@ -1021,10 +1011,7 @@ func TestRolesTakeBoundaryAndPath(t *testing.T) {
 	args := full()
 	boundary := "arn:aws:iam::" + offlineplan.MockAccountID + ":policy/platform/lab-boundary"
 	args.PermissionsBoundaryARN, args.IAMPath = boundary, "/platform/labs/"
-	if p, err = runLabs(t, "us-east-1", args, "lab"); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range p.Find("aws:iam/role:Role") {
+	for _, r := range planLab(t, args).Find("aws:iam/role:Role") {
 		if r.Inputs["path"] != "/platform/labs/" || r.Inputs["permissionsBoundary"] != boundary {
 			t.Errorf("%s: path %v boundary %v, want /platform/labs/ and %s", r.Name, r.Inputs["path"], r.Inputs["permissionsBoundary"], boundary)
 		}
