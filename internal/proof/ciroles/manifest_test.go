@@ -71,11 +71,7 @@ var runMarkers = map[string]*regexp.Regexp{
 // trust admits, and lists what it runs; every job the manifest lists assumes
 // its role, runs each of its runs, on the backend the run names.
 func TestManifestMatchesTheWorkflows(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	flows := readWorkflows(t, root)
 	byVariable := map[string]Role{}
 	for _, r := range m.Roles {
@@ -160,11 +156,7 @@ func TestManifestMatchesTheWorkflows(t *testing.T) {
 // subject of the jobs that assume it, and nothing else: the environment's
 // (environment:NAME), or for a role without one, pull requests and main.
 func TestTrustPoliciesAdmitTheirJobs(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	sub := regexp.MustCompile(`"token\.actions\.githubusercontent\.com:sub":\s*(\[[^\]]*\]|"[^"]*")`)
 	for _, r := range m.Roles {
 		data, err := os.ReadFile(filepath.Join(root, r.TrustPolicy))
@@ -194,11 +186,7 @@ func TestTrustPoliciesAdmitTheirJobs(t *testing.T) {
 // TestREADMEListsTheRoles: the README's CI set-up names every role of the
 // manifest by its variable and role name, and counts them right.
 func TestREADMEListsTheRoles(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	doc := ciDoc(t, root)
 	for _, r := range m.Roles {
 		for _, want := range []string{r.Variable, r.RoleName} {
@@ -240,11 +228,7 @@ var secretRef = regexp.MustCompile(`\$\{\{\s*secrets\.([A-Z0-9_]+)`)
 // workflow-level setting reads one; every secret a job reads is in the
 // manifest.
 func TestJobsGetTheirSecrets(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	check := func(where, env, text string) {
 		for _, s := range secretRef.FindAllStringSubmatch(text, -1) {
 			name := s[1]
@@ -346,11 +330,7 @@ func TestDependabotSkipsTheAWSPreview(t *testing.T) {
 // repository variable the workflows read (LAB_REGIONS has a default), and
 // only those; the backends' variables with the manifest's URLs.
 func TestSetUpSetsEveryVariable(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	read := map[string]bool{}
 	for _, f := range []string{"deploy.yml", "drift.yml", "pull-request.yml", "reap.yml", "review-stack.yml"} {
 		data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", f))
@@ -399,11 +379,7 @@ func TestSetUpSetsEveryVariable(t *testing.T) {
 // (maxSessionDurationSeconds): a destroy must not lose its credentials
 // half-way.
 func TestCredentialsOutlastTheJob(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	for _, r := range m.Roles {
 		for _, j := range r.Jobs {
 			data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", j.Workflow))
@@ -439,4 +415,16 @@ func TestCredentialsOutlastTheJob(t *testing.T) {
 			}
 		}
 	}
+}
+
+// loadManifest returns the repository's root and its iam/roles.json, and
+// stops t when the manifest cannot be loaded.
+func loadManifest(t *testing.T) (string, *Manifest) {
+	t.Helper()
+	root := repo.Root(t)
+	m, err := LoadManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, m
 }
