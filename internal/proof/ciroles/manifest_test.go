@@ -36,17 +36,24 @@ func readWorkflows(t *testing.T, root string) map[string]workflow {
 	}
 	out := map[string]workflow{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var w workflow
-		if err := yaml.Unmarshal(data, &w); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+		decodeWorkflow(t, root, filepath.Base(f), &w)
 		out[filepath.Base(f)] = w
 	}
 	return out
+}
+
+// decodeWorkflow decodes the workflow .github/workflows/name into w, and
+// stops t when it cannot be read or decoded.
+func decodeWorkflow(t *testing.T, root, name string, w any) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, w); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
 }
 
 // varRef matches a repository variable in an expression.
@@ -292,10 +299,6 @@ func TestDeployAppliesThePlanWithItsPreview(t *testing.T) {
 // than failing every one of them.
 func TestDependabotSkipsTheAWSPreview(t *testing.T) {
 	root := repo.Root(t)
-	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "pull-request.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var w struct {
 		Jobs map[string]struct {
 			If    string `yaml:"if"`
@@ -304,9 +307,7 @@ func TestDependabotSkipsTheAWSPreview(t *testing.T) {
 			} `yaml:"steps"`
 		} `yaml:"jobs"`
 	}
-	if err := yaml.Unmarshal(data, &w); err != nil {
-		t.Fatal(err)
-	}
+	decodeWorkflow(t, root, "pull-request.yml", &w)
 	if !strings.Contains(w.Jobs["preview"].If, "github.actor != 'dependabot[bot]'") {
 		t.Errorf("pull-request.yml/preview runs for Dependabot (if: %q)", w.Jobs["preview"].If)
 	}
@@ -382,10 +383,6 @@ func TestCredentialsOutlastTheJob(t *testing.T) {
 	root, m := loadManifest(t)
 	for _, r := range m.Roles {
 		for _, j := range r.Jobs {
-			data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", j.Workflow))
-			if err != nil {
-				t.Fatal(err)
-			}
 			var w struct {
 				Jobs map[string]struct {
 					Timeout int `yaml:"timeout-minutes"`
@@ -395,9 +392,7 @@ func TestCredentialsOutlastTheJob(t *testing.T) {
 					} `yaml:"steps"`
 				} `yaml:"jobs"`
 			}
-			if err := yaml.Unmarshal(data, &w); err != nil {
-				t.Fatal(err)
-			}
+			decodeWorkflow(t, root, j.Workflow, &w)
 			job := w.Jobs[j.Job]
 			for _, st := range job.Steps {
 				if !strings.HasPrefix(st.Uses, "aws-actions/configure-aws-credentials@") {
@@ -405,6 +400,7 @@ func TestCredentialsOutlastTheJob(t *testing.T) {
 				}
 				duration := 3600
 				if d := st.With["role-duration-seconds"]; d != "" {
+					var err error
 					if duration, err = strconv.Atoi(d); err != nil {
 						t.Fatal(err)
 					}
