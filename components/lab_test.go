@@ -197,10 +197,7 @@ func TestNoPathToTheInternet(t *testing.T) {
 				t.Errorf("subnet %s: mapPublicIpOnLaunch %v, want false", r.Name, r.Inputs["mapPublicIpOnLaunch"])
 			}
 		}
-		b, err := json.Marshal(r.Inputs)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := jsonText(t, r.Inputs)
 		if r.Name == "lab-probe-sg" {
 			// Deliberately open on 443 only: routes must refuse its probes.
 			egress := r.Inputs["egress"].([]any)
@@ -210,7 +207,7 @@ func TestNoPathToTheInternet(t *testing.T) {
 			}
 			continue
 		}
-		if strings.Contains(string(b), "0.0.0.0/0") || strings.Contains(string(b), "::/0") {
+		if strings.Contains(b, "0.0.0.0/0") || strings.Contains(b, "::/0") {
 			t.Errorf("%s %s mentions a default route or open CIDR: %s", r.Type, r.Name, b)
 		}
 	}
@@ -694,19 +691,16 @@ func TestCrossRegionProviderSettings(t *testing.T) {
 	}
 	p := planLab(t, args)
 	prov := one(t, p, "pulumi:providers:aws")
-	got, err := json.Marshal(prov.Inputs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := jsonText(t, prov.Inputs)
 	for _, want := range []string{`"profile":"platform"`, `"sharedConfigFiles":["/etc/aws/config"]`,
 		`"sharedCredentialsFiles":["/etc/aws/credentials"]`, `"allowedAccountIds":["` + offlineplan.MockAccountID + `"]`,
 		`"roleArn":"` + role + `"`, `"sessionName":"lab"`, `"externalId":"x-1"`, `"region":"eu-west-1"`,
 		`"webIdentityTokenFile":"/var/run/oidc/token"`, `"accessKey":"[secret]"`, `"secretKey":"[secret]"`, `"token":"[secret]"`} {
-		if !strings.Contains(string(got), want) {
+		if !strings.Contains(got, want) {
 			t.Errorf("cross-region provider inputs lack %s: %s", want, got)
 		}
 	}
-	if strings.Contains(string(got), "wJalrEXAMPLE") {
+	if strings.Contains(got, "wJalrEXAMPLE") {
 		t.Errorf("the secret key is in the provider's inputs in plain text: %s", got)
 	}
 
@@ -797,6 +791,16 @@ func assertRegistersNothing(t *testing.T, region string, args *S3GatewayLabArgs,
 	}
 }
 
+// jsonText is v as JSON text; it stops t when v cannot be marshalled.
+func jsonText(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // assertPolicy compares a registered policy input with the document the
 // builders make for the same inputs.
 func assertPolicy(t *testing.T, what string, got any, want policy.Document) {
@@ -809,15 +813,7 @@ func assertPolicy(t *testing.T, what string, got any, want policy.Document) {
 	if err := json.Unmarshal([]byte(wantJSON), &wantPlain); err != nil {
 		t.Fatal(err)
 	}
-	g, err := json.Marshal(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := json.Marshal(wantPlain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(g) != string(w) {
+	if g, w := jsonText(t, got), jsonText(t, wantPlain); g != w {
 		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
 	}
 }
@@ -861,27 +857,18 @@ func TestProbeTargets(t *testing.T) {
 	p := mustRunLab(t)
 	denied := offlineplan.Unknown("lab-denied-probe", "bucket")
 	ep := one(t, p, "aws:ec2/vpcEndpoint:VpcEndpoint")
-	b, err := json.Marshal(ep.Inputs["policy"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(b), denied) {
+	b := policyText(t, ep, "policy")
+	if strings.Contains(b, denied) {
 		t.Errorf("endpoint policy names the denied-probe bucket: %s", b)
 	}
 	// The lab function probes the denied bucket: its role may list it, so a
 	// refusal names the endpoint policy. The probe function's role may not.
-	rp, err := json.Marshal(byName(t, p, "lab-fn-role-policy").Inputs["policy"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(rp), "arn:aws:s3:::"+denied) {
+	rp := policyText(t, byName(t, p, "lab-fn-role-policy"), "policy")
+	if !strings.Contains(rp, "arn:aws:s3:::"+denied) {
 		t.Errorf("role policy does not let the role list the denied-probe bucket: %s", rp)
 	}
-	pp, err := json.Marshal(byName(t, p, "lab-probe-role-policy").Inputs["policy"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(pp), denied) {
+	pp := policyText(t, byName(t, p, "lab-probe-role-policy"), "policy")
+	if strings.Contains(pp, denied) {
 		t.Errorf("probe role policy names the denied-probe bucket, which only the lab function probes: %s", pp)
 	}
 	if got := byName(t, p, "lab-denied-probe").Inputs["bucketPrefix"]; got != "s3-gw-lab-deny-test-" {
@@ -917,11 +904,8 @@ func TestCrossRegionSwitch(t *testing.T) {
 	if env["PROBE_CROSS_REGION"] != "eu-west-1" || env["PROBE_CROSS_REGION_BUCKET"] != offlineplan.Unknown("lab-cross-region-probe", "bucket") {
 		t.Errorf("function probe env: got %v", env)
 	}
-	rp, err := json.Marshal(byName(t, p, "lab-probe-role-policy").Inputs["policy"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(rp), "arn:aws:s3:::"+offlineplan.Unknown("lab-cross-region-probe", "bucket")) {
+	rp := policyText(t, byName(t, p, "lab-probe-role-policy"), "policy")
+	if !strings.Contains(rp, "arn:aws:s3:::"+offlineplan.Unknown("lab-cross-region-probe", "bucket")) {
 		t.Errorf("role policy does not let the role list the cross-region bucket: %s", rp)
 	}
 	if p.Outputs["lab-functionName"] == nil {

@@ -26,11 +26,7 @@ func runVariant(t *testing.T, mutate func(*S3GatewayLabArgs)) *offlineplan.Plan 
 // policyText is a registered policy input as JSON text.
 func policyText(t *testing.T, r offlineplan.Resource, key string) string {
 	t.Helper()
-	b, err := json.Marshal(r.Inputs[key])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return jsonText(t, r.Inputs[key])
 }
 
 func env(t *testing.T, p *offlineplan.Plan, fn string) map[string]any {
