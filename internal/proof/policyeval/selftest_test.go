@@ -203,7 +203,7 @@ func TestSuiteCatchesBrokenPolicies(t *testing.T) {
 			},
 		},
 		{
-			name: "bucket policy without the admin exception",
+			name:   "bucket policy without the admin exception",
 			mutate: func(t *testing.T, l *lab) { dropBucketCondition(t, l, "aws:PrincipalArn") },
 			flips: []string{
 				"deployer lists the bucket from outside the VPC",
@@ -212,7 +212,7 @@ func TestSuiteCatchesBrokenPolicies(t *testing.T) {
 			},
 		},
 		{
-			name: "bucket policy without the endpoint condition",
+			name:   "bucket policy without the endpoint condition",
 			mutate: func(t *testing.T, l *lab) { dropBucketCondition(t, l, "aws:SourceVpce") },
 			flips: []string{
 				"function lists the lab bucket through the endpoint",
