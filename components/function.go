@@ -176,6 +176,18 @@ func https443(description string) *ec2.SecurityGroupEgressArgs {
 	}
 }
 
+// httpsToPrefixList is an HTTPS egress rule, with description, to the AWS
+// managed prefix list of service ("s3", "dynamodb").
+func (b *builder) httpsToPrefixList(service, description string) (*ec2.SecurityGroupEgressArgs, error) {
+	pl, err := b.managedPrefixList(service)
+	if err != nil {
+		return nil, err
+	}
+	rule := https443(description)
+	rule.PrefixListIds = pulumi.StringArray{pl}
+	return rule, nil
+}
+
 // securityGroups registers the functions' security groups, none with
 // ingress. DNS needs no rule: the VPC resolver is not filtered by security
 // groups.
@@ -194,24 +206,21 @@ func https443(description string) *ec2.SecurityGroupEgressArgs {
 func (b *builder) securityGroups() error {
 	var egress ec2.SecurityGroupEgressArray
 	if b.lab.has(EndpointGateway) || len(b.lab.S3Endpoints) == 0 {
-		pl, err := b.managedPrefixList("s3")
+		description := "HTTPS to Amazon S3 through the gateway endpoint"
+		if !b.lab.has(EndpointGateway) {
+			description = "HTTPS to the public addresses of Amazon S3 through the NAT gateway"
+		}
+		rule, err := b.httpsToPrefixList("s3", description)
 		if err != nil {
 			return err
 		}
-		rule := https443("HTTPS to Amazon S3 through the gateway endpoint")
-		if !b.lab.has(EndpointGateway) {
-			rule = https443("HTTPS to the public addresses of Amazon S3 through the NAT gateway")
-		}
-		rule.PrefixListIds = pulumi.StringArray{pl}
 		egress = append(egress, rule)
 	}
 	if b.lab.DynamoDB {
-		pl, err := b.managedPrefixList("dynamodb")
+		rule, err := b.httpsToPrefixList("dynamodb", "HTTPS to DynamoDB through the gateway endpoint")
 		if err != nil {
 			return err
 		}
-		rule := https443("HTTPS to DynamoDB through the gateway endpoint")
-		rule.PrefixListIds = pulumi.StringArray{pl}
 		egress = append(egress, rule)
 	}
 	if b.lab.has(EndpointInterface) || len(b.lab.InterfaceEndpoints) > 0 {
@@ -241,12 +250,10 @@ func (b *builder) securityGroups() error {
 	b.clientSGs = pulumi.StringArray{sg.ID(), probe.ID()}
 
 	if b.lab.RestrictedTier {
-		pl, err := b.managedPrefixList("s3")
+		rule, err := b.httpsToPrefixList("s3", "HTTPS to Amazon S3 through the gateway endpoint of the restricted tier")
 		if err != nil {
 			return err
 		}
-		rule := https443("HTTPS to Amazon S3 through the gateway endpoint of the restricted tier")
-		rule.PrefixListIds = pulumi.StringArray{pl}
 		if b.restrictedSG, err = b.functionSG(b.name+"-restricted-sg",
 			"Lab restricted-tier function: no ingress, HTTPS to S3 through its gateway endpoint only",
 			ec2.SecurityGroupEgressArray{rule}); err != nil {

@@ -64,7 +64,14 @@ func runLabs(t *testing.T, region string, args *S3GatewayLabArgs, names ...strin
 
 func mustRunLab(t *testing.T) *offlineplan.Plan {
 	t.Helper()
-	p, err := runLabs(t, "us-east-1", validArgs(), "lab")
+	return planLab(t, validArgs())
+}
+
+// planLab declares the lab "lab" in us-east-1 with args, and stops t when
+// that fails.
+func planLab(t *testing.T, args *S3GatewayLabArgs) *offlineplan.Plan {
+	t.Helper()
+	p, err := runLabs(t, "us-east-1", args, "lab")
 	if err != nil {
 		t.Fatalf("declare lab: %v", err)
 	}
@@ -73,11 +80,21 @@ func mustRunLab(t *testing.T) *offlineplan.Plan {
 
 func one(t *testing.T, p *offlineplan.Plan, typ string) offlineplan.Resource {
 	t.Helper()
+	return findN(t, p, typ, 1, "")[0]
+}
+
+// findN returns the resources of type typ in p, and stops t unless there are
+// n of them (which names what they should be, when set).
+func findN(t *testing.T, p *offlineplan.Plan, typ string, n int, which string) []offlineplan.Resource {
+	t.Helper()
 	rs := p.Find(typ)
-	if len(rs) != 1 {
-		t.Fatalf("got %d resources of type %s, want 1", len(rs), typ)
+	if len(rs) != n {
+		if which != "" {
+			which = " (" + which + ")"
+		}
+		t.Fatalf("got %d resources of type %s, want %d%s", len(rs), typ, n, which)
 	}
-	return rs[0]
+	return rs
 }
 
 func byName(t *testing.T, p *offlineplan.Plan, name string) offlineplan.Resource {
@@ -180,10 +197,7 @@ func TestNoPathToTheInternet(t *testing.T) {
 				t.Errorf("subnet %s: mapPublicIpOnLaunch %v, want false", r.Name, r.Inputs["mapPublicIpOnLaunch"])
 			}
 		}
-		b, err := json.Marshal(r.Inputs)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := jsonText(t, r.Inputs)
 		if r.Name == "lab-probe-sg" {
 			// Deliberately open on 443 only: routes must refuse its probes.
 			egress := r.Inputs["egress"].([]any)
@@ -193,7 +207,7 @@ func TestNoPathToTheInternet(t *testing.T) {
 			}
 			continue
 		}
-		if strings.Contains(string(b), "0.0.0.0/0") || strings.Contains(string(b), "::/0") {
+		if strings.Contains(b, "0.0.0.0/0") || strings.Contains(b, "::/0") {
 			t.Errorf("%s %s mentions a default route or open CIDR: %s", r.Type, r.Name, b)
 		}
 	}
@@ -611,10 +625,7 @@ func TestTwoInstances(t *testing.T) {
 func TestZonesByID(t *testing.T) {
 	args := validArgs()
 	args.ExcludeZoneIDs = []string{"use1-az3"} // us-east-1b in the mock
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planLab(t, args)
 	got := map[string]any{}
 	for _, s := range p.Find("aws:ec2/subnet:Subnet") {
 		got[s.Inputs["availabilityZone"].(string)] = s.Inputs["tags"].(map[string]any)[TagZoneID]
@@ -634,10 +645,7 @@ func TestZonesByID(t *testing.T) {
 func TestAdminPrincipals(t *testing.T) {
 	admins := func(t *testing.T, args *S3GatewayLabArgs) []string {
 		t.Helper()
-		p, err := runLabs(t, "us-east-1", args, "lab")
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := planLab(t, args)
 		doc := byName(t, p, "lab-bucket-policy").Inputs["policy"].(map[string]any)
 		for _, st := range doc["Statement"].([]any) {
 			st := st.(map[string]any)
@@ -681,24 +689,18 @@ func TestCrossRegionProviderSettings(t *testing.T) {
 			WebIdentityTokenFile: &tokenFile},
 		AccessKey: "AKIAEXAMPLE", SecretKey: "wJalrEXAMPLE", Token: "tok",
 	}
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planLab(t, args)
 	prov := one(t, p, "pulumi:providers:aws")
-	got, err := json.Marshal(prov.Inputs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := jsonText(t, prov.Inputs)
 	for _, want := range []string{`"profile":"platform"`, `"sharedConfigFiles":["/etc/aws/config"]`,
 		`"sharedCredentialsFiles":["/etc/aws/credentials"]`, `"allowedAccountIds":["` + offlineplan.MockAccountID + `"]`,
 		`"roleArn":"` + role + `"`, `"sessionName":"lab"`, `"externalId":"x-1"`, `"region":"eu-west-1"`,
 		`"webIdentityTokenFile":"/var/run/oidc/token"`, `"accessKey":"[secret]"`, `"secretKey":"[secret]"`, `"token":"[secret]"`} {
-		if !strings.Contains(string(got), want) {
+		if !strings.Contains(got, want) {
 			t.Errorf("cross-region provider inputs lack %s: %s", want, got)
 		}
 	}
-	if strings.Contains(string(got), "wJalrEXAMPLE") {
+	if strings.Contains(got, "wJalrEXAMPLE") {
 		t.Errorf("the secret key is in the provider's inputs in plain text: %s", got)
 	}
 
@@ -711,10 +713,7 @@ func TestCrossRegionProviderSettings(t *testing.T) {
 func TestExplicitZones(t *testing.T) {
 	args := validArgs()
 	args.AvailabilityZones = []string{"us-east-1c", "us-east-1f"}
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planLab(t, args)
 	var got []string
 	for _, s := range p.Find("aws:ec2/subnet:Subnet") {
 		got = append(got, s.Inputs["availabilityZone"].(string))
@@ -792,6 +791,16 @@ func assertRegistersNothing(t *testing.T, region string, args *S3GatewayLabArgs,
 	}
 }
 
+// jsonText is v as JSON text; it stops t when v cannot be marshalled.
+func jsonText(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // assertPolicy compares a registered policy input with the document the
 // builders make for the same inputs.
 func assertPolicy(t *testing.T, what string, got any, want policy.Document) {
@@ -804,15 +813,7 @@ func assertPolicy(t *testing.T, what string, got any, want policy.Document) {
 	if err := json.Unmarshal([]byte(wantJSON), &wantPlain); err != nil {
 		t.Fatal(err)
 	}
-	g, err := json.Marshal(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := json.Marshal(wantPlain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(g) != string(w) {
+	if g, w := jsonText(t, got), jsonText(t, wantPlain); g != w {
 		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
 	}
 }
@@ -822,14 +823,8 @@ func assertPolicy(t *testing.T, what string, got any, want policy.Document) {
 func TestEveryBucketLockedDown(t *testing.T) {
 	args := validArgs()
 	args.CrossRegion = "us-west-2"
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
-	buckets := p.Find("aws:s3/bucketV2:BucketV2")
-	if len(buckets) != 3 {
-		t.Fatalf("got %d buckets, want 3 (lab, denied probe, cross-region probe)", len(buckets))
-	}
+	p := planLab(t, args)
+	buckets := findN(t, p, "aws:s3/bucketV2:BucketV2", 3, "lab, denied probe, cross-region probe")
 	for _, b := range buckets {
 		pab := byName(t, p, b.Name+"-public-access")
 		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
@@ -862,27 +857,18 @@ func TestProbeTargets(t *testing.T) {
 	p := mustRunLab(t)
 	denied := offlineplan.Unknown("lab-denied-probe", "bucket")
 	ep := one(t, p, "aws:ec2/vpcEndpoint:VpcEndpoint")
-	b, err := json.Marshal(ep.Inputs["policy"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(b), denied) {
+	b := policyText(t, ep, "policy")
+	if strings.Contains(b, denied) {
 		t.Errorf("endpoint policy names the denied-probe bucket: %s", b)
 	}
 	// The lab function probes the denied bucket: its role may list it, so a
 	// refusal names the endpoint policy. The probe function's role may not.
-	rp, err := json.Marshal(byName(t, p, "lab-fn-role-policy").Inputs["policy"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(rp), "arn:aws:s3:::"+denied) {
+	rp := policyText(t, byName(t, p, "lab-fn-role-policy"), "policy")
+	if !strings.Contains(rp, "arn:aws:s3:::"+denied) {
 		t.Errorf("role policy does not let the role list the denied-probe bucket: %s", rp)
 	}
-	pp, err := json.Marshal(byName(t, p, "lab-probe-role-policy").Inputs["policy"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(pp), denied) {
+	pp := policyText(t, byName(t, p, "lab-probe-role-policy"), "policy")
+	if strings.Contains(pp, denied) {
 		t.Errorf("probe role policy names the denied-probe bucket, which only the lab function probes: %s", pp)
 	}
 	if got := byName(t, p, "lab-denied-probe").Inputs["bucketPrefix"]; got != "s3-gw-lab-deny-test-" {
@@ -896,10 +882,7 @@ func TestProbeTargets(t *testing.T) {
 func TestCrossRegionSwitch(t *testing.T) {
 	args := validArgs()
 	args.CrossRegion = "eu-west-1"
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planLab(t, args)
 	prov := one(t, p, "pulumi:providers:aws")
 	if prov.Inputs["region"] != "eu-west-1" || prov.Parent != one(t, p, S3GatewayLabType).URN {
 		t.Errorf("cross-region provider: got region %v parent %s", prov.Inputs["region"], prov.Parent)
@@ -921,11 +904,8 @@ func TestCrossRegionSwitch(t *testing.T) {
 	if env["PROBE_CROSS_REGION"] != "eu-west-1" || env["PROBE_CROSS_REGION_BUCKET"] != offlineplan.Unknown("lab-cross-region-probe", "bucket") {
 		t.Errorf("function probe env: got %v", env)
 	}
-	rp, err := json.Marshal(byName(t, p, "lab-probe-role-policy").Inputs["policy"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(rp), "arn:aws:s3:::"+offlineplan.Unknown("lab-cross-region-probe", "bucket")) {
+	rp := policyText(t, byName(t, p, "lab-probe-role-policy"), "policy")
+	if !strings.Contains(rp, "arn:aws:s3:::"+offlineplan.Unknown("lab-cross-region-probe", "bucket")) {
 		t.Errorf("role policy does not let the role list the cross-region bucket: %s", rp)
 	}
 	if p.Outputs["lab-functionName"] == nil {
@@ -1005,14 +985,8 @@ func TestRolesTakeBoundaryAndPath(t *testing.T) {
 		a.RestrictedTier, a.RestrictedPrefix, a.FlowLogs = true, "reports/", FlowLogsCloudWatch
 		return a
 	}
-	p, err := runLabs(t, "us-east-1", full(), "lab")
-	if err != nil {
-		t.Fatal(err)
-	}
-	roles := p.Find("aws:iam/role:Role")
-	if len(roles) != 4 {
-		t.Fatalf("got %d roles, want 4 (three functions, flow logs)", len(roles))
-	}
+	p := planLab(t, full())
+	roles := findN(t, p, "aws:iam/role:Role", 4, "three functions, flow logs")
 	for _, r := range roles {
 		if r.Inputs["path"] != nil || r.Inputs["permissionsBoundary"] != nil {
 			t.Errorf("%s by default: path %v boundary %v, want neither set", r.Name, r.Inputs["path"], r.Inputs["permissionsBoundary"])
@@ -1021,10 +995,7 @@ func TestRolesTakeBoundaryAndPath(t *testing.T) {
 	args := full()
 	boundary := "arn:aws:iam::" + offlineplan.MockAccountID + ":policy/platform/lab-boundary"
 	args.PermissionsBoundaryARN, args.IAMPath = boundary, "/platform/labs/"
-	if p, err = runLabs(t, "us-east-1", args, "lab"); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range p.Find("aws:iam/role:Role") {
+	for _, r := range planLab(t, args).Find("aws:iam/role:Role") {
 		if r.Inputs["path"] != "/platform/labs/" || r.Inputs["permissionsBoundary"] != boundary {
 			t.Errorf("%s: path %v boundary %v, want /platform/labs/ and %s", r.Name, r.Inputs["path"], r.Inputs["permissionsBoundary"], boundary)
 		}

@@ -112,16 +112,23 @@ func (b *builder) subnets() error {
 // tables, with policy.
 func (b *builder) gatewayEndpoint(name, service string, routeTableIDs pulumi.StringArrayOutput, doc pulumi.StringOutput,
 	opts ...pulumi.ResourceOption) (*ec2.VpcEndpoint, error) {
-	ep, err := ec2.NewVpcEndpoint(b.ctx, name, &ec2.VpcEndpointArgs{
-		VpcId:           b.comp.VPCID,
-		ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.%s", b.facts.region, service)),
-		VpcEndpointType: pulumi.String("Gateway"),
-		RouteTableIds:   routeTableIDs,
-		Policy:          doc,
-		Tags:            b.tags(name),
-	}, append([]pulumi.ResourceOption{b.child}, opts...)...)
+	return b.vpcEndpoint(name, service, "Gateway", &ec2.VpcEndpointArgs{
+		RouteTableIds: routeTableIDs,
+		Policy:        doc,
+	}, opts...)
+}
+
+// vpcEndpoint registers an endpoint of service, of type kind ("Gateway",
+// "Interface"), in the lab's VPC: args with the VPC, the service name, the
+// type and the tags set.
+func (b *builder) vpcEndpoint(name, service, kind string, args *ec2.VpcEndpointArgs, opts ...pulumi.ResourceOption) (*ec2.VpcEndpoint, error) {
+	args.VpcId = b.comp.VPCID
+	args.ServiceName = pulumi.String(fmt.Sprintf("com.amazonaws.%s.%s", b.facts.region, service))
+	args.VpcEndpointType = pulumi.String(kind)
+	args.Tags = b.tags(name)
+	ep, err := ec2.NewVpcEndpoint(b.ctx, name, args, append([]pulumi.ResourceOption{b.child}, opts...)...)
 	if err != nil {
-		return nil, fmt.Errorf("%s gateway endpoint: %w", service, err)
+		return nil, fmt.Errorf("%s %s endpoint: %w", service, strings.ToLower(kind), err)
 	}
 	return ep, nil
 }
@@ -206,21 +213,13 @@ func (b *builder) interfaceEndpoint(name, service string, doc pulumi.StringOutpu
 	if err != nil {
 		return nil, fmt.Errorf("%s endpoint security group: %w", service, err)
 	}
-	ep, err := ec2.NewVpcEndpoint(b.ctx, name, &ec2.VpcEndpointArgs{
-		VpcId:             b.comp.VPCID,
-		ServiceName:       pulumi.String(fmt.Sprintf("com.amazonaws.%s.%s", b.facts.region, service)),
-		VpcEndpointType:   pulumi.String("Interface"),
+	return b.vpcEndpoint(name, service, "Interface", &ec2.VpcEndpointArgs{
 		SubnetIds:         b.comp.PrivateSubnetIDs,
 		SecurityGroupIds:  pulumi.StringArray{sg.ID()},
 		PrivateDnsEnabled: pulumi.Bool(true),
 		DnsOptions:        dns,
 		Policy:            doc,
-		Tags:              b.tags(name),
-	}, append([]pulumi.ResourceOption{b.child}, opts...)...)
-	if err != nil {
-		return nil, fmt.Errorf("%s interface endpoint: %w", service, err)
-	}
-	return ep, nil
+	}, opts...)
 }
 
 // s3InterfaceEndpoint registers the S3 interface endpoint (s3Endpoints with

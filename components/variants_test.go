@@ -20,21 +20,13 @@ func runVariant(t *testing.T, mutate func(*S3GatewayLabArgs)) *offlineplan.Plan 
 	t.Helper()
 	args := validArgs()
 	mutate(args)
-	p, err := runLabs(t, "us-east-1", args, "lab")
-	if err != nil {
-		t.Fatalf("declare lab: %v", err)
-	}
-	return p
+	return planLab(t, args)
 }
 
 // policyText is a registered policy input as JSON text.
 func policyText(t *testing.T, r offlineplan.Resource, key string) string {
 	t.Helper()
-	b, err := json.Marshal(r.Inputs[key])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return jsonText(t, r.Inputs[key])
 }
 
 func env(t *testing.T, p *offlineplan.Plan, fn string) map[string]any {
@@ -268,10 +260,7 @@ func TestAccessPoint(t *testing.T) {
 
 func TestDynamoDB(t *testing.T) {
 	p := runVariant(t, func(a *S3GatewayLabArgs) { a.DynamoDB = true })
-	tables := p.Find("aws:dynamodb/table:Table")
-	if len(tables) != 2 {
-		t.Fatalf("got %d tables, want the lab table and the denied one", len(tables))
-	}
+	tables := findN(t, p, "aws:dynamodb/table:Table", 2, "the lab table and the denied one")
 	for _, tb := range tables {
 		if tb.Inputs["billingMode"] != "PAY_PER_REQUEST" || tb.Inputs["hashKey"] != contract.TableKeyAttribute {
 			t.Errorf("table %s: %v", tb.Name, tb.Inputs)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/verify"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/awsfake"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/jsonfile"
 	"github.com/platformlab/s3-gateway-lab/lambda/contract"
 )
 
@@ -48,15 +48,7 @@ func fakeLab() awsfake.Lab {
 
 func writeOutputs(t *testing.T, m map[string]any) string {
 	t.Helper()
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "outputs.json")
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return jsonfile.Write(t, "outputs.json", m)
 }
 
 func withCredentials(t *testing.T) {

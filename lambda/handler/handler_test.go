@@ -169,12 +169,23 @@ func TestListMissingBucket(t *testing.T) {
 	endpoint := needS3(t)
 	h, _ := newHandler(t, testConfig(endpoint, "no-such-lab-bucket"), testSecretKey)
 	rep := h.List(testContext(t))
-	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindNoSuchBucket {
-		t.Fatalf("List of a missing bucket: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindNoSuchBucket)
+	if !expectKind(t, "List of a missing bucket", rep, contract.KindNoSuchBucket) {
+		return
 	}
 	if !strings.Contains(rep.Error.Message, "no-such-lab-bucket") {
 		t.Errorf("error message %q does not name the bucket", rep.Error.Message)
 	}
+}
+
+// expectKind fails t unless rep is a failure of kind (what names the call),
+// and reports whether it is.
+func expectKind(t *testing.T, what string, rep contract.Report, kind string) bool {
+	t.Helper()
+	if rep.OK || rep.Error == nil || rep.Error.Kind != kind {
+		t.Errorf("%s: got ok=%v error=%+v, want kind %s", what, rep.OK, rep.Error, kind)
+		return false
+	}
+	return true
 }
 
 func TestListAccessDenied(t *testing.T) {
@@ -183,9 +194,7 @@ func TestListAccessDenied(t *testing.T) {
 	createBucket(t, h, "seeded-denied", []string{"a"})
 	bad, _ := newHandler(t, testConfig(endpoint, "seeded-denied"), "not-the-secret")
 	rep := bad.List(testContext(t))
-	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindAccessDenied {
-		t.Fatalf("List with a wrong secret: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindAccessDenied)
-	}
+	expectKind(t, "List with a wrong secret", rep, contract.KindAccessDenied)
 }
 
 // TestUnreachableRefused: nothing listens on the endpoint.
@@ -198,9 +207,7 @@ func TestUnreachableRefused(t *testing.T) {
 	cfg.ConnectTimeout, cfg.RequestTimeout = 300*time.Millisecond, 2*time.Second
 	h, _ := newHandler(t, cfg, testSecretKey)
 	rep := h.List(testContext(t))
-	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindUnreachable {
-		t.Fatalf("List against a closed port: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindUnreachable)
-	}
+	expectKind(t, "List against a closed port", rep, contract.KindUnreachable)
 }
 
 // TestUnreachableBlackhole: the endpoint accepts connections and never
@@ -241,8 +248,8 @@ func TestUnreachableBlackhole(t *testing.T) {
 	cfg.ConnectTimeout, cfg.RequestTimeout = 300*time.Millisecond, 1500*time.Millisecond
 	h, _ := newHandler(t, cfg, testSecretKey)
 	rep := h.List(testContext(t))
-	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindUnreachable {
-		t.Fatalf("List against a silent endpoint: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindUnreachable)
+	if !expectKind(t, "List against a silent endpoint", rep, contract.KindUnreachable) {
+		return
 	}
 	// A functional bound, not a performance target: the listing must stop at
 	// its own timeout (1.5 s); 10 s leaves room for a loaded machine while
@@ -417,8 +424,8 @@ func TestProbeInternet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.OK || rep.Error == nil || rep.Error.Kind != tt.wantKind {
-				t.Fatalf("probe internet %s: got ok=%v error=%+v, want kind %s", tt.url, rep.OK, rep.Error, tt.wantKind)
+			if !expectKind(t, "probe internet "+tt.url, rep, tt.wantKind) {
+				return
 			}
 			if rep.Action != contract.ActionProbe || rep.Probe != contract.ProbeInternet || rep.Target != tt.url {
 				t.Errorf("report: got action %q probe %q target %q", rep.Action, rep.Probe, rep.Target)
@@ -442,9 +449,7 @@ func TestProbeDeniedBucket(t *testing.T) {
 	// A refused request reads as access_denied.
 	denied, _ := newHandler(t, cfg, "wrong-secret")
 	rep = denied.Probe(testContext(t), contract.ProbeDeniedBucket)
-	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindAccessDenied {
-		t.Errorf("refused probe: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindAccessDenied)
-	}
+	expectKind(t, "refused probe", rep, contract.KindAccessDenied)
 }
 
 func TestProbeCrossRegion(t *testing.T) {
@@ -456,8 +461,8 @@ func TestProbeCrossRegion(t *testing.T) {
 	cfg.ProbeCrossRegionBucket, cfg.ProbeCrossRegion = "other-region-bucket", "eu-west-1"
 	h, _ := newHandler(t, cfg, testSecretKey)
 	rep := h.Probe(testContext(t), contract.ProbeCrossRegion)
-	if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindUnreachable {
-		t.Fatalf("cross-region probe: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindUnreachable)
+	if !expectKind(t, "cross-region probe", rep, contract.KindUnreachable) {
+		return
 	}
 	if rep.Region != "eu-west-1" || rep.Bucket != "other-region-bucket" {
 		t.Errorf("cross-region probe report: got region %q bucket %q, want eu-west-1 other-region-bucket", rep.Region, rep.Bucket)
@@ -468,9 +473,7 @@ func TestProbeNotConfigured(t *testing.T) {
 	h, _ := newHandler(t, probeConfig(""), testSecretKey)
 	for _, probe := range contract.Probes {
 		rep := h.Probe(testContext(t), probe)
-		if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindNotConfigured {
-			t.Errorf("probe %s without a target: got ok=%v error=%+v, want kind %s", probe, rep.OK, rep.Error, contract.KindNotConfigured)
-		}
+		expectKind(t, "probe "+probe+" without a target", rep, contract.KindNotConfigured)
 	}
 	// With every client, as in Lambda, only the sts probe has a target
 	// without the lab's variables; the rest still do not run.
@@ -482,9 +485,7 @@ func TestProbeNotConfigured(t *testing.T) {
 			continue
 		}
 		rep := h.Probe(testContext(t), probe)
-		if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindNotConfigured {
-			t.Errorf("probe %s with clients and no target: got ok=%v error=%+v, want kind %s", probe, rep.OK, rep.Error, contract.KindNotConfigured)
-		}
+		expectKind(t, "probe "+probe+" with clients and no target", rep, contract.KindNotConfigured)
 	}
 	if _, err := h.Handle(testContext(t), contract.Event{Action: contract.ActionProbe, Probe: "http://example.com"}); err == nil ||
 		!strings.Contains(err.Error(), `unknown probe "http://example.com"`) {

@@ -146,9 +146,7 @@ func TestProbeThroughAWSNames(t *testing.T) {
 					t.Errorf("target: got %q, want %q", rep.Target, tt.wantTarget)
 				}
 				if secret != testSecretKey {
-					if rep.OK || rep.Error == nil || rep.Error.Kind != contract.KindAccessDenied {
-						t.Errorf("probe with a wrong secret: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, contract.KindAccessDenied)
-					}
+					expectKind(t, "probe with a wrong secret", rep, contract.KindAccessDenied)
 					continue
 				}
 				if !rep.OK || !slices.Equal(rep.Keys, seeds) {
@@ -211,9 +209,7 @@ func TestProbeS3DNS(t *testing.T) {
 				t.Errorf("looked up %v, target %q: want %v", asked, rep.Target, want)
 			}
 			if tt.wantErrKnd != "" {
-				if rep.OK || rep.Error == nil || rep.Error.Kind != tt.wantErrKnd {
-					t.Errorf("probe: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, tt.wantErrKnd)
-				}
+				expectKind(t, "probe", rep, tt.wantErrKnd)
 				return
 			}
 			if !rep.OK || !slices.Equal(rep.Addresses, tt.wantAddrs) || rep.InVPC != tt.wantInVPC {
@@ -259,9 +255,7 @@ func TestProbeObjectKeys(t *testing.T) {
 				t.Errorf("report: got target %q bucket %q, want %q in tiers", rep.Target, rep.Bucket, tt.wantKey)
 			}
 			if tt.wantKind != "" {
-				if rep.OK || rep.Error == nil || rep.Error.Kind != tt.wantKind {
-					t.Errorf("probe: got ok=%v error=%+v, want kind %s", rep.OK, rep.Error, tt.wantKind)
-				}
+				expectKind(t, "probe", rep, tt.wantKind)
 				return
 			}
 			if !rep.OK || !slices.Equal(rep.Keys, []string{tt.wantKey}) {

@@ -186,15 +186,8 @@ func TestSignalDuringUp(t *testing.T) {
 		signals <- syscall.SIGTERM
 	}()
 	code, _, out := runWith(t, rec, false, signals, context.Background())
-	if want := []string{"create eph-test", "up", "destroy", "remove"}; !slices.Equal(rec.got(), want) {
-		t.Errorf("calls: got %v, want %v", rec.got(), want)
-	}
-	if !rec.cleanupCtxOK {
-		t.Error("destroy or remove ran on a cancelled context")
-	}
-	if code != exitcode.Interrupted {
-		t.Errorf("exit code: got %d, want %d", code, exitcode.Interrupted)
-	}
+	checkCleanup(t, rec, code, []string{"create eph-test", "up", "destroy", "remove"}, exitcode.Interrupted,
+		"destroy or remove ran on a cancelled context")
 	if !strings.Contains(out, "terminated received") {
 		t.Errorf("the signal is not reported:\n%s", out)
 	}
@@ -222,15 +215,8 @@ func TestSignalDuringDestroy(t *testing.T) {
 	}()
 	code, _ := runTo(buf, rec, false, signals, context.Background())
 	out := buf.String()
-	if want := []string{"create eph-test", "up", "verify fn", "destroy", "remove"}; !slices.Equal(rec.got(), want) {
-		t.Errorf("calls: got %v, want %v", rec.got(), want)
-	}
-	if !rec.cleanupCtxOK {
-		t.Error("a signal during cleanup cancelled it")
-	}
-	if code != exitcode.Interrupted {
-		t.Errorf("exit code: got %d, want %d", code, exitcode.Interrupted)
-	}
+	checkCleanup(t, rec, code, []string{"create eph-test", "up", "verify fn", "destroy", "remove"}, exitcode.Interrupted,
+		"a signal during cleanup cancelled it")
 	if !strings.Contains(out, "received again: cleanup of eph-test goes on") {
 		t.Errorf("the second signal is not reported:\n%s", out)
 	}
@@ -244,14 +230,23 @@ func TestParentDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	code, _, _ := runWith(t, rec, false, nil, ctx)
-	if want := []string{"create eph-test", "up", "destroy", "remove"}; !slices.Equal(rec.got(), want) {
+	checkCleanup(t, rec, code, []string{"create eph-test", "up", "destroy", "remove"}, exitcode.ClaimFailed,
+		"cleanup ran on the expired context")
+}
+
+// checkCleanup fails t unless the run made the calls want, in order, ran its
+// cleanup on a context that was not cancelled (else it reports cancelled),
+// and ended with wantCode.
+func checkCleanup(t *testing.T, rec *recorder, code exitcode.Code, want []string, wantCode exitcode.Code, cancelled string) {
+	t.Helper()
+	if !slices.Equal(rec.got(), want) {
 		t.Errorf("calls: got %v, want %v", rec.got(), want)
 	}
 	if !rec.cleanupCtxOK {
-		t.Error("cleanup ran on the expired context")
+		t.Error(cancelled)
 	}
-	if code != exitcode.ClaimFailed {
-		t.Errorf("exit code: got %d, want %d", code, exitcode.ClaimFailed)
+	if code != wantCode {
+		t.Errorf("exit code: got %d, want %d", code, wantCode)
 	}
 }
 

@@ -32,12 +32,19 @@ func tagged(kind ec2types.ResourceType, project, stack string) []ec2types.TagSpe
 	return []ec2types.TagSpecification{{ResourceType: kind, Tags: t}}
 }
 
-func TestFindWithMoto(t *testing.T) {
+// startEC2 starts moto for t and returns it, an EC2 client of it and a
+// context that ends with t, within 2 minutes.
+func startEC2(t *testing.T) (*motoserver.Server, *ec2.Client, context.Context) {
+	t.Helper()
 	srv := motoserver.Start(t)
-	cfg := srv.Config()
-	e := ec2.NewFromConfig(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
+	return srv, ec2.NewFromConfig(srv.Config()), ctx
+}
+
+func TestFindWithMoto(t *testing.T) {
+	srv, e, ctx := startEC2(t)
+	cfg := srv.Config()
 
 	vpc := func(project, stack string) string {
 		out, err := e.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.42.0.0/16"),
@@ -150,11 +157,7 @@ func TestFindWithMoto(t *testing.T) {
 // TestInterfaceEndpointPrice: an orphaned interface endpoint costs its hours
 // in each zone; a gateway endpoint nothing.
 func TestInterfaceEndpointPrice(t *testing.T) {
-	srv := motoserver.Start(t)
-	cfg := srv.Config()
-	e := ec2.NewFromConfig(cfg)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	_, e, ctx := startEC2(t)
 	v, err := e.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.42.0.0/16")})
 	if err != nil {
 		t.Fatal(err)

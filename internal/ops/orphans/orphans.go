@@ -128,11 +128,8 @@ func (f *Finder) price(ctx context.Context, r *Resource) (gone bool, err error) 
 	switch r.Kind {
 	case "ec2:natgateway":
 		out, err := f.EC2.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{id}})
-		if notFound(err) {
-			return true, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("describe NAT gateway %s in %s: %w", id, f.Region, err)
+		if gone, err := f.described(err, "NAT gateway", id); gone || err != nil {
+			return gone, err
 		}
 		// AWS answers NatGatewayNotFound for an unknown ID, moto an empty
 		// list: either way there is no such gateway.
@@ -146,11 +143,8 @@ func (f *Finder) price(ctx context.Context, r *Resource) (gone bool, err error) 
 		r.Delete = "aws ec2 release-address --allocation-id " + id + region
 	case "ec2:vpc-endpoint":
 		out, err := f.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
-		if notFound(err) {
-			return true, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("describe VPC endpoint %s in %s: %w", id, f.Region, err)
+		if gone, err := f.described(err, "VPC endpoint", id); gone || err != nil {
+			return gone, err
 		}
 		if len(out.VpcEndpoints) == 1 && (out.VpcEndpoints[0].State == "deleted" || out.VpcEndpoints[0].State == "deleting") {
 			return true, nil
@@ -180,6 +174,18 @@ func (f *Finder) price(ctx context.Context, r *Resource) (gone bool, err error) 
 		}
 		r.Pricing = "not in the price table: check by hand"
 		r.Delete = "see the console, or aws resourcegroupstaggingapi get-resources --resource-arn-list " + r.ARN + region
+	}
+	return false, nil
+}
+
+// described sorts the error of describing the what id: gone when AWS knows
+// no such resource, else the error wrapped (nil for none).
+func (f *Finder) described(err error, what, id string) (gone bool, _ error) {
+	if notFound(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("describe %s %s in %s: %w", what, id, f.Region, err)
 	}
 	return false, nil
 }

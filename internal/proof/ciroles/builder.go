@@ -48,13 +48,8 @@ func (b *builder) allow(sid string, actions, resources []string, cond policy.Con
 // (Describe*, Get*, List*: what a refresh calls).
 func (b *builder) deploy(types []string, readOnly bool) error {
 	byService := map[string][]string{}
-	var missing []string
-	for _, t := range types {
-		actions, ok := Rights[t]
-		if !ok {
-			missing = append(missing, "resource type "+t)
-			continue
-		}
+	found, missing := lookUp(Rights, types, "resource type ")
+	for _, actions := range found {
 		for _, a := range actions {
 			service, op, _ := strings.Cut(a, ":")
 			if readOnly && !isRead(op) {
@@ -83,13 +78,7 @@ func (b *builder) deploy(types []string, readOnly bool) error {
 				// So no role a deployer makes or changes can hold more than
 				// the boundary grants, whatever policy it puts on it.
 				var bounded []string
-				actions = slices.DeleteFunc(slices.Clone(actions), func(a string) bool {
-					if boundedActions[a] {
-						bounded = append(bounded, a)
-						return true
-					}
-					return false
-				})
+				bounded, actions = split(actions, boundedActions)
 				if len(bounded) > 0 {
 					b.allow("IamWithBoundary", bounded, []string{s.roles()},
 						policy.Condition{"StringEquals": {"iam:PermissionsBoundary": {s.PermissionsBoundaryARN}}})
@@ -98,13 +87,7 @@ func (b *builder) deploy(types []string, readOnly bool) error {
 			b.allow("Iam", actions, []string{b.scope.roles()}, nil)
 		case "s3":
 			var any []string
-			actions = slices.DeleteFunc(slices.Clone(actions), func(a string) bool {
-				if withoutResources[a] {
-					any = append(any, a)
-					return true
-				}
-				return false
-			})
+			any, actions = split(actions, withoutResources)
 			b.allow("S3", actions, b.scope.s3(), nil)
 			if len(any) > 0 {
 				b.allow("S3AnyResource", any, []string{"*"}, nil)
@@ -119,6 +102,18 @@ func (b *builder) deploy(types []string, readOnly bool) error {
 			policy.Condition{"StringEquals": {"iam:PassedToService": {"lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com"}}})
 	}
 	return nil
+}
+
+// split returns the actions that set holds and the others, each in order.
+func split(actions []string, set map[string]bool) (in, out []string) {
+	for _, a := range actions {
+		if set[a] {
+			in = append(in, a)
+		} else {
+			out = append(out, a)
+		}
+	}
+	return in, out
 }
 
 // boundedActions are the role changes a deployer may make only to roles
@@ -143,21 +138,37 @@ func isRead(op string) bool {
 	return false
 }
 
+// program adds the rights of types (see deploy) and then of lookups.
+func (b *builder) program(types []string, readOnly bool, lookups []string) error {
+	if err := b.deploy(types, readOnly); err != nil {
+		return err
+	}
+	return b.lookups(lookups)
+}
+
 // lookups adds the rights of the program's lookups.
 func (b *builder) lookups(lookups []string) error {
-	var missing []string
-	for _, l := range lookups {
-		rights, ok := Lookups[l]
-		if !ok {
-			missing = append(missing, "lookup "+l)
-			continue
-		}
+	found, missing := lookUp(Lookups, lookups, "lookup ")
+	for _, rights := range found {
 		b.rights(rights)
 	}
 	if len(missing) > 0 {
 		return missingRights(missing)
 	}
 	return nil
+}
+
+// lookUp returns the entries of table for keys, in order, and the keys it
+// lacks, each after kind ("lookup ").
+func lookUp[V any](table map[string]V, keys []string, kind string) (found []V, missing []string) {
+	for _, k := range keys {
+		if v, ok := table[k]; ok {
+			found = append(found, v)
+		} else {
+			missing = append(missing, kind+k)
+		}
+	}
+	return found, missing
 }
 
 // rights adds rights whose resources are "*", SelfRole or ARNs: each under

@@ -36,17 +36,24 @@ func readWorkflows(t *testing.T, root string) map[string]workflow {
 	}
 	out := map[string]workflow{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var w workflow
-		if err := yaml.Unmarshal(data, &w); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+		decodeWorkflow(t, root, filepath.Base(f), &w)
 		out[filepath.Base(f)] = w
 	}
 	return out
+}
+
+// decodeWorkflow decodes the workflow .github/workflows/name into w, and
+// stops t when it cannot be read or decoded.
+func decodeWorkflow(t *testing.T, root, name string, w any) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, w); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
 }
 
 // varRef matches a repository variable in an expression.
@@ -71,11 +78,7 @@ var runMarkers = map[string]*regexp.Regexp{
 // trust admits, and lists what it runs; every job the manifest lists assumes
 // its role, runs each of its runs, on the backend the run names.
 func TestManifestMatchesTheWorkflows(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	flows := readWorkflows(t, root)
 	byVariable := map[string]Role{}
 	for _, r := range m.Roles {
@@ -160,11 +163,7 @@ func TestManifestMatchesTheWorkflows(t *testing.T) {
 // subject of the jobs that assume it, and nothing else: the environment's
 // (environment:NAME), or for a role without one, pull requests and main.
 func TestTrustPoliciesAdmitTheirJobs(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	sub := regexp.MustCompile(`"token\.actions\.githubusercontent\.com:sub":\s*(\[[^\]]*\]|"[^"]*")`)
 	for _, r := range m.Roles {
 		data, err := os.ReadFile(filepath.Join(root, r.TrustPolicy))
@@ -194,11 +193,7 @@ func TestTrustPoliciesAdmitTheirJobs(t *testing.T) {
 // TestREADMEListsTheRoles: the README's CI set-up names every role of the
 // manifest by its variable and role name, and counts them right.
 func TestREADMEListsTheRoles(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	doc := ciDoc(t, root)
 	for _, r := range m.Roles {
 		for _, want := range []string{r.Variable, r.RoleName} {
@@ -240,11 +235,7 @@ var secretRef = regexp.MustCompile(`\$\{\{\s*secrets\.([A-Z0-9_]+)`)
 // workflow-level setting reads one; every secret a job reads is in the
 // manifest.
 func TestJobsGetTheirSecrets(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	check := func(where, env, text string) {
 		for _, s := range secretRef.FindAllStringSubmatch(text, -1) {
 			name := s[1]
@@ -308,10 +299,6 @@ func TestDeployAppliesThePlanWithItsPreview(t *testing.T) {
 // than failing every one of them.
 func TestDependabotSkipsTheAWSPreview(t *testing.T) {
 	root := repo.Root(t)
-	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "pull-request.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var w struct {
 		Jobs map[string]struct {
 			If    string `yaml:"if"`
@@ -320,9 +307,7 @@ func TestDependabotSkipsTheAWSPreview(t *testing.T) {
 			} `yaml:"steps"`
 		} `yaml:"jobs"`
 	}
-	if err := yaml.Unmarshal(data, &w); err != nil {
-		t.Fatal(err)
-	}
+	decodeWorkflow(t, root, "pull-request.yml", &w)
 	if !strings.Contains(w.Jobs["preview"].If, "github.actor != 'dependabot[bot]'") {
 		t.Errorf("pull-request.yml/preview runs for Dependabot (if: %q)", w.Jobs["preview"].If)
 	}
@@ -346,11 +331,7 @@ func TestDependabotSkipsTheAWSPreview(t *testing.T) {
 // repository variable the workflows read (LAB_REGIONS has a default), and
 // only those; the backends' variables with the manifest's URLs.
 func TestSetUpSetsEveryVariable(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	read := map[string]bool{}
 	for _, f := range []string{"deploy.yml", "drift.yml", "pull-request.yml", "reap.yml", "review-stack.yml"} {
 		data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", f))
@@ -399,17 +380,9 @@ func TestSetUpSetsEveryVariable(t *testing.T) {
 // (maxSessionDurationSeconds): a destroy must not lose its credentials
 // half-way.
 func TestCredentialsOutlastTheJob(t *testing.T) {
-	root := repo.Root(t)
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, m := loadManifest(t)
 	for _, r := range m.Roles {
 		for _, j := range r.Jobs {
-			data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", j.Workflow))
-			if err != nil {
-				t.Fatal(err)
-			}
 			var w struct {
 				Jobs map[string]struct {
 					Timeout int `yaml:"timeout-minutes"`
@@ -419,9 +392,7 @@ func TestCredentialsOutlastTheJob(t *testing.T) {
 					} `yaml:"steps"`
 				} `yaml:"jobs"`
 			}
-			if err := yaml.Unmarshal(data, &w); err != nil {
-				t.Fatal(err)
-			}
+			decodeWorkflow(t, root, j.Workflow, &w)
 			job := w.Jobs[j.Job]
 			for _, st := range job.Steps {
 				if !strings.HasPrefix(st.Uses, "aws-actions/configure-aws-credentials@") {
@@ -429,6 +400,7 @@ func TestCredentialsOutlastTheJob(t *testing.T) {
 				}
 				duration := 3600
 				if d := st.With["role-duration-seconds"]; d != "" {
+					var err error
 					if duration, err = strconv.Atoi(d); err != nil {
 						t.Fatal(err)
 					}
@@ -439,4 +411,16 @@ func TestCredentialsOutlastTheJob(t *testing.T) {
 			}
 		}
 	}
+}
+
+// loadManifest returns the repository's root and its iam/roles.json, and
+// stops t when the manifest cannot be loaded.
+func loadManifest(t *testing.T) (string, *Manifest) {
+	t.Helper()
+	root := repo.Root(t)
+	m, err := LoadManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, m
 }

@@ -47,10 +47,7 @@ func TestPoliciesFollowThePlans(t *testing.T) {
 		}
 		compare(t, filepath.Join(root, "iam", "deployer-policy-"+stack+".json"), doc)
 	}
-	m, err := LoadManifest(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := loadManifest(t)
 	for _, role := range m.Roles {
 		doc, err := m.RolePolicy(role, p)
 		if err != nil {

@@ -211,20 +211,14 @@ func (m *Manifest) addRun(b *builder, run Run, p Project) error {
 		return b.lookups(lookups)
 	case "pulumi up", "pulumi destroy":
 		b.state(m.Backends[run.Backend], p.Name, run.Stacks, true, false)
-		if err := b.deploy(types, false); err != nil {
-			return err
-		}
-		return b.lookups(lookups)
+		return b.program(types, false, lookups)
 	case "pulumi stack init":
 		b.state(m.Backends[run.Backend], p.Name, run.Stacks, true, true)
 		b.allow("Secrets", []string{"kms:Encrypt"}, []string{"KMS_KEY_ARN"}, nil)
 	case "drift":
 		// pulumi preview --refresh reads every resource, then the verifier.
 		b.state(m.Backends[run.Backend], p.Name, run.Stacks, false, false)
-		if err := b.deploy(types, true); err != nil {
-			return err
-		}
-		if err := b.lookups(lookups); err != nil {
+		if err := b.program(types, true, lookups); err != nil {
 			return err
 		}
 		b.rights(b.commandRights("verify"))
@@ -233,10 +227,7 @@ func (m *Manifest) addRun(b *builder, run Run, p Project) error {
 		// caller, destroys and removes the expired stacks.
 		b.stateList(m.Backends[run.Backend], p.Name)
 		b.state(m.Backends[run.Backend], p.Name, run.Stacks, true, false)
-		if err := b.deploy(types, false); err != nil {
-			return err
-		}
-		if err := b.lookups(lookups); err != nil {
+		if err := b.program(types, false, lookups); err != nil {
 			return err
 		}
 		b.rights(b.commandRights("reap"))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/platformlab/s3-gateway-lab/internal/testing/jsonfile"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
@@ -34,15 +35,7 @@ func openEndpoint(t *testing.T, path string) string {
 	if !found {
 		t.Fatalf("%s: no %s", path, nameEndpoint)
 	}
-	out, err := json.Marshal(rs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opened := filepath.Join(t.TempDir(), "plan-opened.json")
-	if err := os.WriteFile(opened, out, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return opened
+	return jsonfile.Write(t, "plan-opened.json", rs)
 }
 
 // TestDiffFlagsAnOpenedPath: replacing the lab's endpoint policy by AWS's

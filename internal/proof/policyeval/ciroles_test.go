@@ -358,10 +358,7 @@ func TestCIRolesAllowTheirJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ciroles.LoadProject(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := ciProject(t, root)
 	negatives := ciNegatives(m, p)
 	var sims []simulation
 	want := map[string]ciRequest{}
@@ -539,10 +536,7 @@ func TestCIPoliciesGrantOnTheResourcesIAMChecks(t *testing.T) {
 func TestIdentityCenterAdminPattern(t *testing.T) {
 	root := repo.Root(t)
 	pinned := requireEvaluator(t, root)
-	p, err := ciroles.LoadProject(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := ciProject(t, root)
 	names := labNames(p, "my-lab")
 	pattern := "arn:" + partition + ":iam::" + account + ":role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PlatformAdmin_*"
 	bucket := labBucketPolicy(names, []string{pattern})
@@ -572,4 +566,15 @@ func TestIdentityCenterAdminPattern(t *testing.T) {
 			t.Errorf("%s reads the bucket from outside the VPC: got %s, want %s: %s", id, v.Result, c.want, v.explain())
 		}
 	}
+}
+
+// ciProject returns the project's CI view (ciroles.LoadProject), and stops t
+// when it cannot be loaded.
+func ciProject(t *testing.T, root string) ciroles.Project {
+	t.Helper()
+	p, err := ciroles.LoadProject(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -278,6 +278,14 @@ var ec2IDs = map[string]struct{ prefix, arnType string }{
 	typeFlowLog:         {"fl-", "vpc-flow-log"},
 }
 
+// regionalNames maps the auto-named regional resource types to their ARN's
+// service and the resource part before the name.
+var regionalNames = map[string]struct{ service, resource string }{
+	typeLogGroup:       {"logs", "log-group:"},
+	typeLambdaFunction: {"lambda", "function:"},
+	typeTable:          {"dynamodb", "table/"},
+}
+
 // concrete derives a realistic value for one output of res.
 func (r *resolver) concrete(res planResource, output string) (string, error) {
 	sum := sha256.Sum256([]byte(res.URN))
@@ -334,22 +342,6 @@ func (r *resolver) concrete(res planResource, output string) (string, error) {
 		case "bucketRegionalDomainName":
 			return name + ".s3." + r.region + ".amazonaws.com", nil
 		}
-	case typeLogGroup:
-		name := physical("-", 7)
-		switch output {
-		case "name", "id":
-			return name, nil
-		case "arn":
-			return "arn:" + partition + ":logs:" + r.region + ":" + account + ":log-group:" + name, nil
-		}
-	case typeLambdaFunction:
-		name := physical("-", 7)
-		switch output {
-		case "name", "id":
-			return name, nil
-		case "arn":
-			return "arn:" + partition + ":lambda:" + r.region + ":" + account + ":function:" + name, nil
-		}
 	case typeVPCEndpoint:
 		if output == "prefixListId" {
 			return "pl-" + hexOf(8), nil
@@ -377,13 +369,14 @@ func (r *resolver) concrete(res planResource, output string) (string, error) {
 		case "id":
 			return account + ":" + name, nil
 		}
-	case typeTable:
+	}
+	if n, ok := regionalNames[res.Type]; ok {
 		name := physical("-", 7)
 		switch output {
 		case "name", "id":
 			return name, nil
 		case "arn":
-			return "arn:" + partition + ":dynamodb:" + r.region + ":" + account + ":table/" + name, nil
+			return "arn:" + partition + ":" + n.service + ":" + r.region + ":" + account + ":" + n.resource + name, nil
 		}
 	}
 	if e, ok := ec2IDs[res.Type]; ok {

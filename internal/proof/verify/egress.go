@@ -107,18 +107,33 @@ func (v *Verifier) egressAdmits(ctx context.Context, sg string, addrs []string) 
 
 // prefixListEntries reads the CIDR blocks of prefix list id.
 func (v *Verifier) prefixListEntries(ctx context.Context, id string) ([]string, error) {
-	var cidrs []string
 	p := ec2.NewGetManagedPrefixListEntriesPaginator(v.EC2, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(id)})
+	return allPages(ctx, p, func(out *ec2.GetManagedPrefixListEntriesOutput) (cidrs []string) {
+		for _, e := range out.Entries {
+			cidrs = append(cidrs, aws.ToString(e.Cidr))
+		}
+		return cidrs
+	})
+}
+
+// ec2Pager is an EC2 paginator whose pages are O.
+type ec2Pager[O any] interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*ec2.Options)) (*O, error)
+}
+
+// allPages reads every page of p and returns what of returns for each, in
+// order; it stops at the first error.
+func allPages[O any](ctx context.Context, p ec2Pager[O], of func(*O) []string) ([]string, error) {
+	var all []string
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range out.Entries {
-			cidrs = append(cidrs, aws.ToString(e.Cidr))
-		}
+		all = append(all, of(out)...)
 	}
-	return cidrs, nil
+	return all, nil
 }
 
 // admitsHTTPS reports whether a rule's protocol and ports cover TCP 443.

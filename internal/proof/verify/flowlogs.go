@@ -133,18 +133,17 @@ const HTTPSPort = 443
 // functionInterfaces are the IDs of the network interfaces in the lab
 // function's security group: Lambda's interfaces for the function.
 func (v *Verifier) functionInterfaces(ctx context.Context) ([]string, error) {
-	var ids []string
 	p := ec2.NewDescribeNetworkInterfacesPaginator(v.EC2, &ec2.DescribeNetworkInterfacesInput{
 		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{v.Outputs.SecurityGroupID}}},
 	})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
+	ids, err := allPages(ctx, p, func(out *ec2.DescribeNetworkInterfacesOutput) (ids []string) {
 		for _, ni := range out.NetworkInterfaces {
 			ids = append(ids, aws.ToString(ni.NetworkInterfaceId))
 		}
+		return ids
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.Sort(ids)
 	return ids, nil

@@ -196,13 +196,7 @@ func TestFullStackPasses(t *testing.T) {
 	srv := awsfake.New(fullLab())
 	defer srv.Close()
 	results, byCheck := run(t, srv, fullOutputs(), waitFlowLogs)
-	for _, c := range fullChecks {
-		if r, ok := byCheck[c]; !ok {
-			t.Errorf("no check %q", c)
-		} else if r.Status != Pass {
-			t.Errorf("%s: got %s (%s), want PASS", c, r.Status, r.Observed)
-		}
-	}
+	expectStatuses(t, byCheck, fullChecks, func(string) Status { return Pass })
 	if len(results) != len(fullChecks) {
 		t.Errorf("got %d results, want %d", len(results), len(fullChecks))
 	}
@@ -384,18 +378,9 @@ func TestFullStackFailingClaims(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lab := fullLab()
-			tt.breakLab(&lab)
-			srv := awsfake.New(lab)
-			defer srv.Close()
+			srv := serveBroken(t, fullLab(), tt.breakLab)
 			results, byCheck := run(t, srv, fullOutputs(), waitFlowLogs)
-			r, ok := byCheck[tt.check]
-			if !ok {
-				t.Fatalf("no check %q:\n%s", tt.check, Table(results))
-			}
-			if r.Status != Fail || !strings.Contains(r.Observed, tt.observed) {
-				t.Errorf("%s: got %s observed %q, want FAIL observing %q", tt.check, r.Status, r.Observed, tt.observed)
-			}
+			expectFail(t, results, byCheck, tt.check, tt.observed)
 			for _, other := range results {
 				want := Pass
 				if slices.Contains(inconclusive[tt.name], other.Check) {
@@ -663,6 +648,22 @@ func TestFlowLogRecordsArrive(t *testing.T) {
 	}
 }
 
+// noGatewayEndpoint empties the S3 gateway endpoint's outputs of m.
+func noGatewayEndpoint(m map[string]any) {
+	m["endpointId"], m["prefixListId"], m["endpointPolicy"] = "", "", ""
+}
+
+// setOutput is a change that sets the output key of m to value.
+func setOutput(key string, value any) func(m map[string]any) {
+	return func(m map[string]any) { m[key] = value }
+}
+
+// natEgress sets the outputs of m for internet egress through a NAT gateway.
+func natEgress(m map[string]any) {
+	m["internetEgress"], m["natGatewayId"], m["internetGatewayId"] = "nat", "nat-1", "igw-1"
+	m["publicSubnetIds"] = []any{"subnet-pa"}
+}
+
 func TestParseOutputsVariants(t *testing.T) {
 	base := func() map[string]any {
 		return map[string]any{
@@ -688,25 +689,24 @@ func TestParseOutputsVariants(t *testing.T) {
 			}
 		}},
 		{name: "nat without the S3 endpoints", change: func(m map[string]any) {
-			m["endpointId"], m["prefixListId"], m["endpointPolicy"] = "", "", ""
-			m["internetEgress"], m["natGatewayId"], m["internetGatewayId"] = "nat", "nat-1", "igw-1"
-			m["publicSubnetIds"] = []any{"subnet-pa"}
+			noGatewayEndpoint(m)
+			natEgress(m)
 		}, check: func(t *testing.T, o Outputs) {
 			if o.HasS3Endpoint() || o.NATGatewayID != "nat-1" {
 				t.Errorf("got %+v", o)
 			}
 		}},
 		{name: "interface only", change: func(m map[string]any) {
-			m["endpointId"], m["prefixListId"], m["endpointPolicy"] = "", "", ""
+			noGatewayEndpoint(m)
 			m["s3InterfaceEndpointId"], m["privateSubnetIds"], m["vpcCidr"] = "vpce-i", []any{"subnet-a"}, "10.42.0.0/16"
 		}},
-		{name: "no S3 path", change: func(m map[string]any) { m["endpointId"], m["prefixListId"], m["endpointPolicy"] = "", "", "" },
+		{name: "no S3 path", change: noGatewayEndpoint,
 			wantErr: "stack outputs missing: endpointId, prefixListId, endpointPolicy"},
-		{name: "endpoint without its policy", change: func(m map[string]any) { m["endpointPolicy"] = "" },
+		{name: "endpoint without its policy", change: setOutput("endpointPolicy", ""),
 			wantErr: "endpointPolicy (endpointId is set)"},
-		{name: "nat without its gateways", change: func(m map[string]any) { m["internetEgress"] = "nat" },
+		{name: "nat without its gateways", change: setOutput("internetEgress", "nat"),
 			wantErr: "internetGatewayId (internetEgress is nat), natGatewayId (internetEgress is nat), publicSubnetIds"},
-		{name: "unknown egress", change: func(m map[string]any) { m["internetEgress"] = "proxy" }, wantErr: `internetEgress is "proxy"`},
+		{name: "unknown egress", change: setOutput("internetEgress", "proxy"), wantErr: `internetEgress is "proxy"`},
 		{name: "interface endpoints map", change: func(m map[string]any) {
 			m["interfaceEndpointIds"] = map[string]any{"sts": "vpce-sts", "kms": "vpce-kms"}
 			m["privateSubnetIds"] = []any{"subnet-a"}
@@ -715,20 +715,19 @@ func TestParseOutputsVariants(t *testing.T) {
 				t.Errorf("interfaceEndpointIds: got %v", o.InterfaceEndpointIDs)
 			}
 		}},
-		{name: "interface endpoints without subnets", change: func(m map[string]any) {
-			m["interfaceEndpointIds"] = map[string]any{"sts": "vpce-sts"}
-		}, wantErr: "privateSubnetIds (interface endpoints are set)"},
-		{name: "DynamoDB half deployed", change: func(m map[string]any) { m["tableName"] = "t" },
+		{name: "interface endpoints without subnets", change: setOutput("interfaceEndpointIds", map[string]any{"sts": "vpce-sts"}),
+			wantErr: "privateSubnetIds (interface endpoints are set)"},
+		{name: "DynamoDB half deployed", change: setOutput("tableName", "t"),
 			wantErr: "dynamodbEndpointId (the DynamoDB variant is deployed)"},
-		{name: "restricted tier half deployed", change: func(m map[string]any) { m["restrictedEndpointId"] = "vpce-r" },
+		{name: "restricted tier half deployed", change: setOutput("restrictedEndpointId", "vpce-r"),
 			wantErr: "restrictedFunctionName (the restricted tier is deployed)"},
-		{name: "flow logs without their ID", change: func(m map[string]any) { m["flowLogs"] = "cloudwatch" },
+		{name: "flow logs without their ID", change: setOutput("flowLogs", "cloudwatch"),
 			wantErr: "flowLogId (flowLogs is cloudwatch)"},
-		{name: "unknown flow logs", change: func(m map[string]any) { m["flowLogs"] = "kinesis" }, wantErr: `flowLogs is "kinesis"`},
+		{name: "unknown flow logs", change: setOutput("flowLogs", "kinesis"), wantErr: `flowLogs is "kinesis"`},
 		{name: "access point without the gateway endpoint", change: func(m map[string]any) {
-			m["endpointId"], m["prefixListId"], m["endpointPolicy"] = "", "", ""
-			m["internetEgress"], m["natGatewayId"], m["internetGatewayId"] = "nat", "nat-1", "igw-1"
-			m["publicSubnetIds"], m["accessPointArn"] = []any{"subnet-pa"}, "arn:aws:s3:us-east-1:1:accesspoint/ap"
+			noGatewayEndpoint(m)
+			natEgress(m)
+			m["accessPointArn"] = "arn:aws:s3:us-east-1:1:accesspoint/ap"
 		}, wantErr: "accessPointArn is set but endpointId is empty"},
 	}
 	for _, tt := range tests {

@@ -127,6 +127,44 @@ func run(t *testing.T, srv *awsfake.Server, o Outputs, opts ...func(*Verifier)) 
 	return runLogged(t, srv, o, nil, opts...)
 }
 
+// serveBroken serves lab, changed by breakLab, until t ends.
+func serveBroken(t *testing.T, lab awsfake.Lab, breakLab func(*awsfake.Lab)) *awsfake.Server {
+	t.Helper()
+	breakLab(&lab)
+	srv := awsfake.New(lab)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// expectStatuses fails t for each check of names that byCheck lacks or whose
+// status is not want(check).
+func expectStatuses(t *testing.T, byCheck map[string]Result, names []string, want func(check string) Status) {
+	t.Helper()
+	for _, c := range names {
+		r, ok := byCheck[c]
+		if !ok {
+			t.Errorf("no check %q", c)
+			continue
+		}
+		if w := want(c); r.Status != w {
+			t.Errorf("%s: got %s (%s), want %s", c, r.Status, r.Observed, w)
+		}
+	}
+}
+
+// expectFail stops t unless byCheck holds check, and fails it unless that
+// check FAILed observing observed.
+func expectFail(t *testing.T, results []Result, byCheck map[string]Result, check, observed string) {
+	t.Helper()
+	r, ok := byCheck[check]
+	if !ok {
+		t.Fatalf("no check %q:\n%s", check, Table(results))
+	}
+	if r.Status != Fail || !strings.Contains(r.Observed, observed) {
+		t.Errorf("%s: got %s observed %q, want FAIL observing %q", check, r.Status, r.Observed, observed)
+	}
+}
+
 // runLogged is run with every AWS call logged in calls.
 func runLogged(t *testing.T, srv *awsfake.Server, o Outputs, calls *awsclient.CallLog, opts ...func(*Verifier)) ([]Result, map[string]Result) {
 	t.Helper()
@@ -178,20 +216,12 @@ func TestPassingLab(t *testing.T) {
 			t.Errorf("%s: got %s (%s), want SKIP (not deployed)", r.Check, r.Status, r.Observed)
 		}
 	}
-	for _, c := range wantChecks {
-		r, ok := byCheck[c]
-		if !ok {
-			t.Errorf("no check %q", c)
-			continue
-		}
-		want := Pass
+	expectStatuses(t, byCheck, wantChecks, func(c string) Status {
 		if c == "the bucket in another region is unreachable" {
-			want = Skip // crossRegion is empty in these outputs
+			return Skip // crossRegion is empty in these outputs
 		}
-		if r.Status != want {
-			t.Errorf("%s: got %s (%s), want %s", c, r.Status, r.Observed, want)
-		}
-	}
+		return Pass
+	})
 	if code := ExitCode(results); code != exitcode.OK {
 		t.Errorf("exit code: got %d, want %d\n%s", code, exitcode.OK, Table(results))
 	}
@@ -345,22 +375,13 @@ func TestFailingClaims(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lab := passingLab()
-			tt.breakLab(&lab)
-			srv := awsfake.New(lab)
-			defer srv.Close()
+			srv := serveBroken(t, passingLab(), tt.breakLab)
 			o := outputs()
 			if tt.outputs != nil {
 				tt.outputs(&o)
 			}
 			results, byCheck := run(t, srv, o)
-			r, ok := byCheck[tt.check]
-			if !ok {
-				t.Fatalf("no check %q:\n%s", tt.check, Table(results))
-			}
-			if r.Status != Fail || !strings.Contains(r.Observed, tt.observed) {
-				t.Errorf("%s: got %s observed %q, want FAIL observing %q", tt.check, r.Status, r.Observed, tt.observed)
-			}
+			expectFail(t, results, byCheck, tt.check, tt.observed)
 			for _, other := range results {
 				if other.Check != tt.check && other.Status == Fail {
 					t.Errorf("breaking %q also failed %q (%s)", tt.name, other.Check, other.Observed)

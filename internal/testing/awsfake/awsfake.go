@@ -241,6 +241,29 @@ func (s *Server) gate(action string) (throttled, failed bool) {
 	return false, s.fail[action]
 }
 
+// refusal is an error answer: HTTP status, error code and message.
+type refusal struct {
+	status        int
+	code, message string
+}
+
+// admitted gates the call (see gate): a throttled call is answered with
+// throttle, one set to fail with fail, each written by answer, and neither
+// is admitted.
+func (s *Server) admitted(w http.ResponseWriter, action string, answer func(w http.ResponseWriter, status int, code, message string),
+	throttle, fail refusal) bool {
+	throttled, failed := s.gate(action)
+	switch {
+	case throttled:
+		answer(w, throttle.status, throttle.code, throttle.message)
+	case failed:
+		answer(w, fail.status, fail.code, fail.message)
+	default:
+		return true
+	}
+	return false
+}
+
 func invocationPath(p string) (string, bool) {
 	const prefix, suffix = "/2015-03-31/functions/", "/invocations"
 	if !strings.HasPrefix(p, prefix) || !strings.HasSuffix(p, suffix) {
@@ -251,13 +274,8 @@ func invocationPath(p string) (string, bool) {
 }
 
 func (s *Server) invoke(w http.ResponseWriter, name string, body []byte) {
-	throttled, failed := s.gate("Invoke")
-	switch {
-	case throttled:
-		lambdaError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.")
-		return
-	case failed:
-		lambdaError(w, http.StatusInternalServerError, "ServiceException", "An internal error occurred.")
+	if !s.admitted(w, "Invoke", lambdaError, refusal{http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded."},
+		refusal{http.StatusInternalServerError, "ServiceException", "An internal error occurred."}) {
 		return
 	}
 	var ev contract.Event
@@ -309,13 +327,8 @@ func (s *Server) invoke(w http.ResponseWriter, name string, body []byte) {
 
 func (s *Server) ec2(w http.ResponseWriter, form url.Values) {
 	action := form.Get("Action")
-	throttled, failed := s.gate(action)
-	switch {
-	case throttled:
-		ec2Error(w, http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.")
-		return
-	case failed:
-		ec2Error(w, http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
+	if !s.admitted(w, action, ec2Error, refusal{http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded."},
+		refusal{http.StatusInternalServerError, "InternalError", "An internal error has occurred."}) {
 		return
 	}
 	s.mu.Lock()
@@ -332,14 +345,8 @@ func (s *Server) ec2(w http.ResponseWriter, form url.Values) {
 			}
 			fmt.Fprintf(&b, "<item><routeTableId>%s</routeTableId><vpcId>%s</vpcId><routeSet>", esc(rt.ID), esc(rt.VPCID))
 			for _, r := range rt.Routes {
-				b.WriteString("<item>")
-				tag(&b, "destinationCidrBlock", r.DestinationCIDR)
-				tag(&b, "destinationPrefixListId", r.DestinationPrefixList)
-				tag(&b, "gatewayId", r.GatewayID)
-				tag(&b, "natGatewayId", r.NatGatewayID)
-				tag(&b, "state", r.State)
-				tag(&b, "origin", "CreateRoute")
-				b.WriteString("</item>")
+				item(&b, "destinationCidrBlock", r.DestinationCIDR, "destinationPrefixListId", r.DestinationPrefixList,
+					"gatewayId", r.GatewayID, "natGatewayId", r.NatGatewayID, "state", r.State, "origin", "CreateRoute")
 			}
 			b.WriteString("</routeSet><associationSet/><tagSet/></item>")
 		}
@@ -398,9 +405,7 @@ func (s *Server) ec2(w http.ResponseWriter, form url.Values) {
 		}
 		b.WriteString("<entrySet>")
 		for _, cidr := range entries {
-			b.WriteString("<item>")
-			tag(&b, "cidr", cidr)
-			b.WriteString("</item>")
+			item(&b, "cidr", cidr)
 		}
 		b.WriteString("</entrySet>")
 	case "DescribeFlowLogs":
@@ -417,17 +422,12 @@ func (s *Server) ec2(w http.ResponseWriter, form url.Values) {
 				delivery = "FAILED"
 			}
 			s.mu.Unlock()
-			b.WriteString("<item>")
-			tag(&b, "flowLogId", fl.ID)
-			tag(&b, "resourceId", fl.ResourceID)
-			tag(&b, "flowLogStatus", fl.Status)
-			tag(&b, "deliverLogsStatus", delivery)
+			deliveryError := "" // no tag
 			if delivery == "FAILED" {
-				tag(&b, "deliverLogsErrorMessage", "Access error")
+				deliveryError = "Access error"
 			}
-			tag(&b, "logGroupName", fl.LogGroupName)
-			tag(&b, "logDestination", fl.LogDestination)
-			b.WriteString("</item>")
+			item(&b, "flowLogId", fl.ID, "resourceId", fl.ResourceID, "flowLogStatus", fl.Status, "deliverLogsStatus", delivery,
+				"deliverLogsErrorMessage", deliveryError, "logGroupName", fl.LogGroupName, "logDestination", fl.LogDestination)
 		}
 		b.WriteString("</flowLogSet>")
 	case "DescribeSecurityGroupRules":
@@ -437,16 +437,8 @@ func (s *Server) ec2(w http.ResponseWriter, form url.Values) {
 			if len(groups) > 0 && !slices.Contains(groups, r.GroupID) {
 				continue
 			}
-			b.WriteString("<item>")
-			tag(&b, "securityGroupRuleId", r.ID)
-			tag(&b, "groupId", r.GroupID)
-			tag(&b, "isEgress", strconv.FormatBool(r.Egress))
-			tag(&b, "ipProtocol", r.Protocol)
-			tag(&b, "fromPort", strconv.Itoa(r.FromPort))
-			tag(&b, "toPort", strconv.Itoa(r.ToPort))
-			tag(&b, "cidrIpv4", r.CIDR)
-			tag(&b, "prefixListId", r.PrefixListID)
-			b.WriteString("</item>")
+			item(&b, "securityGroupRuleId", r.ID, "groupId", r.GroupID, "isEgress", strconv.FormatBool(r.Egress), "ipProtocol", r.Protocol,
+				"fromPort", strconv.Itoa(r.FromPort), "toPort", strconv.Itoa(r.ToPort), "cidrIpv4", r.CIDR, "prefixListId", r.PrefixListID)
 		}
 		b.WriteString("</securityGroupRuleSet>")
 	case "DescribeNetworkInterfaces":
@@ -586,35 +578,26 @@ func (s *Server) getAccessPoint(w http.ResponseWriter, name string) {
 // logs answers CloudWatch Logs' FilterLogEvents: the lab's messages of the
 // group that contain the filter pattern (a single term), in one page.
 func (s *Server) logs(w http.ResponseWriter, action string, body []byte) {
-	throttled, failed := s.gate(action)
-	jsonError := func(status int, typ, message string) {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"__type":%q,"message":%q}`, typ, message)
+	if !s.admitted(w, action, logsError, refusal{http.StatusBadRequest, "ThrottlingException", "Rate exceeded"},
+		refusal{http.StatusInternalServerError, "ServiceUnavailableException", "The service is unavailable"}) {
+		return
 	}
-	switch {
-	case throttled:
-		jsonError(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
-		return
-	case failed:
-		jsonError(http.StatusInternalServerError, "ServiceUnavailableException", "The service is unavailable")
-		return
-	case action != "FilterLogEvents":
-		jsonError(http.StatusBadRequest, "InvalidAction", "the fake serves FilterLogEvents only")
+	if action != "FilterLogEvents" {
+		logsError(w, http.StatusBadRequest, "InvalidAction", "the fake serves FilterLogEvents only")
 		return
 	}
 	var in struct {
 		LogGroupName, FilterPattern string
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
-		jsonError(http.StatusBadRequest, "SerializationException", err.Error())
+		logsError(w, http.StatusBadRequest, "SerializationException", err.Error())
 		return
 	}
 	s.mu.Lock()
 	msgs, ok := s.lab.LogEvents[in.LogGroupName]
 	s.mu.Unlock()
 	if !ok {
-		jsonError(http.StatusBadRequest, "ResourceNotFoundException", "The specified log group does not exist.")
+		logsError(w, http.StatusBadRequest, "ResourceNotFoundException", "The specified log group does not exist.")
 		return
 	}
 	type event struct {
@@ -632,7 +615,7 @@ func (s *Server) logs(w http.ResponseWriter, action string, body []byte) {
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	if err := json.NewEncoder(w).Encode(out); err != nil {
-		jsonError(http.StatusInternalServerError, "InternalFailure", err.Error())
+		logsError(w, http.StatusInternalServerError, "InternalFailure", err.Error())
 	}
 }
 
@@ -683,6 +666,16 @@ func filterValues(form url.Values, param, name string) []string {
 	}
 }
 
+// item writes an <item> holding the tags of kv, its names and values in
+// turn (each as tag writes it).
+func item(b *strings.Builder, kv ...string) {
+	b.WriteString("<item>")
+	for i := 0; i+1 < len(kv); i += 2 {
+		tag(b, kv[i], kv[i+1])
+	}
+	b.WriteString("</item>")
+}
+
 func tag(b *strings.Builder, name, value string) {
 	if value != "" {
 		fmt.Fprintf(b, "<%s>%s</%s>", name, esc(value), name)
@@ -703,6 +696,13 @@ func ec2Error(w http.ResponseWriter, status int, code, message string) {
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
 <Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>fake-request</RequestID></Response>`,
 		esc(code), esc(message))
+}
+
+// logsError answers a CloudWatch Logs error.
+func logsError(w http.ResponseWriter, status int, typ, message string) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"__type":%q,"message":%q}`, typ, message)
 }
 
 func lambdaError(w http.ResponseWriter, status int, typ, message string) {

@@ -211,25 +211,21 @@ func Run(st Stack, base *deploy.Snapshot, destroy, dryRun bool) (*Result, error)
 			return host, nil
 		},
 	}
-	var changes map[string]int
+	op, opName := engine.Update, "update"
 	if destroy {
-		_, c, err := engine.Destroy(info, ectx, opts, dryRun)
-		err = closeManager(ectx, err)
-		changes = countChanges(c)
-		close(events)
-		wg.Wait()
-		if err != nil {
-			return nil, fmt.Errorf("destroy %s: %w", st.Name, errors.Join(err, programErr))
+		op, opName = engine.Destroy, "destroy"
+	}
+	_, c, err := op(info, ectx, opts, dryRun)
+	err = closeManager(ectx, err)
+	changes := countChanges(c)
+	close(events)
+	wg.Wait()
+	if err != nil {
+		errs := []error{err, programErr}
+		if !destroy {
+			errs = append(errs, diagErrors(collected))
 		}
-	} else {
-		_, c, err := engine.Update(info, ectx, opts, dryRun)
-		err = closeManager(ectx, err)
-		changes = countChanges(c)
-		close(events)
-		wg.Wait()
-		if err != nil {
-			return nil, fmt.Errorf("update %s: %w", st.Name, errors.Join(err, programErr, diagErrors(collected)))
-		}
+		return nil, fmt.Errorf("%s %s: %w", opName, st.Name, errors.Join(errs...))
 	}
 	res := &Result{Events: sortEvents(collected), Changes: changes, Replacements: decided.m}
 	if persister != nil {

@@ -228,13 +228,9 @@ func (t *Tree) value(r ref) (ref, bool, error) {
 			}
 			r = v
 		case *ast.CallExpr:
-			f, ok, err := t.callee(r, e)
+			ret, ok, err := t.callResult(r, e)
 			if err != nil || !ok {
 				return r, ok, err
-			}
-			ret, err := t.returned(f)
-			if err != nil {
-				return r, false, err
 			}
 			r = ret
 		default:
@@ -247,6 +243,17 @@ func (t *Tree) value(r ref) (ref, bool, error) {
 // callee is the function a call calls, when it is one of the provider's.
 func (t *Tree) callee(r ref, call *ast.CallExpr) (*funcRef, bool, error) {
 	return t.funcOf(ref{r.p, r.file, call.Fun})
+}
+
+// callResult is what call returns: the returned expression (see returned)
+// of its callee. ok is false for a call into another module.
+func (t *Tree) callResult(r ref, call *ast.CallExpr) (ref, bool, error) {
+	f, ok, err := t.callee(r, call)
+	if err != nil || !ok {
+		return ref{}, ok, err
+	}
+	ret, err := t.returned(f)
+	return ret, err == nil, err
 }
 
 // funcOf is the function an expression stands for: a function of the
@@ -302,13 +309,9 @@ func (t *Tree) funcOf(r ref) (*funcRef, bool, error) {
 					continue
 				}
 			}
-			f, ok, err := t.funcOf(ref{r.p, r.file, fn.Fun})
+			ret, ok, err := t.callResult(r, fn)
 			if err != nil || !ok {
 				return nil, ok, err
-			}
-			ret, err := t.returned(f)
-			if err != nil {
-				return nil, false, err
 			}
 			r = ret
 			continue
