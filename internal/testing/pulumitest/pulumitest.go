@@ -16,7 +16,6 @@ package pulumitest
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,6 +25,7 @@ import (
 	"time"
 
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
+	"github.com/platformlab/s3-gateway-lab/internal/testing/jsonfile"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/repo"
 )
 
@@ -178,13 +178,5 @@ func (b *Backend) ImportState(t testing.TB, dir, project, stack string, outputs 
 			"magic": fmt.Sprintf("%x", sha256.Sum256([]byte(Version)))},
 		"resources": all,
 	}}
-	data, err := json.Marshal(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "state.json")
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	b.MustRun(t, dir, "stack", "import", "--file", file, "--stack", stack)
+	b.MustRun(t, dir, "stack", "import", "--file", jsonfile.Write(t, "state.json", state), "--stack", stack)
 }
