@@ -65,14 +65,16 @@ step "go test"
 # The generators' tests run once, in "generated files" below (rewriting,
 # with all their checks, then comparing the tree).
 generators='^(TestGoldenPlans|TestCallerOnMoto|TestFindWithMoto|TestCallsOfTheVerifier)$'
-# -vet=off: `go vet ./...` above ran every analyzer on the same packages and
-# their tests; go test's own vet pass (a subset) would only repeat it.
-go test -count=1 -vet=off -timeout 20m -skip "$generators" ./...
+# scripts/gotest.sh runs them as `go test -count=1 -timeout 20m` does, with
+# the test binaries kept in .build/test-bin between runs (go test would link
+# them all again) and without go test's vet pass (`go vet ./...` above ran
+# every analyzer on the same packages and their tests).
+scripts/gotest.sh -skip "$generators" ./...
 
 # The offline review by the Pulumi engine is its own module (pkg/v3's
 # dependencies; the same Pulumi version): vet, staticcheck and its tests, the golden reviews among them.
 step "tools/preview (nested module)"
-(cd tools/preview && go vet ./... && staticcheck ./... && go test -count=1 -vet=off -timeout 20m -skip '^TestGoldenReviews$' ./...)
+(cd tools/preview && go vet ./... && staticcheck ./... && ../../scripts/gotest.sh -skip '^TestGoldenReviews$' ./...)
 
 # Every generated file (golden plans, the commands' AWS calls, the CI roles'
 # policies, golden reviews) is what its generator writes from this tree.

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Runs the tests of PACKAGE... (default ./...) of the Go module in the current
+# directory, as `go test -count=1 -timeout 20m [-skip REGEXP]` does, but keeps
+# the test binaries between runs, in .build/test-bin/ of the repository
+# (git-ignored). go test links every test binary again on every run: about
+# 100 s of CPU on each run here, a dozen of them linking the AWS provider SDK.
+# `go test -c -o DIR/` leaves a binary whose build ID still matches its
+# sources as it is, so only the packages a change reaches are linked again.
+#
+#   scripts/gotest.sh [-run REGEXP] [-skip REGEXP] [PACKAGE...] [-- TESTFLAG...]
+#
+# TESTFLAGs go to every test binary as they are (go test's -args), such as
+# the generators' -update (scripts/generate.sh).
+#
+# Two test binaries run at a time (the machine's two cores), each in its
+# package's directory, the slowest of the last run first. Prints go test's
+# line per package (ok or FAIL, and the time), then the whole output of each
+# package that failed, and exits 1 if one did. No vet pass: test.sh runs
+# `go vet ./...` (every analyzer, tests included) before.
+set -euo pipefail
+
+run="" skip="" pkgs=() flags=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -run) run="$2"; shift 2 ;;
+    -skip) skip="$2"; shift 2 ;;
+    --) shift; flags=("$@"); break ;;
+    -*) echo "usage: scripts/gotest.sh [-run REGEXP] [-skip REGEXP] [PACKAGE...] [-- TESTFLAG...]" >&2; exit 2 ;;
+    *) pkgs+=("$1"); shift ;;
+  esac
+done
+[ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+module="$(go list -m)"
+bins="$repo/.build/test-bin/$(echo "$module" | tr '/' '_')"
+mkdir -p "$bins"
+
+# The packages with tests, and where each binary goes: go test -c -o DIR/
+# names a binary after the last element of the import path, so packages that
+# share it (cmd/verify, internal/proof/verify) go to separate directories.
+declare -A seen=() groups=()
+lines=()
+while IFS=$'\t' read -r pkg dir; do
+  [ -n "$pkg" ] || continue
+  name="${pkg##*/}"
+  n="${seen[$name]:-0}"
+  seen[$name]=$((n + 1))
+  groups[$n]="${groups[$n]:-} $pkg"
+  lines+=("$pkg"$'\t'"$dir"$'\t'"$bins/g$n/$name.test")
+done < <(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{"\t"}}{{.Dir}}{{end}}' "${pkgs[@]}")
+[ ${#lines[@]} -gt 0 ] || { echo "gotest: no test files in ${pkgs[*]}"; exit 0; }
+
+for n in "${!groups[@]}"; do
+  mkdir -p "$bins/g$n"
+  # shellcheck disable=SC2086 # the group's import paths, one word each
+  go test -c -vet=off -o "$bins/g$n/" ${groups[$n]}
+done
+
+# The last run's durations order this one: unknown packages first, then the
+# slowest, so that two long ones do not end the run one after the other.
+durations="$bins/durations"
+touch "$durations"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+for line in "${lines[@]}"; do
+  pkg="${line%%$'\t'*}"
+  secs="$(awk -v p="$pkg" '$2 == p { print $1 }' "$durations")"
+  printf '%s\t%s\n' "${secs:-999999}" "$line"
+done | sort -t$'\t' -k1,1nr | cut -f2- >"$work/queue"
+
+# run PKG DIR BINARY: runs one binary in its package's directory and prints
+# go test's line; its output stays in $work for a failure.
+run() {
+  local id start status=0 secs args=(-test.count=1 -test.timeout=20m -test.paniconexit0)
+  if [ -n "$GOTEST_RUN" ]; then args+=(-test.run "$GOTEST_RUN"); fi
+  if [ -n "$GOTEST_SKIP" ]; then args+=(-test.skip "$GOTEST_SKIP"); fi
+  # The TESTFLAGs, one per line.
+  if [ -n "$GOTEST_FLAGS" ]; then mapfile -t -O "${#args[@]}" args <<<"$GOTEST_FLAGS"; fi
+  id="$(echo "$1" | tr '/' '_')"
+  start="$(date +%s.%N)"
+  (cd "$2" && "$3" "${args[@]}") >"$GOTEST_WORK/$id.log" 2>&1 || status=$?
+  secs="$(echo "$start $(date +%s.%N)" | awk '{printf "%.3f", $2 - $1}')"
+  echo "$secs $1" >>"$GOTEST_WORK/durations"
+  if [ "$status" -eq 0 ]; then
+    printf 'ok  \t%s\t%ss\n' "$1" "$secs"
+  else
+    echo "$1" >>"$GOTEST_WORK/failed"
+    printf 'FAIL\t%s\t%ss\n' "$1" "$secs"
+  fi
+}
+# run_line LINE: run with the fields of a queue line (PKG, DIR, BINARY).
+run_line() {
+  local pkg dir bin
+  IFS=$'\t' read -r pkg dir bin <<<"$1"
+  run "$pkg" "$dir" "$bin"
+}
+export -f run run_line
+# go test puts its Go's bin first on the tests' PATH (Go 1.19): so do we.
+# shellcheck disable=SC2016 # $1 is bash -c's argument, expanded there
+PATH="$(go env GOROOT)/bin:$PATH" GOTEST_WORK="$work" GOTEST_RUN="$run" GOTEST_SKIP="$skip" \
+  GOTEST_FLAGS="$(if [ ${#flags[@]} -gt 0 ]; then printf '%s\n' "${flags[@]}"; fi)" \
+  xargs -P 2 -n 1 -d '\n' bash -c 'run_line "$1"' _ <"$work/queue" || true
+
+# Keep the durations of packages this run did not run (another PACKAGE
+# list); a run of some tests (-run) does not time its packages.
+if [ -z "$run" ] && [ -s "$work/durations" ]; then
+  { awk 'NR == FNR { ran[$2] = 1; next } !($2 in ran)' "$work/durations" "$durations"; cat "$work/durations"; } >"$work/all"
+  mv "$work/all" "$durations"
+fi
+
+if [ -s "$work/failed" ]; then
+  while read -r pkg; do
+    echo "--- output of $pkg:"
+    cat "$work/$(echo "$pkg" | tr '/' '_').log"
+  done <"$work/failed"
+  echo "FAIL: $(wc -l <"$work/failed") of ${#lines[@]} packages"
+  exit 1
+fi
