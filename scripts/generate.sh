@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rewrites every file the project generates, in the order they derive from
-# one another, from the tests that check them (each with its -update flag):
+# one another, from the tests that check them (each with its -update flag;
+# scripts/gotest.sh runs them, with the test binaries test.sh's run kept):
 #
 #   1. the golden plans, testdata/plan-<stack>.json (internal/proof/labplan):
 #      the program's offline plan of each scenario stack;
@@ -47,17 +48,17 @@ tree_state() {
 before="$(tree_state | sha256sum)"
 
 echo "== generate: golden plans"
-go test -count=1 ./internal/proof/labplan -run '^TestGoldenPlans$' -update
+scripts/gotest.sh -run '^TestGoldenPlans$' ./internal/proof/labplan -- -update
 
 echo "== generate: the commands' AWS calls"
-go test -count=1 ./internal/ops/awsclient ./internal/ops/orphans ./internal/proof/verify \
-  -run '^(TestCallerOnMoto|TestFindWithMoto|TestCallsOfTheVerifier)$' -update-calls
+scripts/gotest.sh -run '^(TestCallerOnMoto|TestFindWithMoto|TestCallsOfTheVerifier)$' \
+  ./internal/ops/awsclient ./internal/ops/orphans ./internal/proof/verify -- -update-calls
 
 echo "== generate: the CI roles' policies"
-go test -count=1 ./internal/proof/ciroles -update
+scripts/gotest.sh ./internal/proof/ciroles -- -update
 
 echo "== generate: golden reviews"
-(cd tools/preview && go test -count=1 ./review -run '^TestGoldenReviews$' -update)
+(cd tools/preview && ../../scripts/gotest.sh -run '^TestGoldenReviews$' ./review -- -update)
 
 if "$check" && [ "$(tree_state | sha256sum)" != "$before" ]; then
   echo "generate: the generated files differ from the committed ones:" >&2
