@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the tests of PACKAGE... (default ./...) of the Go module in the current
-# directory, as `go test -count=1 -timeout 20m [-skip REGEXP]` does, but keeps
-# the test binaries between runs, in .build/test-bin/ of the repository
-# (git-ignored). go test links every test binary again on every run: about
+# directory, as `go test -count=1 -timeout 20m [-run/-skip REGEXP]` does
+# (but for go test's check that no process the test left behind still holds
+# its output), and keeps the test binaries between runs, in .build/test-bin/
+# of the repository (git-ignored). go test links every test binary again on every run: about
 # 100 s of CPU on each run here, a dozen of them linking the AWS provider SDK.
 # `go test -c -o DIR/` leaves a binary whose build ID still matches its
 # sources as it is, so only the packages a change reaches are linked again.
@@ -38,17 +39,25 @@ mkdir -p "$bins"
 
 # The packages with tests, and where each binary goes: go test -c -o DIR/
 # names a binary after the last element of the import path, so packages that
-# share it (cmd/verify, internal/proof/verify) go to separate directories.
-declare -A seen=() groups=()
+# share it (cmd/verify, internal/proof/verify) go to separate directories:
+# gN/ for the Nth of the module's packages of that name, by import path, the
+# same directory whatever PACKAGE list a run is given. (Assignments, not
+# process substitutions: set -e stops here when go list fails.)
+all="$(go list -f '{{.ImportPath}}' "$(go list -m -f '{{.Dir}}')/..." | sort)"
+tested="$(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{"\t"}}{{.Dir}}{{end}}' "${pkgs[@]}")"
+declare -A count=() rank=() groups=()
+while read -r pkg; do
+  name="${pkg##*/}"
+  rank[$pkg]="${count[$name]:-0}"
+  count[$name]=$((${count[$name]:-0} + 1))
+done <<<"$all"
 lines=()
 while IFS=$'\t' read -r pkg dir; do
   [ -n "$pkg" ] || continue
-  name="${pkg##*/}"
-  n="${seen[$name]:-0}"
-  seen[$name]=$((n + 1))
+  n="${rank[$pkg]}"
   groups[$n]="${groups[$n]:-} $pkg"
-  lines+=("$pkg"$'\t'"$dir"$'\t'"$bins/g$n/$name.test")
-done < <(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{"\t"}}{{.Dir}}{{end}}' "${pkgs[@]}")
+  lines+=("$pkg"$'\t'"$dir"$'\t'"$bins/g$n/${pkg##*/}.test")
+done <<<"$tested"
 [ ${#lines[@]} -gt 0 ] || { echo "gotest: no test files in ${pkgs[*]}"; exit 0; }
 
 for n in "${!groups[@]}"; do
@@ -79,7 +88,11 @@ run() {
   if [ -n "$GOTEST_FLAGS" ]; then mapfile -t -O "${#args[@]}" args <<<"$GOTEST_FLAGS"; fi
   id="$(echo "$1" | tr '/' '_')"
   start="$(date +%s.%N)"
-  (cd "$2" && "$3" "${args[@]}") >"$GOTEST_WORK/$id.log" 2>&1 || status=$?
+  # Without this script's variables and functions, as under go test; a
+  # binary still running a minute after its own -test.timeout is killed.
+  (cd "$2" && exec env -u GOTEST_WORK -u GOTEST_RUN -u GOTEST_SKIP -u GOTEST_FLAGS \
+    -u 'BASH_FUNC_run%%' -u 'BASH_FUNC_run_line%%' timeout -k 10s 21m "$3" "${args[@]}") \
+    >"$GOTEST_WORK/$id.log" 2>&1 || status=$?
   secs="$(echo "$start $(date +%s.%N)" | awk '{printf "%.3f", $2 - $1}')"
   echo "$secs $1" >>"$GOTEST_WORK/durations"
   if [ "$status" -eq 0 ]; then
@@ -100,7 +113,17 @@ export -f run run_line
 # shellcheck disable=SC2016 # $1 is bash -c's argument, expanded there
 PATH="$(go env GOROOT)/bin:$PATH" GOTEST_WORK="$work" GOTEST_RUN="$run" GOTEST_SKIP="$skip" \
   GOTEST_FLAGS="$(if [ ${#flags[@]} -gt 0 ]; then printf '%s\n' "${flags[@]}"; fi)" \
-  xargs -P 2 -n 1 -d '\n' bash -c 'run_line "$1"' _ <"$work/queue" || true
+  xargs -P 2 -n 1 -d '\n' bash -c 'run_line "$1"' _ <"$work/queue" || xargs_status=$?
+
+# Every package queued must have been run: run_line always returns 0, so a
+# failing xargs, or fewer results than packages, is the runner's failure (a
+# worker killed, the functions not exported), never a pass.
+touch "$work/durations"
+ran="$(wc -l <"$work/durations")"
+if [ "${xargs_status:-0}" -ne 0 ] || [ "$ran" -ne ${#lines[@]} ]; then
+  echo "gotest: ran $ran of ${#lines[@]} packages (xargs exit ${xargs_status:-0})" >&2
+  exit 1
+fi
 
 # Keep the durations of packages this run did not run (another PACKAGE
 # list); a run of some tests (-run) does not time its packages.
