@@ -1,8 +1,8 @@
 // Package reap destroys and removes the lab's stacks whose expiry has passed,
 // on any state backend: it lists the backend's stacks with the Pulumi CLI,
-// reads each stack's expiry from its stack tag (TagExpiresAt: the only place
+// reads each stack's expiry from its stack tag (settings.TagExpiresAt: the only place
 // an expiry lives for the reaper), and, for the expired stacks of the lab
-// project that this repository created (stack tag TagCreatedBy), runs
+// project that this repository created (stack tag settings.TagCreatedBy), runs
 // destroy and then removes the stack. Stacks without an expiry (dev, a stack
 // kept for good), stacks other repositories created and other projects'
 // stacks are listed and never touched.
@@ -33,15 +33,6 @@ import (
 	"github.com/platformlab/s3-gateway-lab/internal/proof/cost"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/offlineplan"
 )
-
-// TagExpiresAt is the stack tag holding a stack's expiry as an RFC 3339
-// time. The resource tag of the same name (the expiresAt setting) only labels
-// the resources: removing the stack tag keeps the stack for good.
-const TagExpiresAt = settings.TagExpiresAt
-
-// TagCreatedBy is the stack tag naming the repository whose commands created
-// the stack.
-const TagCreatedBy = settings.TagCreatedBy
 
 // DefaultDestroyTimeout bounds one stack's destroy: ephemeral.DestroyTimeout,
 // sized to Lambda's network interfaces.
@@ -124,7 +115,7 @@ type Reaper struct {
 	// Project is the Pulumi project whose stacks are reaped.
 	Project string
 	// Owner names this repository (pulumicli.Owner): only stacks whose
-	// TagCreatedBy is Owner are reaped.
+	// settings.TagCreatedBy is Owner are reaped.
 	Owner string
 	// Yes destroys and removes; without it the reaper only reports.
 	Yes bool
@@ -187,19 +178,19 @@ func (r *Reaper) Run(ctx context.Context) (Report, error) {
 			rep.Results = append(rep.Results, res)
 			continue
 		}
-		value, ok := tags[TagExpiresAt]
+		value, ok := tags[settings.TagExpiresAt]
 		if !ok {
-			res.Outcome, res.Detail = NoExpiry, "no "+TagExpiresAt+" stack tag: never reaped"
+			res.Outcome, res.Detail = NoExpiry, "no "+settings.TagExpiresAt+" stack tag: never reaped"
 			rep.Results = append(rep.Results, res)
 			continue
 		}
 		// GitHub's owners and repositories are named without regard to
 		// case: a clone's remote may spell them otherwise than Actions.
-		if by := tags[TagCreatedBy]; !strings.EqualFold(by, r.Owner) {
+		if by := tags[settings.TagCreatedBy]; !strings.EqualFold(by, r.Owner) {
 			res.Outcome = NotCreatedHere
 			res.Detail = "created by " + by + ", not " + r.Owner
 			if by == "" {
-				res.Detail = "no " + TagCreatedBy + " stack tag: not created by this repository's commands"
+				res.Detail = "no " + settings.TagCreatedBy + " stack tag: not created by this repository's commands"
 			}
 			rep.Results = append(rep.Results, res)
 			continue
@@ -208,7 +199,7 @@ func (r *Reaper) Run(ctx context.Context) (Report, error) {
 		if err != nil {
 			res.Outcome = BadExpiry
 			res.Detail = fmt.Sprintf("tag %s=%q is not an RFC 3339 time (such as 2026-12-01T18:00:00Z): "+
-				"fix it with pulumi stack tag set %s <time> --stack %s", TagExpiresAt, value, TagExpiresAt, s.Name)
+				"fix it with pulumi stack tag set %s <time> --stack %s", settings.TagExpiresAt, value, settings.TagExpiresAt, s.Name)
 			rep.Results = append(rep.Results, res)
 			continue
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/platformlab/s3-gateway-lab/internal/exitcode"
 	"github.com/platformlab/s3-gateway-lab/internal/ops/pulumicli"
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/testing/pulumitest"
 )
 
@@ -29,7 +30,7 @@ const project = "s3-gateway-lab"
 var now = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 
 // owner is the repository the tests' reaper reaps for, and the one whose
-// commands created their stacks (TagCreatedBy).
+// commands created their stacks (settings.TagCreatedBy).
 const owner = "github.com/platform/s3-gateway-lab"
 
 // lab is a backend with the lab's project directory.
@@ -45,7 +46,7 @@ func newLab(t *testing.T) *lab {
 }
 
 // stack creates a stack of the lab's project as this repository's commands
-// create one (TagCreatedBy owner), with the expiry tag, if any.
+// create one (settings.TagCreatedBy owner), with the expiry tag, if any.
 func (l *lab) stack(name, expires string) {
 	l.t.Helper()
 	l.stackBy(name, expires, owner)
@@ -57,10 +58,10 @@ func (l *lab) stackBy(name, expires, createdBy string) {
 	l.t.Helper()
 	l.b.MustRun(l.t, l.dir, "stack", "init", name, "--non-interactive")
 	if createdBy != "" {
-		l.b.MustRun(l.t, l.dir, "stack", "tag", "set", TagCreatedBy, createdBy, "--stack", name)
+		l.b.MustRun(l.t, l.dir, "stack", "tag", "set", settings.TagCreatedBy, createdBy, "--stack", name)
 	}
 	if expires != "" {
-		l.b.MustRun(l.t, l.dir, "stack", "tag", "set", TagExpiresAt, expires, "--stack", name)
+		l.b.MustRun(l.t, l.dir, "stack", "tag", "set", settings.TagExpiresAt, expires, "--stack", name)
 	}
 }
 
@@ -164,7 +165,7 @@ func TestReapsExactlyTheExpiredStacks(t *testing.T) {
 	l.b.MustRun(t, l.dir, "stack", "tag", "set", "owner", "platform", "--stack", "dev")
 	other := pulumitest.Project(t, "other-project")
 	l.b.MustRun(t, other, "stack", "init", "old", "--non-interactive")
-	l.b.MustRun(t, other, "stack", "tag", "set", TagExpiresAt, now.Add(-time.Hour).Format(time.RFC3339), "--stack", "old")
+	l.b.MustRun(t, other, "stack", "tag", "set", settings.TagExpiresAt, now.Add(-time.Hour).Format(time.RFC3339), "--stack", "old")
 	before := l.stacks()
 
 	rep := l.run(l.reaper(false))
@@ -321,11 +322,11 @@ func TestKeepMeansKeep(t *testing.T) {
 	expired := now.Add(-48 * time.Hour).Format(time.RFC3339)
 	l.stack("my-lab", expired)
 	res := natGateway("my-lab")
-	res[1]["inputs"].(map[string]any)["tags"] = map[string]any{"lab:project": project, "lab:stack": "my-lab", TagExpiresAt: expired}
+	res[1]["inputs"].(map[string]any)["tags"] = map[string]any{"lab:project": project, "lab:stack": "my-lab", settings.TagExpiresAt: expired}
 	l.importState("my-lab", map[string]any{}, res...)
 	equalOutcomes(t, outcomes(l.run(l.reaper(false))), map[string]Outcome{"my-lab": WouldReap})
 
-	l.b.MustRun(t, l.dir, "stack", "tag", "rm", TagExpiresAt, "--stack", "my-lab")
+	l.b.MustRun(t, l.dir, "stack", "tag", "rm", settings.TagExpiresAt, "--stack", "my-lab")
 	rep := l.run(l.reaper(true))
 	equalOutcomes(t, outcomes(rep), map[string]Outcome{"my-lab": NoExpiry})
 	if got := l.stacks(); !slices.Equal(got, []string{"my-lab"}) {

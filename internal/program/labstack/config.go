@@ -102,7 +102,7 @@ func ArgsFromConfig(all map[string]string, project, stack string, problems ...er
 // provider that the provider does not take, a key without a namespace or of
 // a namespace that looks like a misspelling of the project's or aws; and for
 // a missing or malformed aws:region. Each names the nearest accepted key when
-// there is one. settings.Keys of other namespaces are other tools' settings (policy
+// there is one. Keys of other namespaces are other tools' settings (policy
 // packs, Pulumi ESC, an organization's cost centre): accepted, and listed by
 // ForeignKeys.
 func CheckKeys(all map[string]string, project string) []error {

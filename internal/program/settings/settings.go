@@ -71,7 +71,8 @@ const (
 
 // Tag keys the program puts on every taggable resource. TagExpiresAt is
 // also the stack tag the reaper reads: the one place a stack's expiry lives
-// for it (the resource tag only labels the resources).
+// for it (the resource tag only labels the resources: removing the stack tag
+// keeps the stack for good).
 const (
 	TagProject   = "lab:project"
 	TagStack     = "lab:stack"

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/platformlab/s3-gateway-lab/internal/program/settings"
 	"github.com/platformlab/s3-gateway-lab/internal/proof/labplan"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -376,8 +377,8 @@ func reapJob(t *testing.T, ctx context.Context, w *world, j ciroles.Job, r *runn
 		{"eph-old", owner, expired}, {"pr-9", owner, expired}, {"eph-theirs", otherOwner, expired}, {"eph-new", owner, later},
 	} {
 		mustExit(t, a.who, a.run(t, "pulumi", "stack", "init", s.stack, "--secrets-provider", secretsURL, "--non-interactive"), 0)
-		mustExit(t, a.who, a.run(t, "pulumi", "stack", "tag", "set", reap.TagCreatedBy, s.createdBy, "--stack", s.stack), 0)
-		mustExit(t, a.who, a.run(t, "pulumi", "stack", "tag", "set", reap.TagExpiresAt, s.expires, "--stack", s.stack), 0)
+		mustExit(t, a.who, a.run(t, "pulumi", "stack", "tag", "set", settings.TagCreatedBy, s.createdBy, "--stack", s.stack), 0)
+		mustExit(t, a.who, a.run(t, "pulumi", "stack", "tag", "set", settings.TagExpiresAt, s.expires, "--stack", s.stack), 0)
 	}
 	a.importOutputs(t, "eph-old", w.lab.outputs(w.roleARNs["review"]))
 
