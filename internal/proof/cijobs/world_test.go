@@ -246,6 +246,19 @@ func (w *world) build(t *testing.T) {
 	if err := os.MkdirAll(w.bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// The directory is on the jobs' PATH: a command no longer built must
+	// not be found there from an earlier run.
+	kept, err := os.ReadDir(w.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range kept {
+		if !slices.Contains(strings.Fields(commandsBuilt), e.Name()) {
+			if err := os.RemoveAll(filepath.Join(w.bin, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	args := []string{"build", "-o", w.bin + string(filepath.Separator)}
 	for _, c := range strings.Fields(commandsBuilt) {
 		args = append(args, "./cmd/"+c)
