@@ -33,8 +33,8 @@ done
 [ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-module="$(go list -m)"
-bins="$repo/.build/test-bin/$(echo "$module" | tr '/' '_')"
+read -r module moddir <<<"$(go list -m -f '{{.Path}} {{.Dir}}')"
+bins="$repo/.build/test-bin/${module//\//_}"
 mkdir -p "$bins"
 
 # The packages with tests, and where each binary goes: go test -c -o DIR/
@@ -43,7 +43,7 @@ mkdir -p "$bins"
 # gN/ for the Nth of the module's packages of that name, by import path, the
 # same directory whatever PACKAGE list a run is given. (Assignments, not
 # process substitutions: set -e stops here when go list fails.)
-all="$(go list -f '{{.ImportPath}}' "$(go list -m -f '{{.Dir}}')/..." | sort)"
+all="$(go list -f '{{.ImportPath}}' "$moddir/..." | sort)"
 tested="$(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{"\t"}}{{.Dir}}{{end}}' "${pkgs[@]}")"
 declare -A count=() rank=() groups=()
 while read -r pkg; do
@@ -86,7 +86,7 @@ run() {
   if [ -n "$GOTEST_SKIP" ]; then args+=(-test.skip "$GOTEST_SKIP"); fi
   # The TESTFLAGs, one per line.
   if [ -n "$GOTEST_FLAGS" ]; then mapfile -t -O "${#args[@]}" args <<<"$GOTEST_FLAGS"; fi
-  id="$(echo "$1" | tr '/' '_')"
+  id="${1//\//_}"
   start="$(date +%s.%N)"
   # Without this script's variables and functions, as under go test; a
   # binary still running a minute after its own -test.timeout is killed.
@@ -135,7 +135,7 @@ fi
 if [ -s "$work/failed" ]; then
   while read -r pkg; do
     echo "--- output of $pkg:"
-    cat "$work/$(echo "$pkg" | tr '/' '_').log"
+    cat "$work/${pkg//\//_}.log"
   done <"$work/failed"
   echo "FAIL: $(wc -l <"$work/failed") of ${#lines[@]} packages"
   exit 1
